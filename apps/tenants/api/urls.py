@@ -1,0 +1,5 @@
+from apps.tenants.api import runtime
+
+urlpatterns = [
+    *runtime.urlpatterns,
+]

@@ -1,0 +1,74 @@
+"""Shared fixtures. Under CI=true the session refuses to run without PostgreSQL and Redis."""
+
+import os
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from ringnity.testing.contract import assert_contract as _assert_contract
+
+
+def _ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _check_services() -> list[str]:
+    problems = []
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" not in engine:
+        problems.append(f"DATABASE_URL must point at PostgreSQL under CI (engine is {engine})")
+    else:
+        import psycopg
+
+        db = settings.DATABASES["default"]
+        try:
+            psycopg.connect(
+                host=db["HOST"] or None,
+                port=db["PORT"] or None,
+                user=db["USER"] or None,
+                password=db["PASSWORD"] or None,
+                dbname="postgres",
+                connect_timeout=3,
+            ).close()
+        except psycopg.Error as exc:
+            problems.append(f"PostgreSQL unreachable: {exc}")
+    if not settings.REDIS_URL:
+        problems.append("REDIS_URL must be set under CI")
+    else:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3).ping()
+        except redis.RedisError as exc:
+            problems.append(f"Redis unreachable: {exc}")
+    return problems
+
+
+def pytest_sessionstart(session):
+    if _ci():
+        problems = _check_services()
+        if problems:
+            pytest.exit("CI=true but the test services are missing:\n  " + "\n  ".join(problems), returncode=1)
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    """Each test starts with an empty cache (only this project's key prefix in Redis)."""
+    from django.core.cache import cache
+
+    if hasattr(cache, "delete_pattern"):
+        cache.delete_pattern("*")
+    else:
+        cache.clear()
+    return
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def assert_contract():
+    return _assert_contract

@@ -1,0 +1,115 @@
+"""Page/limit pagination (the contract's ``Pagination``) and keyset cursors (``nextCursor``)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from ringnity.api.errors import ApiError, ErrorCode
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 100
+
+
+def _int_param(params, name: str, default: int, minimum: int, errors: list[str]) -> int:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        errors.append(f"{name}: must be an integer.")
+        return default
+    if value < minimum:
+        errors.append(f"{name}: must be at least {minimum}.")
+        return default
+    return value
+
+
+@dataclass(frozen=True)
+class PageParams:
+    page: int
+    limit: int
+
+    @classmethod
+    def from_query(
+        cls,
+        params,
+        *,
+        default_limit: int = DEFAULT_LIMIT,
+        max_limit: int = MAX_LIMIT,
+        error_code: ErrorCode = ErrorCode.VALIDATION_FAILED,
+    ) -> PageParams:
+        """Reads ``page`` (>= 1) and ``limit`` (>= 1, capped at ``max_limit``)."""
+        errors: list[str] = []
+        page = _int_param(params, "page", 1, 1, errors)
+        limit = _int_param(params, "limit", default_limit, 1, errors)
+        if errors:
+            raise ApiError(error_code, "Invalid pagination parameters.", details=errors)
+        return cls(page=page, limit=min(limit, max_limit))
+
+
+def paginate_page(queryset: QuerySet, params: PageParams) -> tuple[list, dict]:
+    """One COUNT and one page query; ``queryset`` must already have a stable order."""
+    total = queryset.count()
+    offset = (params.page - 1) * params.limit
+    items = list(queryset[offset : offset + params.limit])
+    pagination = {
+        "total": total,
+        "page": params.page,
+        "limit": params.limit,
+        "hasMore": offset + len(items) < total,
+    }
+    return items, pagination
+
+
+def encode_cursor(values: list) -> str:
+    raw = json.dumps(values, default=str, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, *, size: int) -> list:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        values = None
+    if not isinstance(values, list) or len(values) != size:
+        raise ApiError(
+            ErrorCode.VALIDATION_FAILED, "Invalid cursor.", details=["cursor: not a cursor this API issued."]
+        )
+    return values
+
+
+def paginate_cursor(
+    queryset: QuerySet,
+    *,
+    cursor: str | None,
+    limit: int,
+    fields: tuple[str, str] = ("created_at", "id"),
+    descending: bool = True,
+) -> tuple[list, str | None]:
+    """Keyset pagination over two fields (a timestamp and a unique tie-breaker).
+
+    Stable under inserts: a page never repeats or skips rows, unlike OFFSET.
+    """
+    first, second = fields
+    order = (f"-{first}", f"-{second}") if descending else (first, second)
+    queryset = queryset.order_by(*order)
+    if cursor:
+        first_value, second_value = decode_cursor(cursor, size=2)
+        op = "lt" if descending else "gt"
+        queryset = queryset.filter(
+            Q(**{f"{first}__{op}": first_value}) | Q(**{first: first_value, f"{second}__{op}": second_value})
+        )
+    rows = list(queryset[: limit + 1])
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = encode_cursor([getattr(last, first), getattr(last, second)])
+    return rows, next_cursor

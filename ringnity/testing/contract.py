@@ -1,0 +1,145 @@
+"""Validate responses against the contract (docs/contract/ringnity-openapi.json).
+
+Every API test calls ``assert_contract(response, "operationId")``: it checks
+that the request hit that operation's method and path, that the status is one
+the operation documents, and that the body validates against the documented
+schema. Two documented adjustments are made to the contract before use:
+
+* ``nullable: true`` (an OpenAPI 3.0 keyword the 3.1 contract still uses) is
+  read as "or null", which is what its authors mean;
+* the ``ErrorCode`` enum is extended with ``ringnity.api.errors.ADDITIONS``,
+  our documented additions; nothing else is accepted.
+
+An error status the operation does not list (401 on an operation that only
+documents 200, say) is validated against ``ErrorEnvelope``: the contract
+declares it as the shape of every error. An undocumented 2xx always fails.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from functools import cache, lru_cache
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+
+from ringnity.api.errors import ErrorCode
+
+CONTRACT_PATH = Path(__file__).resolve().parents[2] / "docs" / "contract" / "ringnity-openapi.json"
+CONTRACT_URI = "urn:ringnity:contract"
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _read_nullable(node):
+    if isinstance(node, dict):
+        node = {key: _read_nullable(value) for key, value in node.items()}
+        if node.pop("nullable", False) is True:
+            if "type" in node:
+                types = node["type"] if isinstance(node["type"], list) else [node["type"]]
+                node["type"] = [*types, "null"] if "null" not in types else types
+                if "enum" in node and None not in node["enum"]:
+                    node["enum"] = [*node["enum"], None]
+            else:
+                node = {"anyOf": [node, {"type": "null"}]}
+        return node
+    if isinstance(node, list):
+        return [_read_nullable(item) for item in node]
+    return node
+
+
+@lru_cache(maxsize=1)
+def load_contract() -> dict:
+    raw = json.loads(CONTRACT_PATH.read_text())
+    contract = _read_nullable(copy.deepcopy(raw))
+    contract["components"]["schemas"]["ErrorCode"]["enum"] = [code.value for code in ErrorCode]
+    contract["$id"] = CONTRACT_URI
+    return contract
+
+
+@lru_cache(maxsize=1)
+def _registry() -> Registry:
+    return Registry().with_resource(CONTRACT_URI, DRAFT202012.create_resource(load_contract()))
+
+
+@cache
+def operation_index() -> dict[str, tuple[str, str, dict]]:
+    """operationId -> (METHOD, path, operation object)."""
+    index = {}
+    for path, item in load_contract()["paths"].items():
+        for method in METHODS:
+            if method in item:
+                index[item[method]["operationId"]] = (method.upper(), path, item[method])
+    return index
+
+
+def _pointer(*parts: str) -> str:
+    return "/".join(part.replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def _path_regex(template: str) -> re.Pattern:
+    pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+    return re.compile(rf"^/api{pattern}$")
+
+
+def _response_key(responses: dict, status: int) -> str | None:
+    if str(status) in responses:
+        return str(status)
+    family = f"{str(status)[0]}XX"
+    if family in responses:
+        return family
+    return "default" if "default" in responses else None
+
+
+def validate_response(response, operation_id: str) -> dict | None:
+    """Returns the decoded body; raises AssertionError naming every violation."""
+    index = operation_index()
+    assert operation_id in index, f"{operation_id} is not a contract operation"
+    method, path, operation = index[operation_id]
+    request = getattr(response, "request", None) or {}
+    if request:
+        assert request.get("REQUEST_METHOD", method) == method, (
+            f"{operation_id} is {method}, the test sent {request.get('REQUEST_METHOD')}"
+        )
+        sent_path = request.get("PATH_INFO", "")
+        assert _path_regex(path).match(sent_path), f"{operation_id} is {path}, the test sent {sent_path}"
+
+    status = response.status_code
+    responses = operation.get("responses", {})
+    key = _response_key(responses, status)
+    if key is None:
+        assert status >= 400, f"{operation_id} does not document status {status}"
+        schema_ref = f"{CONTRACT_URI}#/components/schemas/ErrorEnvelope"
+    else:
+        content = responses[key].get("content")
+        if not content:
+            return None
+        media = content.get("application/json") or next(iter(content.values()))
+        if "schema" not in media:
+            return None
+        schema_ref = f"{CONTRACT_URI}#/" + _pointer(
+            "paths", path, method.lower(), "responses", key, "content", "application/json", "schema"
+        )
+    body = json.loads(response.content or b"null")
+    validator = Draft202012Validator({"$ref": schema_ref}, registry=_registry())
+    errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"  at {'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in errors[:20]]
+        raise AssertionError(
+            f"{operation_id} {status} body does not match the contract:\n"
+            + "\n".join(lines)
+            + f"\nbody: {json.dumps(body)[:2000]}"
+        )
+    return body
+
+
+def assert_contract(response, operation_id: str, status: int | None = None) -> dict | None:
+    """Checks the expected status (when given), then the contract; returns the body."""
+    if status is not None:
+        assert response.status_code == status, (
+            f"{operation_id}: expected {status}, got {response.status_code}: {response.content[:1000]!r}"
+        )
+    return validate_response(response, operation_id)

@@ -1,0 +1,66 @@
+"""The generated schema serves the contract's operations: same method, path and operationId."""
+
+import re
+from pathlib import Path
+
+from drf_spectacular.generators import SchemaGenerator
+
+from ringnity.testing.contract import load_contract
+
+PENDING_FILE = Path(__file__).resolve().parents[2] / "docs" / "contract" / "pending-operations.txt"
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _norm(path: str) -> str:
+    path = re.sub(r"^/api(?=/)", "", path)
+    return re.sub(r"\{[^}]+\}", "{}", path).rstrip("/") or "/"
+
+
+def _operations(doc: dict) -> dict[tuple[str, str], str]:
+    return {
+        (method.upper(), _norm(path)): item[method].get("operationId")
+        for path, item in doc["paths"].items()
+        for method in METHODS
+        if method in item
+    }
+
+
+def _pending() -> set[str]:
+    lines = PENDING_FILE.read_text().splitlines()
+    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+
+
+def _generated() -> dict[tuple[str, str], str]:
+    return _operations(SchemaGenerator().get_schema(request=None, public=True))
+
+
+def test_every_served_operation_matches_the_contract_and_pending_ones_are_listed():
+    contract, generated, pending = _operations(load_contract()), _generated(), _pending()
+    problems = []
+    for key, operation_id in contract.items():
+        served = generated.get(key)
+        if operation_id in pending:
+            if served is not None:
+                problems.append(f"{operation_id} is served now: remove it from pending-operations.txt")
+        elif served is None:
+            problems.append(f"{operation_id} ({key[0]} {key[1]}) is not served and not listed as pending")
+        elif served != operation_id:
+            problems.append(f"{key[0]} {key[1]} has operationId {served!r}, contract says {operation_id!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_pending_list_names_only_contract_operations():
+    assert _pending() <= set(_operations(load_contract()).values())
+
+
+def test_generated_schema_has_no_operation_outside_the_contract():
+    contract = _operations(load_contract())
+    extra = sorted(f"{m} {p} ({op})" for (m, p), op in _generated().items() if (m, p) not in contract)
+    assert not extra, f"operations outside the contract: {extra}"
+
+
+def test_generated_schema_is_openapi_3_1_with_the_full_error_code_enum():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    assert schema["openapi"] == "3.1.0"
+    contract_codes = set(load_contract()["components"]["schemas"]["ErrorCode"]["enum"])
+    assert set(schema["components"]["schemas"]["ErrorCode"]["enum"]) == contract_codes

@@ -1,0 +1,31 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from ringnity.api.fallback import api_not_found, server_error
+
+admin.site.site_header = "Ringnity Platform Console"
+admin.site.site_title = "Ringnity Platform Console"
+admin.site.index_title = "Platform administration"
+
+api_patterns = [
+    path("", include("apps.tenants.api.urls")),
+    path("", include("apps.platform.api.urls")),
+    path("", include("apps.oauth.api.urls")),
+    path("", include("apps.chat.api.urls")),
+    path("", include("apps.calls.api.urls")),
+    path("", include("apps.ai.api.urls")),
+    path("", include("apps.reports.api.urls")),
+    path("", include("apps.webhooks.api.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/", include(api_patterns)),
+    re_path(r"^api/", api_not_found),
+]
+
+handler500 = server_error
