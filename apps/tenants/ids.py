@@ -28,3 +28,11 @@ def position_public_id() -> str:
 def widget_key() -> str:
     """The tenant's public widget/install key. Public by design (it ships in web pages)."""
     return "rn_pk_" + secrets.token_urlsafe(24)
+
+
+def server_key_public_id() -> str:
+    return new_public_id("sak")
+
+
+def device_public_id() -> str:
+    return new_public_id("dev")

@@ -103,6 +103,13 @@ class Position(TenantOwnedModel):
         return self.name
 
 
+class Presence(models.TextChoices):
+    ONLINE = "online", "Online"
+    AWAY = "away", "Away"
+    BUSY = "busy", "Busy"
+    OFFLINE = "offline", "Offline"
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -131,6 +138,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     profile_image = models.URLField(max_length=500, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May sign in to the platform console (/admin/).")
+    presence = models.CharField(max_length=10, choices=Presence.choices, default=Presence.OFFLINE)
+    presence_updated_at = models.DateTimeField(null=True, blank=True)
     date_joined = models.DateTimeField(auto_now_add=True)
 
     objects = UserManager()
@@ -167,3 +176,139 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def display_name(self) -> str:
         return self.name or self.username or self.email
+
+
+class AllowedDomain(TenantOwnedModel):
+    """An origin host the tenant's SDKs may run on: ``example.com``, ``app.example.com:8443``, ``*.example.com``."""
+
+    domain = models.CharField(max_length=260)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["domain"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "domain"], name="allowed_domain_per_tenant")]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class ServiceKey(models.TextChoices):
+    CHAT = "chat", "Live chat"
+    VOICE_CALL = "voice_call", "Voice call"
+    VIDEO_CALL = "video_call", "Video call"
+    AI_CHAT = "ai_chat", "AI chat"
+    AI_VOICE = "ai_voice", "AI voice"
+    AI_VIDEO = "ai_video", "AI video"
+
+
+class ServiceToggle(TenantOwnedModel):
+    """The tenant admin's on/off switch for one service; no row means enabled."""
+
+    service = models.CharField(max_length=20, choices=ServiceKey.choices)
+    admin_enabled = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "service"], name="service_toggle_per_tenant")]
+
+
+class ServerApiEnvironment(models.TextChoices):
+    LIVE = "live", "Live"
+    TEST = "test", "Test"
+
+
+class ServerApiKey(TenantOwnedModel):
+    """A Server API credential. The secret is shown once; only its SHA-256 digest is stored.
+
+    SHA-256 (not a password hash) is right here: the secret has >= 190 bits of
+    randomness, so there is nothing to brute-force, and the lookup by digest
+    must be fast on every request.
+    """
+
+    public_id = models.CharField(max_length=32, unique=True, default=ids.server_key_public_id, editable=False)
+    name = models.CharField(max_length=120)
+    environment = models.CharField(
+        max_length=4, choices=ServerApiEnvironment.choices, default=ServerApiEnvironment.LIVE
+    )
+    scopes = models.JSONField(default=list)
+    secret_digest = models.CharField(max_length=64, unique=True, editable=False)
+    secret_last4 = models.CharField(max_length=4, editable=False)
+    is_active = models.BooleanField(default=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "is_active"], name="server_key_tenant_active")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.secret_preview})"
+
+    @property
+    def secret_preview(self) -> str:
+        return f"rn_sk_{self.environment}_…{self.secret_last4}"
+
+
+class WorkspaceEntryToken(TenantOwnedModel):
+    """A one-time, short-lived ticket from an owner session into the workspace dashboard."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    token_digest = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "expires_at"], name="entry_token_tenant_exp")]
+
+
+class SessionFamily(models.Model):
+    """All refresh tokens descended from one login. Reusing a rotated token revokes the family."""
+
+    id = models.UUIDField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="session_families")
+    scope = models.CharField(max_length=20)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "scope"], name="session_family_user_scope")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} session of {self.user_id}"
+
+
+class DevicePlatform(models.TextChoices):
+    IOS = "ios", "iOS"
+    ANDROID = "android", "Android"
+    WEB = "web", "Web"
+
+
+class DevicePushToken(TenantOwnedModel):
+    """A mobile/web push token registered by an SDK runtime session."""
+
+    public_id = models.CharField(max_length=32, unique=True, default=ids.device_public_id, editable=False)
+    platform = models.CharField(max_length=16)
+    provider = models.CharField(max_length=16, default="fcm")
+    token = models.CharField(max_length=4096)
+    token_digest = models.CharField(max_length=64, help_text="SHA-256 of the token, for the unique lookup.")
+    audience = models.CharField(max_length=16, default="visitor")
+    device_id = models.CharField(max_length=200, blank=True)
+    app_id = models.CharField(max_length=200, blank=True)
+    external_id = models.CharField(max_length=200, blank=True)
+    agent_id = models.CharField(max_length=64, blank=True)
+    call_mode = models.CharField(max_length=16, default="basic")
+    metadata = models.JSONField(default=dict, blank=True)
+    subject = models.CharField(max_length=200, help_text="Runtime subject (visitor or agent) that registered it.")
+    enabled = models.BooleanField(default=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "provider", "token_digest"], name="device_token_per_tenant"),
+        ]
+        indexes = [models.Index(fields=["tenant", "device_id"], name="device_tenant_device_id")]

@@ -1,0 +1,127 @@
+"""Authentication classes for the dashboard, platform and Server API schemes.
+
+Each sets ``request.auth`` to a ``Principal``. A JWT of one ``scope`` is never
+accepted by a class expecting another; a Server API key is recognised only by
+its ``rn_sk_`` prefix and its stored digest.
+"""
+
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.utils import timezone
+from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
+from rest_framework_simplejwt.tokens import AccessToken
+
+from apps.tenants.credentials import SECRET_PREFIX, digests_match, secret_digest
+from apps.tenants.models import ServerApiKey, User
+from apps.tenants.sessions import SessionScope, user_may_hold_session
+from ringnity.api.authentication import PrincipalAuthentication, bearer_token
+from ringnity.api.errors import ApiError, ErrorCode
+from ringnity.api.principal import Principal, PrincipalKind
+
+_KIND_BY_SCOPE = {
+    SessionScope.OWNER: PrincipalKind.OWNER,
+    SessionScope.WORKSPACE: PrincipalKind.WORKSPACE,
+    SessionScope.PLATFORM: PrincipalKind.PLATFORM,
+}
+PLATFORM_READ = "platform:read"
+PLATFORM_WRITE = "platform:write"
+
+
+def _token_invalid(message: str = "The access token is invalid.") -> ApiError:
+    return ApiError(ErrorCode.AUTH_TOKEN_INVALID, message, status=401)
+
+
+class ScopedJWTAuthentication(PrincipalAuthentication):
+    """Bearer simplejwt access tokens whose ``scope`` claim is one of ``accepted_scopes``."""
+
+    accepted_scopes: frozenset[SessionScope] = frozenset()
+
+    def authenticate(self, request):
+        raw = bearer_token(request)
+        if raw is None:
+            return None
+        try:
+            token = AccessToken(raw)
+        except ExpiredTokenError as exc:
+            raise ApiError(ErrorCode.TOKEN_EXPIRED, "The access token has expired.", status=401) from exc
+        except TokenError as exc:
+            raise _token_invalid() from exc
+        try:
+            scope = SessionScope(token.get("scope"))
+        except ValueError as exc:
+            raise _token_invalid() from exc
+        if scope not in self.accepted_scopes:
+            raise _token_invalid("This token is not accepted for this operation.")
+        user = User.objects.select_related("tenant").filter(pk=token.get("user_id")).first()
+        if user is None or not user_may_hold_session(user, scope):
+            raise _token_invalid("The account behind this token is disabled.")
+        if scope != SessionScope.PLATFORM and token.get("tid") != user.tenant.public_id:
+            raise _token_invalid()
+        return user, Principal(
+            kind=_KIND_BY_SCOPE[scope],
+            tenant=user.tenant if scope != SessionScope.PLATFORM else None,
+            user=user,
+            subject=user.public_id,
+            scopes=_scopes_for(user, scope),
+            token_id=str(token.get("jti", "")),
+            claims=dict(token.payload),
+        )
+
+
+def _scopes_for(user: User, scope: SessionScope) -> frozenset[str]:
+    if scope == SessionScope.PLATFORM:
+        writes = {PLATFORM_WRITE} if user.platform_role in ("platform_owner", "platform_admin") else set()
+        return frozenset({PLATFORM_READ, *writes})
+    return frozenset({f"dashboard:{user.role}"})
+
+
+class OwnerJWTAuthentication(ScopedJWTAuthentication):
+    accepted_scopes = frozenset({SessionScope.OWNER})
+
+
+class WorkspaceJWTAuthentication(ScopedJWTAuthentication):
+    accepted_scopes = frozenset({SessionScope.WORKSPACE})
+
+
+class DashboardJWTAuthentication(ScopedJWTAuthentication):
+    accepted_scopes = frozenset({SessionScope.OWNER, SessionScope.WORKSPACE})
+
+
+class PlatformJWTAuthentication(ScopedJWTAuthentication):
+    accepted_scopes = frozenset({SessionScope.PLATFORM})
+
+
+class ServerApiKeyAuthentication(PrincipalAuthentication):
+    """``Authorization: Bearer rn_sk_<env>_<secret>``: a tenant's backend."""
+
+    missing_credentials_code = ErrorCode.SERVER_API_KEY_INVALID
+    www_authenticate = 'Bearer realm="server-api"'
+    last_used_resolution = timedelta(minutes=1)
+
+    def authenticate(self, request):
+        raw = bearer_token(request)
+        if raw is None:
+            return None
+        invalid = ApiError(ErrorCode.SERVER_API_KEY_INVALID, "The Server API key is invalid or disabled.", status=401)
+        if not raw.startswith(SECRET_PREFIX):
+            raise invalid
+        key = ServerApiKey.objects.select_related("tenant").filter(secret_digest=secret_digest(raw)).first()
+        if key is None or not digests_match(key.secret_digest, raw) or not key.is_active or not key.tenant.is_active:
+            raise invalid
+        self._touch(key)
+        return None, Principal(
+            kind=PrincipalKind.SERVER_KEY,
+            tenant=key.tenant,
+            credential=key,
+            subject=key.public_id,
+            scopes=frozenset(key.scopes),
+        )
+
+    def _touch(self, key: ServerApiKey) -> None:
+        """Records ``lastUsedAt`` at most once a minute per key (a cache gate, then one UPDATE)."""
+        if cache.add(f"server-key-used:{key.pk}", 1, timeout=int(self.last_used_resolution.total_seconds())):
+            now = timezone.now()
+            ServerApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+            key.last_used_at = now
+
