@@ -7,3 +7,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ringnity.settings")
 app = Celery("ringnity")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.task(name="ringnity.ping", ignore_result=True)
+def ping(token: str) -> None:
+    """Liveness probe for the broker → worker → cache path: ``celery -A ringnity call ringnity.ping --args='["x"]'``."""
+    from django.core.cache import cache
+
+    cache.set(f"celery-ping:{token}", "pong", timeout=300)
