@@ -72,3 +72,28 @@ def api_client() -> APIClient:
 @pytest.fixture
 def assert_contract():
     return _assert_contract
+
+
+@pytest.fixture
+def chromium_page():
+    """A fresh page in headless Debian chromium. Playwright's sync API runs an event loop in this
+    thread, so Django's async-safety guard is lifted for the test (the ORM calls are ours, not async)."""
+    from playwright.sync_api import sync_playwright
+
+    from ringnity.testing.browser import CHROMIUM_ARGS, require_chromium
+
+    executable = require_chromium()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+            try:
+                yield browser.new_page()
+            finally:
+                browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
