@@ -5,7 +5,9 @@ from django.urls import include, path
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
+from apps.tenants.authentication import OwnerJWTAuthentication, ServerApiKeyAuthentication
 from ringnity.api.errors import ApiError, ErrorCode
+from ringnity.api.principal import PrincipalKind
 from ringnity.api.views import PublicAPIView
 
 
@@ -46,7 +48,27 @@ class ClosedView(PublicAPIView):
         return Response({"open": True})
 
 
+class ScopedServerView(PublicAPIView):
+    authentication_classes = [ServerApiKeyAuthentication]
+    accepted_principals = frozenset({PrincipalKind.SERVER_KEY})
+    required_scopes = {"GET": {"server:contacts:read"}}
+    scope_denied_code = ErrorCode.SERVER_API_SCOPE_DENIED
+
+    def get(self, request):
+        return Response({"tenant": request.auth.tenant.slug})
+
+
+class OwnerOnlyView(PublicAPIView):
+    authentication_classes = [OwnerJWTAuthentication]
+    accepted_principals = frozenset({PrincipalKind.OWNER})
+
+    def get(self, request):
+        return Response({"tenant": request.auth.tenant.slug})
+
+
 urlpatterns = [
+    path("api/test/scoped", ScopedServerView.as_view()),
+    path("api/test/owner-only", OwnerOnlyView.as_view()),
     path("api/test/echo", EchoView.as_view()),
     path("api/test/raise/<str:kind>", RaiseView.as_view()),
     path("api/test/closed", ClosedView.as_view()),
