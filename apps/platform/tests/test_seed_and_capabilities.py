@@ -1,0 +1,136 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+from apps.platform import capabilities, catalog, entitlements
+from apps.platform.models import AiBalance, FeatureKey, PlanQuota
+from apps.platform.seed import FEATURE_KEYS, QUOTA_KEYS
+from apps.platform.tests.factories import AiUsageLogFactory, fund_ai, subscribe
+from apps.tenants.models import ServiceToggle
+from apps.tenants.tests.factories import TenantFactory
+
+pytestmark = pytest.mark.django_db
+
+ALL_SERVICES = ["chat", "voice_call", "video_call", "ai_chat", "ai_voice", "ai_video"]
+
+
+def _seed(*args) -> str:
+    out = io.StringIO()
+    call_command("seed_plans", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_seed_plans_twice_changes_nothing_and_reports_kept():
+    first = _seed()
+    catalog_after_first = catalog.catalog_read()
+    second = _seed()
+    assert "0 kept" in first
+    assert "0 created" in second
+    assert catalog.catalog_read() == catalog_after_first
+    slugs = [p["slug"] for p in catalog_after_first["plans"]]
+    assert slugs == ["free", "starter", "professional", "enterprise"]
+    assert {f["featureKey"] for f in catalog_after_first["featureKeys"]} >= {k for k, *_ in FEATURE_KEYS}
+    assert {q["quotaKey"] for q in catalog_after_first["quotaKeys"]} >= {k for k, *_ in QUOTA_KEYS}
+
+
+def test_seed_plans_keeps_operator_edits_unless_reset():
+    _seed()
+    PlanQuota.objects.filter(plan__slug="starter", quota__key="agents").update(limit_value=7)
+    _seed()
+    assert PlanQuota.objects.get(plan__slug="starter", quota__key="agents").limit_value == 7
+    out = _seed("--reset")
+    assert "reset    starter.quotas.agents" in out
+    assert PlanQuota.objects.get(plan__slug="starter", quota__key="agents").limit_value == 3
+
+
+def test_seeded_plans_increase():
+    _seed()
+    limits = {
+        slug: PlanQuota.objects.get(plan__slug=slug, quota__key="agents")
+        for slug in ("free", "starter", "professional", "enterprise")
+    }
+    assert limits["free"].limit_value < limits["starter"].limit_value < limits["professional"].limit_value
+    assert limits["enterprise"].value_type == "custom"
+
+
+def test_capabilities_shape_and_order_for_a_tenant_with_no_plan():
+    caps = capabilities.service_capabilities(TenantFactory())
+    assert [c["key"] for c in caps] == ALL_SERVICES
+    assert all(c["status"] == "not_in_plan" and c["allowed"] is False for c in caps)
+    assert set(caps[0]) == {
+        "key",
+        "label",
+        "status",
+        "allowed",
+        "reason",
+        "requiredFeatures",
+        "adminEnabled",
+        "sortOrder",
+    }
+
+
+def test_capability_precedence_plan_before_admin_toggle():
+    tenant = TenantFactory()
+    subscribe(tenant, features={"chat": True, "voice_call": False})
+    ServiceToggle.objects.create(tenant=tenant, service="chat", admin_enabled=False)
+    ServiceToggle.objects.create(tenant=tenant, service="voice_call", admin_enabled=False)
+    caps = {c["key"]: c for c in capabilities.service_capabilities(tenant)}
+    assert caps["chat"]["status"] == "disabled_by_admin"
+    assert caps["chat"]["adminEnabled"] is False
+    assert caps["voice_call"]["status"] == "not_in_plan"
+
+
+def test_ai_voice_without_provider_is_not_configured(settings):
+    settings.AI_PROVIDER_BASE_URL = ""
+    tenant = TenantFactory()
+    subscribe(tenant, features={"ai_voice": True}, quotas={"ai_voice_minutes": 100})
+    caps = {c["key"]: c for c in capabilities.service_capabilities(tenant)}
+    assert caps["ai_voice"]["status"] == "not_configured"
+
+
+def test_ai_chat_ready_within_included_quota_and_not_ready_when_used_up_with_empty_balance(settings):
+    settings.AI_PROVIDER_BASE_URL = "http://127.0.0.1:9"
+    settings.AI_PROVIDER_API_KEY = "k"
+    tenant = TenantFactory()
+    subscribe(tenant, features={"ai_chat": True}, quotas={"ai_chat_replies": 1})
+    assert capabilities.service_capabilities(tenant)[3]["status"] == "available"
+    AiUsageLogFactory(tenant=tenant)
+    cap = capabilities.service_capabilities(tenant)[3]
+    assert cap["status"] == "ai_not_ready"
+    assert "balance is empty" in cap["reason"]
+    fund_ai(tenant, 500)
+    assert capabilities.service_capabilities(tenant)[3]["status"] == "available"
+    AiBalance.objects.filter(tenant=tenant).update(balance_cents=0, overage_enabled=True)
+    assert capabilities.service_capabilities(tenant)[3]["status"] == "available"
+
+
+def test_beta_feature_key_surfaces_as_beta_and_allowed(settings):
+    settings.AI_PROVIDER_BASE_URL = "http://127.0.0.1:9"
+    settings.AI_PROVIDER_API_KEY = "k"
+    tenant = TenantFactory()
+    subscribe(tenant, features={"ai_video": True}, quotas={"ai_voice_minutes": "unlimited"})
+    FeatureKey.objects.filter(key="ai_video").update(status="beta")
+    cap = capabilities.service_capabilities(tenant)[5]
+    assert cap["status"] == "beta"
+    assert cap["allowed"] is True
+
+
+def test_ai_readiness_reports_what_is_missing(settings):
+    settings.AI_PROVIDER_BASE_URL = ""
+    tenant = TenantFactory()
+    subscribe(tenant, features={"ai_chat": True}, quotas={"ai_chat_replies": "disabled"})
+    readiness = capabilities.ai_readiness(tenant)
+    assert readiness["providerConfigured"] is False
+    assert readiness["provider"] == "extractive"
+    assert "balance_empty" in readiness["services"]["ai_chat"]["missing"]
+    assert readiness["services"]["ai_voice"]["missing"][0] == "provider_not_configured"
+
+
+def test_capabilities_follow_plan_changes_immediately():
+    tenant = TenantFactory()
+    subscribe(tenant, features={"chat": True})
+    assert capabilities.service_capabilities(tenant)[0]["allowed"] is True
+    subscribe(tenant, features={"chat": False})
+    assert capabilities.service_capabilities(tenant)[0]["status"] == "not_in_plan"
+    assert entitlements.for_tenant(tenant).feature_enabled("chat") is False
