@@ -184,6 +184,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # (platform operators, tenant owners) through partial constraints, not globally.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 LOGIN_URL = "/admin/login/"
+# Sign in with Google for tenant owners: the OAuth client id (the ID token's `aud`) and the
+# key set the ID token's RS256 signature is checked against. Without a client id it is off.
+GOOGLE_CLIENT_ID = env_str("GOOGLE_CLIENT_ID")
+GOOGLE_JWKS_URL = env_str("GOOGLE_JWKS_URL", "https://www.googleapis.com/oauth2/v3/certs")
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en-us"

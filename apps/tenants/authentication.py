@@ -14,7 +14,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from apps.tenants.credentials import SECRET_PREFIX, digests_match, secret_digest
 from apps.tenants.models import ServerApiKey, User
-from apps.tenants.sessions import SessionScope, user_may_hold_session
+from apps.tenants.sessions import SessionScope, session_family_revoked, user_may_hold_session
 from ringnity.api.authentication import PrincipalAuthentication, bearer_token
 from ringnity.api.errors import ApiError, ErrorCode
 from ringnity.api.principal import Principal, PrincipalKind
@@ -53,6 +53,8 @@ class ScopedJWTAuthentication(PrincipalAuthentication):
             raise _token_invalid() from exc
         if scope not in self.accepted_scopes:
             raise _token_invalid("This token is not accepted for this operation.")
+        if session_family_revoked(token.get("fam")):
+            raise _token_invalid("This session has ended.")
         user = User.objects.select_related("tenant").filter(pk=token.get("user_id")).first()
         if user is None or not user_may_hold_session(user, scope):
             raise _token_invalid("The account behind this token is disabled.")
@@ -124,4 +126,3 @@ class ServerApiKeyAuthentication(PrincipalAuthentication):
             now = timezone.now()
             ServerApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
             key.last_used_at = now
-

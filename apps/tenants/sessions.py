@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
@@ -90,36 +91,62 @@ def _decode_ignoring_blacklist(raw: str) -> dict | None:
         return None
 
 
+def _family_revoked_key(family_id: str) -> str:
+    return f"session-family-revoked:{family_id}"
+
+
+def session_family_revoked(family_id: str | None) -> bool:
+    """True when the family was revoked; access tokens of a revoked family stop working at once.
+
+    A cache flag (kept for one access-token lifetime) answers without a query on every request.
+    """
+    return bool(family_id) and cache.get(_family_revoked_key(family_id)) is not None
+
+
 def _revoke_family(family_id: str | None) -> None:
     if not family_id:
         return
     SessionFamily.objects.filter(id=family_id, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    # Set at once, not on commit: if the transaction rolls back, the flag errs on the safe side.
+    cache.set(_family_revoked_key(family_id), 1, timeout=int(jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds()) + 60)
+
+
+def session_refresh(*, refresh_token: str, scope: SessionScope) -> SessionTokens:
+    """Rotates ``refresh_token`` into a new pair of the same family.
+
+    The theft response (revoking the family on reuse) is committed in its own
+    transaction *before* the error is raised, so the rollback of the failed
+    request cannot undo it.
+    """
+    result = _rotate(refresh_token=refresh_token, scope=scope)
+    if result is None:
+        raise _invalid_refresh()
+    return result
 
 
 @transaction.atomic
-def session_refresh(*, refresh_token: str, scope: SessionScope) -> SessionTokens:
-    """Rotates ``refresh_token`` into a new pair of the same family."""
+def _rotate(*, refresh_token: str, scope: SessionScope) -> SessionTokens | None:
     payload = _decode_ignoring_blacklist(refresh_token or "")
     if not payload or payload.get("token_type") != "refresh" or payload.get("scope") != scope.value:
-        raise _invalid_refresh()
+        return None
     jti = payload.get(jwt_settings.JTI_CLAIM)
     outstanding = OutstandingToken.objects.select_for_update().filter(jti=jti).first()
     if outstanding is None:
-        raise _invalid_refresh()
+        return None
     if BlacklistedToken.objects.filter(token=outstanding).exists():
         # A rotated (or logged-out) token came back: assume theft, end the whole family.
         _revoke_family(payload.get("fam"))
-        raise _invalid_refresh()
+        return None
     family = SessionFamily.objects.select_related("user__tenant").filter(id=payload.get("fam")).first()
     if family is None or family.revoked_at is not None or family.scope != scope.value:
-        raise _invalid_refresh()
+        return None
     user = family.user
     if str(user.pk) != str(payload.get(jwt_settings.USER_ID_CLAIM)) or not user_may_hold_session(user, scope):
-        raise _invalid_refresh()
+        return None
     try:
         RefreshToken(refresh_token).blacklist()
-    except TokenError as exc:
-        raise _invalid_refresh() from exc
+    except TokenError:
+        return None
     return _mint(user, scope, family.id)
 
 

@@ -1,5 +1,7 @@
-from apps.tenants.api import runtime
+from apps.tenants.api import auth, developer, runtime
 
 urlpatterns = [
     *runtime.urlpatterns,
+    *auth.urlpatterns,
+    *developer.urlpatterns,
 ]

@@ -1,0 +1,101 @@
+"""Google Identity ID-token verification (Sign in with Google).
+
+The token's RS256 signature is checked against the keys published at
+``settings.GOOGLE_JWKS_URL`` (Google's by default; tests serve their own on
+loopback), then ``aud`` (= ``settings.GOOGLE_CLIENT_ID``), ``iss``, ``exp``/``iat``
+and ``email_verified``. Nothing from the token is used before all of that passed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import jwt
+from django.conf import settings
+
+from ringnity.api.errors import ApiError, ErrorCode
+
+logger = logging.getLogger(__name__)
+
+GOOGLE_ISSUERS = ("accounts.google.com", "https://accounts.google.com")
+_LEEWAY_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class GoogleIdentity:
+    subject: str
+    email: str
+    name: str = ""
+    given_name: str = ""
+    family_name: str = ""
+    picture: str = ""
+    claims: dict = field(default_factory=dict, repr=False)
+
+    def profile(self) -> dict:
+        """The verified profile handed to the registration page."""
+        profile = {"sub": self.subject, "email": self.email, "emailVerified": True}
+        for key, value in (
+            ("name", self.name),
+            ("givenName", self.given_name),
+            ("familyName", self.family_name),
+            ("picture", self.picture),
+        ):
+            if value:
+                profile[key] = value
+        return profile
+
+
+def _invalid(message: str = "The Google ID token is invalid.") -> ApiError:
+    return ApiError(ErrorCode.AUTH_TOKEN_INVALID, message, status=401)
+
+
+@lru_cache(maxsize=8)
+def _jwks_client(url: str) -> jwt.PyJWKClient:
+    """One client per JWKS URL: it caches the key set (5 minutes) and refetches on an unknown ``kid``."""
+    return jwt.PyJWKClient(url, cache_jwk_set=True, lifespan=300, timeout=5)
+
+
+def verify_google_id_token(id_token: str) -> GoogleIdentity:
+    client_id = getattr(settings, "GOOGLE_CLIENT_ID", "")
+    if not client_id:
+        raise ApiError(ErrorCode.FEATURE_NOT_AVAILABLE, "Sign in with Google is not configured.", status=403)
+    if not id_token or id_token.count(".") != 2:
+        raise _invalid()
+    try:
+        signing_key = _jwks_client(settings.GOOGLE_JWKS_URL).get_signing_key_from_jwt(id_token)
+    except jwt.PyJWKClientConnectionError as exc:
+        logger.warning("Google JWKS unreachable: %s", exc)
+        raise ApiError(
+            ErrorCode.NETWORK_ERROR, "Google sign-in is unavailable right now; retry later.", status=503
+        ) from exc
+    except (jwt.PyJWKClientError, jwt.DecodeError, jwt.InvalidTokenError) as exc:
+        raise _invalid() from exc
+    try:
+        claims = jwt.decode(
+            id_token,
+            key=signing_key.key,
+            algorithms=["RS256"],
+            audience=client_id,
+            issuer=GOOGLE_ISSUERS,
+            leeway=_LEEWAY_SECONDS,
+            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise ApiError(ErrorCode.TOKEN_EXPIRED, "The Google ID token has expired.", status=401) from exc
+    except jwt.InvalidTokenError as exc:
+        raise _invalid() from exc
+    email = (claims.get("email") or "").strip().lower()
+    verified = claims.get("email_verified")
+    if not email or verified not in (True, "true"):
+        raise _invalid("The Google account's e-mail address is not verified.")
+    return GoogleIdentity(
+        subject=str(claims["sub"]),
+        email=email,
+        name=claims.get("name") or "",
+        given_name=claims.get("given_name") or "",
+        family_name=claims.get("family_name") or "",
+        picture=claims.get("picture") or "",
+        claims=claims,
+    )
