@@ -1,0 +1,44 @@
+"""Input validation and schema for the Server API contacts."""
+
+import re
+
+from rest_framework import serializers
+
+MAX_TAGS = 50
+_PHONE_CHARS = re.compile(r"^\+?[0-9 ().\-/]+$")
+
+
+class ContactInputSerializer(serializers.Serializer):
+    """The contract's ``ContactInput`` (``partial=True`` for ``ContactPatchInput``)."""
+
+    externalId = serializers.CharField(source="external_id", max_length=200, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=200)
+    phone = serializers.CharField(max_length=40)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    company = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50), max_length=MAX_TAGS, required=False, allow_empty=True
+    )
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+
+    def validate_phone(self, value: str) -> str:
+        digits = sum(ch.isdigit() for ch in value)
+        if not _PHONE_CHARS.match(value) or not 3 <= digits <= 20:
+            raise serializers.ValidationError("Enter a phone number: digits, optionally a leading +, 3-20 digits.")
+        return value
+
+
+class ContactSerializer(serializers.Serializer):
+    """Schema only: responses are built by ``apps.chat.services.contact_payload``."""
+
+    id = serializers.CharField()
+    externalId = serializers.CharField()
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    email = serializers.EmailField(required=False)
+    company = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    notes = serializers.CharField()
+    source = serializers.CharField()
+    createdAt = serializers.DateTimeField()
+    updatedAt = serializers.DateTimeField()

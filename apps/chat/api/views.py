@@ -1,0 +1,136 @@
+"""Server API contacts: ``/server/contacts`` and ``/server/contacts/{id}`` (ServerApiKey)."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from apps.chat import selectors, services
+from apps.chat.api.serializers import ContactInputSerializer, ContactSerializer
+from apps.tenants.authentication import ServerApiKeyAuthentication
+from apps.tenants.runtime_selectors import server_api_require_feature
+from ringnity.api.errors import ErrorCode
+from ringnity.api.pagination import PageParams, paginate_page
+from ringnity.api.principal import PrincipalKind
+from ringnity.api.views import TenantAPIView
+
+READ = "server:contacts:read"
+WRITE = "server:contacts:write"
+
+_pagination = inline_serializer(
+    "ServerContactPagination",
+    {
+        "total": serializers.IntegerField(),
+        "page": serializers.IntegerField(),
+        "limit": serializers.IntegerField(),
+        "hasMore": serializers.BooleanField(),
+    },
+)
+_contact_envelope = inline_serializer("ServerContactResult", {"contact": ContactSerializer()})
+_contact_created = inline_serializer(
+    "ServerContactUpsertResult", {"contact": ContactSerializer(), "created": serializers.BooleanField()}
+)
+UPSERT_RULE = (
+    "Upsert rule, within the key's tenant only: with `externalId`, the contact with that externalId "
+    "(or, when none has it, a contact without externalId having the same normalized email, else phone, "
+    "which then gets the externalId); without `externalId`, the contact with the same normalized email "
+    "(lowercased); without email, the same normalized phone (E.164 when parseable). Otherwise a new contact. "
+    "Returns 200 with the contact and `created`. Concurrent upserts of one key make one contact."
+)
+
+
+class ContactAPIView(TenantAPIView):
+    authentication_classes = [ServerApiKeyAuthentication]
+    accepted_principals = {PrincipalKind.SERVER_KEY}
+    scope_denied_code = ErrorCode.SERVER_API_SCOPE_DENIED
+    validation_error_code = ErrorCode.SERVER_CONTACT_VALIDATION_FAILED
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        server_api_require_feature(tenant=self.tenant)
+
+
+class ContactCollectionView(ContactAPIView):
+    required_scopes = {"GET": {READ}, "POST": {WRITE}}
+
+    @extend_schema(
+        operation_id="listContacts",
+        tags=["Server API"],
+        summary="List synced customer contacts.",
+        parameters=[
+            OpenApiParameter("page", int, description="Page number, from 1."),
+            OpenApiParameter("limit", int, description="Page size, default 50, capped at 100."),
+            OpenApiParameter("search", str, description="Case-insensitive match on name, email, phone, company."),
+            OpenApiParameter("tags", str, description="Comma-separated tags; a contact with any of them matches."),
+        ],
+        responses={
+            200: inline_serializer(
+                "ServerContactList",
+                {"contacts": ContactSerializer(many=True), "pagination": _pagination},
+            )
+        },
+    )
+    def get(self, request):
+        params = PageParams.from_query(request.query_params, error_code=ErrorCode.SERVER_CONTACT_VALIDATION_FAILED)
+        contacts = selectors.contact_list(
+            tenant=self.tenant,
+            search=request.query_params.get("search", ""),
+            tags=selectors.parse_tag_filter(request.query_params.get("tags")),
+        )
+        rows, pagination = paginate_page(contacts, params)
+        return Response({"contacts": [services.contact_payload(c) for c in rows], "pagination": pagination})
+
+    @extend_schema(
+        operation_id="upsertContact",
+        tags=["Server API"],
+        summary="Create or update a customer contact.",
+        description=UPSERT_RULE,
+        request=ContactInputSerializer,
+        responses={200: _contact_created},
+    )
+    def post(self, request):
+        serializer = ContactInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        contact, created = services.contact_upsert(tenant=self.tenant, fields=serializer.validated_data)
+        return Response({"contact": services.contact_payload(contact), "created": created})
+
+
+class ContactDetailView(ContactAPIView):
+    required_scopes = {"GET": {READ}, "PATCH": {WRITE}, "DELETE": {WRITE}}
+
+    @extend_schema(
+        operation_id="getContact",
+        tags=["Server API"],
+        summary="Read one customer contact.",
+        responses={200: _contact_envelope},
+    )
+    def get(self, request, id):
+        contact = selectors.contact_get(tenant=self.tenant, public_id=id)
+        return Response({"contact": services.contact_payload(contact)})
+
+    @extend_schema(
+        operation_id="updateContact",
+        tags=["Server API"],
+        summary="Update one customer contact.",
+        request=ContactInputSerializer(partial=True),
+        responses={200: _contact_envelope},
+    )
+    def patch(self, request, id):
+        contact = selectors.contact_get(tenant=self.tenant, public_id=id)
+        serializer = ContactInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        contact = services.contact_update(contact=contact, fields=serializer.validated_data)
+        return Response({"contact": services.contact_payload(contact)})
+
+    @extend_schema(
+        operation_id="deleteContact",
+        tags=["Server API"],
+        summary="Delete one customer contact.",
+        responses={
+            200: inline_serializer(
+                "ServerContactDeleted", {"deleted": serializers.BooleanField(), "id": serializers.CharField()}
+            )
+        },
+    )
+    def delete(self, request, id):
+        contact = selectors.contact_get(tenant=self.tenant, public_id=id)
+        return Response({"deleted": True, "id": services.contact_delete(contact=contact)})

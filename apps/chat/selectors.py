@@ -1,0 +1,37 @@
+"""Reads for contacts. Every function takes ``tenant=`` and never crosses it."""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from apps.chat.models import Contact, ContactTag
+from ringnity.api.errors import not_found
+
+
+def parse_tag_filter(raw: str | None) -> list[str]:
+    return sorted({tag.strip().lower() for tag in (raw or "").split(",") if tag.strip()})
+
+
+def contact_list(*, tenant, search: str = "", tags: list[str] | None = None) -> QuerySet:
+    """Contacts newest first (``-created_at, -id``: stable under ties); ``tags`` is any-of."""
+    contacts = Contact.objects.for_tenant(tenant)
+    search = (search or "").strip()
+    if search:
+        contacts = contacts.filter(
+            Q(name__icontains=search)
+            | Q(email__icontains=search)
+            | Q(phone__icontains=search)
+            | Q(phone_normalized__icontains=search)
+            | Q(company__icontains=search)
+        )
+    if tags:
+        contacts = contacts.filter(
+            Exists(ContactTag.objects.for_tenant(tenant).filter(contact=OuterRef("pk"), tag__in=tags))
+        )
+    return contacts.order_by("-created_at", "-id")
+
+
+def contact_get(*, tenant, public_id: str) -> Contact:
+    """The tenant's contact; another tenant's or an unknown id is the same 404."""
+    contact = Contact.objects.for_tenant(tenant).filter(public_id=public_id).first()
+    if contact is None:
+        raise not_found("Contact")
+    return contact

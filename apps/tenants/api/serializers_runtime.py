@@ -1,0 +1,139 @@
+"""Input serializers (and response schemas) of the SDK runtime, Server API and Admin SDK endpoints."""
+
+from rest_framework import serializers
+
+from apps.tenants.runtime_tokens import DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, MIN_TTL_SECONDS
+
+PLATFORMS = ["android", "ios", "flutter", "react_native", "kotlin", "swift", "web"]
+PROVIDERS = ["fcm", "apns", "apns_voip"]
+AUDIENCES = ["visitor", "customer", "agent", "admin"]
+CALL_MODES = ["basic", "native-phone"]
+
+
+class VisitorIdentitySerializer(serializers.Serializer):
+    externalId = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+
+def _expires_in() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        required=False, default=DEFAULT_TTL_SECONDS, min_value=MIN_TTL_SECONDS, max_value=MAX_TTL_SECONDS
+    )
+
+
+class RuntimeSessionInput(serializers.Serializer):
+    slug = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    apiKey = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    visitor = VisitorIdentitySerializer(required=False)
+    contextToken = serializers.CharField(max_length=8192, required=False, allow_blank=True)
+    metadata = serializers.DictField(required=False)
+
+
+class RuntimeSessionOutput(serializers.Serializer):
+    sessionToken = serializers.CharField()
+    expiresIn = serializers.IntegerField()
+    expiresAt = serializers.DateTimeField()
+
+
+class RegisterDeviceInput(serializers.Serializer):
+    platform = serializers.ChoiceField(choices=PLATFORMS)
+    provider = serializers.ChoiceField(choices=PROVIDERS, required=False, default="fcm")
+    token = serializers.CharField(max_length=4096)
+    deviceId = serializers.CharField(source="device_id", max_length=200, required=False, allow_blank=True)
+    appId = serializers.CharField(source="app_id", max_length=200, required=False, allow_blank=True)
+    audience = serializers.ChoiceField(choices=AUDIENCES, required=False, default="visitor")
+    externalId = serializers.CharField(source="external_id", max_length=200, required=False, allow_blank=True)
+    agentId = serializers.CharField(source="agent_id", max_length=64, required=False, allow_blank=True)
+    callMode = serializers.ChoiceField(source="call_mode", choices=CALL_MODES, required=False, default="basic")
+    metadata = serializers.DictField(required=False, default=dict)
+
+
+class UnregisterDeviceInput(serializers.Serializer):
+    deviceId = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    provider = serializers.ChoiceField(choices=PROVIDERS, required=False, default="fcm")
+    token = serializers.CharField(max_length=4096, required=False, allow_blank=True)
+
+
+class DeviceOutput(serializers.Serializer):
+    id = serializers.CharField()
+    clientId = serializers.CharField()
+    platform = serializers.ChoiceField(choices=PLATFORMS)
+    provider = serializers.ChoiceField(choices=PROVIDERS)
+    audience = serializers.ChoiceField(choices=AUDIENCES)
+    deviceId = serializers.CharField(allow_null=True)
+    appId = serializers.CharField(allow_null=True)
+    externalId = serializers.CharField(allow_null=True)
+    agentId = serializers.CharField(allow_null=True)
+    callMode = serializers.ChoiceField(choices=CALL_MODES)
+    enabled = serializers.BooleanField()
+    lastSeenAt = serializers.DateTimeField()
+    createdAt = serializers.DateTimeField()
+    updatedAt = serializers.DateTimeField()
+
+
+class VisitorContextTokenInput(serializers.Serializer):
+    visitor = VisitorIdentitySerializer(required=False)
+    metadata = serializers.DictField(required=False, default=dict)
+    expiresIn = _expires_in()
+
+
+class AgentTokenInput(serializers.Serializer):
+    agentId = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    username = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    departmentId = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    scopes = serializers.ListField(child=serializers.CharField(max_length=64), max_length=50, required=False)
+    expiresIn = _expires_in()
+
+    def validate(self, attrs):
+        if not attrs.get("agentId") and not attrs.get("username"):
+            raise serializers.ValidationError({"agentId": "agentId or username is required."})
+        return attrs
+
+
+class AdminTokenInput(serializers.Serializer):
+    adminActorId = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    username = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    role = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    scopes = serializers.ListField(child=serializers.CharField(max_length=64), max_length=50, required=False)
+    expiresIn = _expires_in()
+
+
+class SdkTokenOutput(serializers.Serializer):
+    token = serializers.CharField()
+    tokenType = serializers.CharField()
+    expiresIn = serializers.IntegerField()
+    expiresAt = serializers.DateTimeField()
+    scopes = serializers.ListField(child=serializers.CharField())
+
+
+class RuntimeTenantOutput(serializers.Serializer):
+    clientId = serializers.CharField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    companyName = serializers.CharField()
+    email = serializers.EmailField(required=False)
+    phone = serializers.CharField()
+    timezone = serializers.CharField()
+    isActive = serializers.BooleanField()
+
+
+class RuntimeServiceCapabilityOutput(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    status = serializers.CharField()
+    allowed = serializers.BooleanField()
+    reason = serializers.CharField(required=False)
+    requiredFeatures = serializers.ListField(child=serializers.CharField())
+    adminEnabled = serializers.BooleanField()
+    sortOrder = serializers.IntegerField()
+
+
+class RuntimeReadinessOutput(serializers.Serializer):
+    services = RuntimeServiceCapabilityOutput(many=True)
+    ai = serializers.DictField()
+    reports = serializers.DictField()
+    sdk = serializers.DictField()

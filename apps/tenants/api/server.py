@@ -1,0 +1,183 @@
+"""Server API tenant endpoints and runtime-token issuance (ServerApiKey).
+
+Every route but ``/server/health`` also needs the plan feature ``server_api``
+(403 FEATURE_NOT_AVAILABLE): a tenant downgraded to a plan without it keeps its keys
+but cannot use them for data. ``/server/health`` only proves that a key works.
+"""
+
+from django.urls import path
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from apps.tenants import runtime_services
+from apps.tenants.api.serializers_runtime import (
+    AdminTokenInput,
+    AgentTokenInput,
+    RuntimeReadinessOutput,
+    RuntimeTenantOutput,
+    SdkTokenOutput,
+    VisitorContextTokenInput,
+)
+from apps.tenants.authentication import ServerApiKeyAuthentication
+from apps.tenants.runtime_selectors import server_api_require_feature, tenant_payload, tenant_readiness
+from ringnity.api.errors import ErrorCode
+from ringnity.api.principal import PrincipalKind
+from ringnity.api.views import TenantAPIView
+
+
+class ServerAPIView(TenantAPIView):
+    authentication_classes = [ServerApiKeyAuthentication]
+    accepted_principals = {PrincipalKind.SERVER_KEY}
+    scope_denied_code = ErrorCode.SERVER_API_SCOPE_DENIED
+    requires_server_api_feature = True
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if self.requires_server_api_feature:
+            server_api_require_feature(tenant=self.tenant)
+
+
+class ServerHealthView(ServerAPIView):
+    required_scopes = {"GET": {"server:health"}}
+    requires_server_api_feature = False
+
+    @extend_schema(
+        operation_id="getServerApiHealth",
+        tags=["Server API"],
+        summary="Check Server API credential health.",
+        responses={
+            200: inline_serializer(
+                "ServerApiHealth",
+                {
+                    "status": serializers.CharField(),
+                    "clientId": serializers.CharField(),
+                    "keyId": serializers.CharField(),
+                    "environment": serializers.CharField(),
+                    "scopes": serializers.ListField(child=serializers.CharField()),
+                },
+            )
+        },
+    )
+    def get(self, request):
+        key = self.principal.credential
+        return Response(
+            {
+                "status": "ok",
+                "clientId": self.tenant.public_id,
+                "keyId": key.public_id,
+                "environment": key.environment,
+                "scopes": sorted(self.principal.scopes),
+            }
+        )
+
+
+class ServerTenantView(ServerAPIView):
+    required_scopes = {"GET": {"server:tenant:read"}}
+
+    @extend_schema(
+        operation_id="getServerTenant",
+        tags=["Server API"],
+        summary="Read tenant identity for the current Server API key.",
+        responses={200: inline_serializer("ServerTenant", {"tenant": RuntimeTenantOutput()})},
+    )
+    def get(self, request):
+        return Response({"tenant": tenant_payload(self.tenant)})
+
+
+class ServerSdkReadinessView(ServerAPIView):
+    required_scopes = {"GET": {"server:tenant:read"}}
+
+    @extend_schema(
+        operation_id="getSdkReadiness",
+        tags=["Server API"],
+        summary="Read service readiness for SDK launch checks.",
+        responses={200: RuntimeReadinessOutput},
+    )
+    def get(self, request):
+        return Response(tenant_readiness(tenant=self.tenant))
+
+
+class VisitorContextTokenView(ServerAPIView):
+    required_scopes = {"POST": {"server:visitor-context:write"}}
+
+    @extend_schema(
+        operation_id="createVisitorContextToken",
+        tags=["Server API"],
+        summary="Create a signed visitor context token for public runtime SDKs.",
+        description="`expiresIn` is 60..86400 seconds (default 900). Pass the token as `contextToken` "
+        "to `POST /sdk/session`; its visitor identity wins over any identity in that body.",
+        request=VisitorContextTokenInput,
+        responses={201: SdkTokenOutput},
+    )
+    def post(self, request):
+        serializer = VisitorContextTokenInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        issued = runtime_services.visitor_context_token_issue(
+            tenant=self.tenant, visitor=data.get("visitor"), metadata=data["metadata"], expires_in=data["expiresIn"]
+        )
+        return Response(issued.as_sdk_token(), status=201)
+
+
+class AgentTokenView(ServerAPIView):
+    required_scopes = {"POST": {"server:agent-token:write"}}
+
+    @extend_schema(
+        operation_id="createAgentToken",
+        tags=["Server API"],
+        summary="Create a short-lived token for CRM/agent SDK runtime.",
+        description="The agent (by `agentId`, else `username`) must be an active staff member of the key's "
+        "tenant, else 404. Granted scopes = requested ∩ agent scopes (all agent scopes when none requested).",
+        request=AgentTokenInput,
+        responses={201: SdkTokenOutput},
+    )
+    def post(self, request):
+        serializer = AgentTokenInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        issued = runtime_services.agent_token_issue(
+            tenant=self.tenant,
+            agent_id=data.get("agentId", ""),
+            username=data.get("username", ""),
+            scopes=data.get("scopes"),
+            expires_in=data["expiresIn"],
+        )
+        return Response(issued.as_sdk_token(), status=201)
+
+
+class AdminTokenView(ServerAPIView):
+    required_scopes = {"POST": {"server:admin-token:write"}}
+
+    @extend_schema(
+        operation_id="createAdminToken",
+        tags=["Server API"],
+        summary="Create a short-lived token for admin/reporting SDK runtime.",
+        description="Granted scopes = requested ∩ admin scopes (all admin scopes when none requested).",
+        request=AdminTokenInput,
+        responses={201: SdkTokenOutput},
+    )
+    def post(self, request):
+        serializer = AdminTokenInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        issued = runtime_services.admin_token_issue(
+            tenant=self.tenant,
+            actor_id=data.get("adminActorId") or data.get("username", ""),
+            name=data.get("name", ""),
+            role=data.get("role", ""),
+            scopes=data.get("scopes"),
+            expires_in=data["expiresIn"],
+            key_id=self.principal.credential.public_id,
+        )
+        return Response(issued.as_sdk_token(), status=201)
+
+
+urlpatterns = [
+    path("server/health", ServerHealthView.as_view(), name="server-health"),
+    path("server/tenant", ServerTenantView.as_view(), name="server-tenant"),
+    path("server/tenant/sdk-readiness", ServerSdkReadinessView.as_view(), name="server-sdk-readiness"),
+    path("server/visitor-context-token", VisitorContextTokenView.as_view(), name="server-visitor-context-token"),
+    path("server/sdk-token/agent", AgentTokenView.as_view(), name="server-agent-token"),
+    path("server/sdk-token/admin", AdminTokenView.as_view(), name="server-admin-token"),
+]
