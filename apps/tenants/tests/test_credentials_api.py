@@ -1,0 +1,250 @@
+"""Server API credentials: create (secret once), list, update, disable, rotate; quota; cross-tenant 404."""
+
+import re
+
+import pytest
+
+from apps.platform.tests.factories import subscribe
+from apps.tenants.credentials import secret_digest
+from apps.tenants.models import ServerApiKey
+from apps.tenants.sessions import SessionScope, session_issue
+from apps.tenants.tests.factories import OwnerFactory, ServerApiKeyFactory, StaffFactory, TenantFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/sdk/developer/server-api-credentials"
+HEALTH = "/api/server/health"
+
+
+def ONE(key_id):  # noqa: N802 - reads like the other URL constants
+    return f"{LIST}/{key_id}"
+
+
+@pytest.fixture
+def assert_contract(assert_contract):
+    """The shared contract check, returning the JSON body for error answers too."""
+
+    def check(response, operation_id, status=None):
+        assert_contract(response, operation_id, status=status)
+        return response.json()
+
+    return check
+
+
+def _bearer(user, scope=SessionScope.OWNER):
+    return {"HTTP_AUTHORIZATION": f"Bearer {session_issue(user=user, scope=scope).access}"}
+
+
+def _key(secret):
+    return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def owner():
+    tenant = TenantFactory(slug="acme")
+    subscribe(tenant, features={"chat": True, "server_api": True}, quotas={"server_api_keys": 2})
+    return OwnerFactory(tenant=tenant)
+
+
+def _create(client, owner, **body):
+    payload = {"name": "Backend", "scopes": ["server:health"], **body}
+    return client.post(LIST, payload, format="json", **_bearer(owner))
+
+
+def test_create_returns_the_secret_once_and_stores_only_its_digest(api_client, assert_contract, owner):
+    response = _create(api_client, owner, environment="test", scopes=["server:health", "server:tenant:read"])
+    data = assert_contract(response, "createServerApiCredential", status=201)["data"]
+    secret = data["secret"]
+    assert re.fullmatch(r"rn_sk_test_[A-Za-z0-9_-]{43}", secret)
+    credential = data["credential"]
+    assert credential["environment"] == "test"
+    assert credential["isActive"] is True
+    assert credential["scopes"] == ["server:health", "server:tenant:read"]
+    assert credential["secretPreview"].startswith("rn_sk_test_")
+    assert credential["secretPreview"].endswith(secret[-4:])
+    assert "lastUsedAt" not in credential
+    row = ServerApiKey.objects.get(public_id=credential["id"])
+    assert row.secret_digest == secret_digest(secret)
+    assert secret not in {row.secret_digest, row.secret_last4, row.name}
+    listed = api_client.get(LIST, **_bearer(owner)).json()["data"]["credentials"]
+    assert secret not in str(listed)
+
+
+def test_live_is_the_default_environment(api_client, assert_contract, owner):
+    data = assert_contract(_create(api_client, owner), "createServerApiCredential", status=201)["data"]
+    assert data["secret"].startswith("rn_sk_live_")
+
+
+def test_new_secret_works_on_the_server_api(api_client, assert_contract, owner):
+    secret = _create(api_client, owner).json()["data"]["secret"]
+    assert_contract(api_client.get(HEALTH, **_key(secret)), "getServerApiHealth", status=200)
+
+
+def test_unknown_scopes_and_bad_fields_are_all_reported_and_nothing_is_created(api_client, assert_contract, owner):
+    response = api_client.post(
+        LIST, {"name": " ", "scopes": ["server:health", "server:everything"], "environment": "prod"}, **_bearer(owner)
+    )
+    body = assert_contract(response, "createServerApiCredential", status=400)
+    assert body["code"] == "VALIDATION_FAILED"
+    fields = [d.split(":")[0] for d in body["details"]]
+    assert sorted(fields) == ["environment", "name", "scopes"]
+    assert "server:everything" in " ".join(body["details"])
+    assert not ServerApiKey.objects.exists()
+
+
+def test_missing_required_fields(api_client, assert_contract, owner):
+    body = assert_contract(api_client.post(LIST, {}, format="json", **_bearer(owner)), "createServerApiCredential", 400)
+    assert sorted(d.split(":")[0] for d in body["details"]) == ["name", "scopes"]
+
+
+def test_quota_counts_active_keys_only(api_client, assert_contract, owner):
+    first = _create(api_client, owner).json()["data"]["credential"]["id"]
+    _create(api_client, owner)
+    body = assert_contract(_create(api_client, owner), "createServerApiCredential", status=400)
+    assert body["code"] == "QUOTA_EXCEEDED"
+    assert "server_api_keys" in body["details"][0]
+    assert ServerApiKey.objects.for_tenant(owner.tenant).count() == 2
+    api_client.delete(ONE(first), **_bearer(owner))
+    assert_contract(_create(api_client, owner), "createServerApiCredential", status=201)
+    # Re-enabling the disabled one would make three active keys: refused.
+    response = api_client.patch(ONE(first), {"isActive": True}, format="json", **_bearer(owner))
+    assert assert_contract(response, "updateServerApiCredential", status=400)["code"] == "QUOTA_EXCEEDED"
+
+
+def test_list_is_newest_first_with_a_constant_number_of_queries(
+    api_client, assert_contract, owner, django_assert_max_num_queries
+):
+    for n in range(2):
+        ServerApiKeyFactory(tenant=owner.tenant, name=f"k{n}")
+    headers = _bearer(owner)
+    with django_assert_max_num_queries(3) as few:
+        assert_contract(api_client.get(LIST, **headers), "listServerApiCredentials", status=200)
+    for n in range(2, 12):
+        ServerApiKeyFactory(tenant=owner.tenant, name=f"k{n}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        data = assert_contract(api_client.get(LIST, **headers), "listServerApiCredentials", status=200)["data"]
+    assert [c["name"] for c in data["credentials"]][:2] == ["k11", "k10"]
+    assert len(data["credentials"]) == 12
+
+
+def test_update_changes_name_and_scopes(api_client, assert_contract, owner):
+    key = ServerApiKeyFactory(tenant=owner.tenant)
+    response = api_client.patch(
+        ONE(key.public_id), {"name": "Renamed", "scopes": ["server:contacts:read"]}, format="json", **_bearer(owner)
+    )
+    credential = assert_contract(response, "updateServerApiCredential", status=200)["data"]["credential"]
+    assert credential["name"] == "Renamed"
+    assert credential["scopes"] == ["server:contacts:read"]
+    # The health scope is gone, so the key is now refused there with the scope error.
+    denied = api_client.get(HEALTH, **_key(key.secret))
+    assert assert_contract(denied, "getServerApiHealth", status=403)["code"] == "SERVER_API_SCOPE_DENIED"
+
+
+def test_update_rejects_unknown_scopes_and_environment_changes(api_client, assert_contract, owner):
+    key = ServerApiKeyFactory(tenant=owner.tenant, environment="live")
+    response = api_client.patch(
+        ONE(key.public_id), {"scopes": ["server:nope"], "environment": "test"}, format="json", **_bearer(owner)
+    )
+    body = assert_contract(response, "updateServerApiCredential", status=400)
+    assert sorted(d.split(":")[0] for d in body["details"]) == ["environment", "scopes"]
+    key.refresh_from_db()
+    assert key.scopes == ["server:health"]
+    same_env = api_client.patch(ONE(key.public_id), {"environment": "live"}, format="json", **_bearer(owner))
+    assert_contract(same_env, "updateServerApiCredential", status=200)
+
+
+def test_update_rejects_a_non_boolean_is_active(api_client, assert_contract, owner):
+    key = ServerApiKeyFactory(tenant=owner.tenant)
+    response = api_client.patch(ONE(key.public_id), {"isActive": "yes"}, format="json", **_bearer(owner))
+    assert assert_contract(response, "updateServerApiCredential", status=400)["details"][0].startswith("isActive:")
+
+
+def test_disable_keeps_the_record_and_the_key_stops_working(api_client, assert_contract, owner):
+    key = ServerApiKeyFactory(tenant=owner.tenant)
+    response = api_client.delete(ONE(key.public_id), **_bearer(owner))
+    credential = assert_contract(response, "disableServerApiCredential", status=200)["data"]["credential"]
+    assert credential["isActive"] is False
+    assert ServerApiKey.objects.filter(pk=key.pk, is_active=False).exists()
+    refused = api_client.get(HEALTH, **_key(key.secret))
+    assert assert_contract(refused, "getServerApiHealth", status=401)["code"] == "SERVER_API_KEY_INVALID"
+    again = api_client.delete(ONE(key.public_id), **_bearer(owner))
+    assert_contract(again, "disableServerApiCredential", status=200)
+    listed = api_client.get(LIST, **_bearer(owner)).json()["data"]["credentials"]
+    assert [(c["id"], c["isActive"]) for c in listed] == [(key.public_id, False)]
+
+
+def test_rotate_replaces_the_secret_immediately(api_client, assert_contract, owner):
+    key = ServerApiKeyFactory(tenant=owner.tenant)
+    assert api_client.get(HEALTH, **_key(key.secret)).status_code == 200
+    response = api_client.post(f"{ONE(key.public_id)}/rotate", **_bearer(owner))
+    data = assert_contract(response, "rotateServerApiCredential", status=200)["data"]
+    assert data["secret"] != key.secret
+    assert data["secret"].startswith("rn_sk_live_")
+    assert data["credential"]["id"] == key.public_id
+    assert data["credential"]["secretPreview"].endswith(data["secret"][-4:])
+    old = api_client.get(HEALTH, **_key(key.secret))
+    assert assert_contract(old, "getServerApiHealth", status=401)["code"] == "SERVER_API_KEY_INVALID"
+    assert_contract(api_client.get(HEALTH, **_key(data["secret"])), "getServerApiHealth", status=200)
+
+
+def test_last_used_at_is_recorded_and_shown(api_client, assert_contract, owner):
+    key = ServerApiKeyFactory(tenant=owner.tenant)
+    api_client.get(HEALTH, **_key(key.secret))
+    credential = api_client.get(LIST, **_bearer(owner)).json()["data"]["credentials"][0]
+    assert credential["lastUsedAt"]
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix", "operation_id"),
+    [
+        ("patch", "", "updateServerApiCredential"),
+        ("delete", "", "disableServerApiCredential"),
+        ("post", "/rotate", "rotateServerApiCredential"),
+    ],
+)
+def test_tenant_b_cannot_touch_tenant_a_keys(api_client, assert_contract, owner, method, suffix, operation_id):
+    key = ServerApiKeyFactory(tenant=owner.tenant, name="A's key")
+    intruder = OwnerFactory(tenant=TenantFactory(slug="beta"))
+    subscribe(intruder.tenant, quotas={"server_api_keys": 5})
+    call = getattr(api_client, method)
+    response = call(f"{ONE(key.public_id)}{suffix}", {"name": "pwned"}, format="json", **_bearer(intruder))
+    body = assert_contract(response, operation_id, status=404)
+    assert body["code"] == "NOT_FOUND"
+    assert "A's key" not in response.content.decode()
+    key.refresh_from_db()
+    assert (key.name, key.is_active, key.secret_digest) == ("A's key", True, secret_digest(key.secret))
+
+
+def test_tenant_b_list_does_not_show_tenant_a_keys(api_client, assert_contract, owner):
+    ServerApiKeyFactory(tenant=owner.tenant)
+    intruder = OwnerFactory(tenant=TenantFactory(slug="beta"))
+    data = assert_contract(api_client.get(LIST, **_bearer(intruder)), "listServerApiCredentials", status=200)["data"]
+    assert data["credentials"] == []
+
+
+def test_unknown_credential_is_404(api_client, assert_contract, owner):
+    response = api_client.post(f"{ONE('sak_doesnotexist')}/rotate", **_bearer(owner))
+    assert_contract(response, "rotateServerApiCredential", status=404)
+
+
+def test_agents_cannot_manage_credentials(api_client, assert_contract, owner):
+    agent = StaffFactory(tenant=owner.tenant, role="agent")
+    response = api_client.get(LIST, **_bearer(agent, SessionScope.WORKSPACE))
+    assert assert_contract(response, "listServerApiCredentials", status=403)["code"] == "PERMISSION_DENIED"
+    response = api_client.post(
+        LIST, {"name": "x", "scopes": ["server:health"]}, **_bearer(agent, SessionScope.WORKSPACE)
+    )
+    assert_contract(response, "createServerApiCredential", status=403)
+    assert not ServerApiKey.objects.exists()
+
+
+def test_workspace_owner_token_may_manage_credentials(api_client, assert_contract, owner):
+    response = api_client.post(
+        LIST, {"name": "x", "scopes": ["server:health"]}, format="json", **_bearer(owner, SessionScope.WORKSPACE)
+    )
+    data = assert_contract(response, "createServerApiCredential", status=201)["data"]
+    assert ServerApiKey.objects.get(public_id=data["credential"]["id"]).created_by == owner
+
+
+def test_credentials_without_token_are_401(api_client, assert_contract):
+    assert_contract(api_client.get(LIST), "listServerApiCredentials", status=401)

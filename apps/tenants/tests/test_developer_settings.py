@@ -1,0 +1,121 @@
+"""GET /sdk/developer and POST /sdk/developer/test."""
+
+import pytest
+
+from apps.platform.tests.factories import subscribe
+from apps.tenants.models import AllowedDomain, ServiceToggle
+from apps.tenants.sessions import SessionScope, session_issue
+from apps.tenants.tests.factories import OwnerFactory, StaffFactory, TenantFactory
+
+pytestmark = pytest.mark.django_db
+
+SETTINGS = "/api/sdk/developer"
+TEST = "/api/sdk/developer/test"
+
+
+@pytest.fixture
+def assert_contract(assert_contract):
+    """The shared contract check, returning the JSON body for error answers too."""
+
+    def check(response, operation_id, status=None):
+        assert_contract(response, operation_id, status=status)
+        return response.json()
+
+    return check
+
+
+def _bearer(user, scope=SessionScope.OWNER):
+    return {"HTTP_AUTHORIZATION": f"Bearer {session_issue(user=user, scope=scope).access}"}
+
+
+@pytest.fixture
+def owner():
+    tenant = TenantFactory(slug="acme", email="")
+    subscribe(tenant, features={"chat": True, "voice_call": True}, quotas={"allowed_domains": 5})
+    AllowedDomain.objects.create(tenant=tenant, domain="shop.example.com")
+    AllowedDomain.objects.create(tenant=tenant, domain="*.acme.test")
+    return OwnerFactory(tenant=tenant)
+
+
+def test_settings_show_tenant_domains_public_key_and_services(api_client, assert_contract, owner):
+    data = assert_contract(api_client.get(SETTINGS, **_bearer(owner)), "getDeveloperSettings", status=200)["data"]
+    assert data["tenant"]["clientId"] == owner.tenant.public_id
+    assert "email" not in data["tenant"]  # blank e-mail is left out rather than sent as ""
+    assert data["allowedDomains"] == ["*.acme.test", "shop.example.com"]
+    assert data["publicKey"] == owner.tenant.public_widget_key
+    statuses = {s["key"]: s["status"] for s in data["services"]}
+    assert statuses["chat"] == "available"
+    assert statuses["video_call"] == "not_in_plan"
+
+
+def test_settings_with_a_workspace_token_of_an_admin(api_client, assert_contract, owner):
+    admin = StaffFactory(tenant=owner.tenant, role="admin")
+    response = api_client.get(SETTINGS, **_bearer(admin, SessionScope.WORKSPACE))
+    assert assert_contract(response, "getDeveloperSettings", status=200)["data"]["tenant"]["slug"] == "acme"
+
+
+def test_settings_are_closed_to_agents_and_supervisors(api_client, assert_contract, owner):
+    for role in ("agent", "supervisor"):
+        user = StaffFactory(tenant=owner.tenant, role=role)
+        response = api_client.get(SETTINGS, **_bearer(user, SessionScope.WORKSPACE))
+        assert assert_contract(response, "getDeveloperSettings", status=403)["code"] == "PERMISSION_DENIED"
+
+
+def test_settings_without_token_is_401(api_client, assert_contract):
+    assert assert_contract(api_client.get(SETTINGS), "getDeveloperSettings", status=401)["code"] == "AUTH_REQUIRED"
+
+
+def test_settings_of_tenant_b_never_show_tenant_a(api_client, assert_contract, owner):
+    other = OwnerFactory(tenant=TenantFactory(slug="beta"))
+    data = assert_contract(api_client.get(SETTINGS, **_bearer(other)), "getDeveloperSettings", status=200)["data"]
+    assert data["tenant"]["clientId"] == other.tenant.public_id
+    assert data["allowedDomains"] == []
+    assert data["publicKey"] == other.tenant.public_widget_key
+
+
+def test_readiness_for_an_allowed_origin_and_service(api_client, assert_contract, owner):
+    response = api_client.post(
+        TEST, {"origin": "https://shop.example.com", "slug": "acme", "service": "chat"}, format="json", **_bearer(owner)
+    )
+    data = assert_contract(response, "testDeveloperSdkSettings", status=200)["data"]
+    assert data["ready"] is True
+    assert data["origin"] == {
+        "origin": "https://shop.example.com",
+        "valid": True,
+        "allowed": True,
+        "matchedDomain": "shop.example.com",
+    }
+    assert data["tenant"] == {"slug": "acme", "active": True, "slugMatches": True}
+    assert [s["key"] for s in data["services"]] == ["chat"]
+
+
+def test_readiness_explains_what_is_missing(api_client, assert_contract, owner):
+    ServiceToggle.objects.create(tenant=owner.tenant, service="voice_call", admin_enabled=False)
+    response = api_client.post(
+        TEST, {"origin": "https://evil.example.net", "slug": "beta", "service": "voice_call"}, **_bearer(owner)
+    )
+    data = assert_contract(response, "testDeveloperSdkSettings", status=200)["data"]
+    assert data["ready"] is False
+    assert data["origin"]["allowed"] is False
+    assert data["tenant"]["slugMatches"] is False
+    assert data["services"][0]["status"] == "disabled_by_admin"
+    assert data["services"][0]["reason"]
+
+
+def test_readiness_without_input_checks_the_tenant_and_lists_every_service(api_client, assert_contract, owner):
+    response = api_client.post(TEST, **_bearer(owner))
+    data = assert_contract(response, "testDeveloperSdkSettings", status=200)["data"]
+    assert data["ready"] is True
+    assert "origin" not in data
+    assert len(data["services"]) == 6
+
+
+def test_readiness_rejects_an_unknown_service(api_client, assert_contract, owner):
+    body = assert_contract(
+        api_client.post(TEST, {"service": "fax"}, format="json", **_bearer(owner)), "testDeveloperSdkSettings", 400
+    )
+    assert body["details"][0].startswith("service:")
+
+
+def test_readiness_without_token_is_401(api_client, assert_contract):
+    assert_contract(api_client.post(TEST, {}, format="json"), "testDeveloperSdkSettings", status=401)
