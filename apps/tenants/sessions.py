@@ -130,7 +130,9 @@ def _rotate(*, refresh_token: str, scope: SessionScope) -> SessionTokens | None:
     if not payload or payload.get("token_type") != "refresh" or payload.get("scope") != scope.value:
         return None
     jti = payload.get(jwt_settings.JTI_CLAIM)
-    outstanding = OutstandingToken.objects.select_for_update().filter(jti=jti).first()
+    # order_by(): the model's default ordering joins the nullable user, and PostgreSQL refuses
+    # FOR UPDATE on the nullable side of an outer join.
+    outstanding = OutstandingToken.objects.select_for_update(of=("self",)).filter(jti=jti).order_by("pk").first()
     if outstanding is None:
         return None
     if BlacklistedToken.objects.filter(token=outstanding).exists():
