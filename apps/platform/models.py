@@ -7,6 +7,7 @@ tenant each. Nothing here is read directly by other apps: they ask
 """
 
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -166,12 +167,12 @@ class AiPricing(models.Model):
     currency = models.CharField(max_length=3, default="USD")
     chat_model = models.CharField(max_length=80, default="gpt-4.1-mini")
     voice_model = models.CharField(max_length=80, default="gpt-realtime")
-    input_cost_per_1m_usd = models.DecimalField(max_digits=12, decimal_places=6, default="0.4")
-    cached_input_cost_per_1m_usd = models.DecimalField(max_digits=12, decimal_places=6, default="0.1")
-    output_cost_per_1m_usd = models.DecimalField(max_digits=12, decimal_places=6, default="1.6")
-    voice_cost_per_minute_usd = models.DecimalField(max_digits=12, decimal_places=6, default="0.03")
-    markup_multiplier = models.DecimalField(max_digits=8, decimal_places=4, default="3")
-    risk_buffer_percent = models.DecimalField(max_digits=8, decimal_places=4, default="25")
+    input_cost_per_1m_usd = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal("0.4"))
+    cached_input_cost_per_1m_usd = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal("0.1"))
+    output_cost_per_1m_usd = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal("1.6"))
+    voice_cost_per_minute_usd = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal("0.03"))
+    markup_multiplier = models.DecimalField(max_digits=8, decimal_places=4, default=Decimal("3"))
+    risk_buffer_percent = models.DecimalField(max_digits=8, decimal_places=4, default=Decimal("25"))
     reply_unit_input_tokens = models.PositiveIntegerField(default=3000)
     reply_unit_output_tokens = models.PositiveIntegerField(default=1000)
     voice_unit_seconds = models.PositiveIntegerField(default=60)

@@ -33,6 +33,32 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 MILLION = Decimal(1_000_000)
+
+#: Contract ``AiPricingSettings`` field -> ``AiPricing`` model field.
+SETTINGS_FIELDS = {
+    "provider": "provider",
+    "currency": "currency",
+    "chatModel": "chat_model",
+    "voiceModel": "voice_model",
+    "inputCostPer1mUsd": "input_cost_per_1m_usd",
+    "cachedInputCostPer1mUsd": "cached_input_cost_per_1m_usd",
+    "outputCostPer1mUsd": "output_cost_per_1m_usd",
+    "voiceCostPerMinuteUsd": "voice_cost_per_minute_usd",
+    "markupMultiplier": "markup_multiplier",
+    "riskBufferPercent": "risk_buffer_percent",
+    "replyUnitInputTokens": "reply_unit_input_tokens",
+    "replyUnitOutputTokens": "reply_unit_output_tokens",
+    "voiceUnitSeconds": "voice_unit_seconds",
+    "maxInputTokens": "max_input_tokens",
+    "maxOutputTokens": "max_output_tokens",
+    "maxContextMessages": "max_context_messages",
+    "maxKnowledgeChunks": "max_knowledge_chunks",
+    "maxRetries": "max_retries",
+    "maxToolCalls": "max_tool_calls",
+    "dailySpendLimitCents": "daily_spend_limit_cents",
+    "monthlySpendLimitCents": "monthly_spend_limit_cents",
+    "lowBalanceThresholdCents": "low_balance_threshold_cents",
+}
 USD_PLACES = Decimal("0.000001")
 
 
@@ -75,6 +101,31 @@ def derived(pricing) -> dict:
         "retailVoiceMinuteUsd": usd(internal_minute * markup),
         "grossMarginPercent": float(margin.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)),
     }
+
+
+DECIMAL_FIELDS = {
+    "input_cost_per_1m_usd",
+    "cached_input_cost_per_1m_usd",
+    "output_cost_per_1m_usd",
+    "voice_cost_per_minute_usd",
+    "markup_multiplier",
+    "risk_buffer_percent",
+}
+
+
+def settings_data(row) -> dict:
+    """The contract's ``AiPricingSettings`` for an ``AiPricing`` row (Decimals as JSON numbers)."""
+    data = {}
+    for name, field in SETTINGS_FIELDS.items():
+        value = getattr(row, field)
+        data[name] = float(_d(value)) if field in DECIMAL_FIELDS else value
+    data["updatedAt"] = row.updated_at.isoformat() if row.updated_at else None
+    return data
+
+
+def catalog_data(row) -> dict:
+    """The contract's ``AiPricingCatalog``: settings and the figures derived from them."""
+    return {"settings": settings_data(row), "derived": derived(row)}
 
 
 def event_cost_micros(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.platform import catalog, entitlements, pricing
+from apps.platform import catalog, entitlements, pricing, selectors
 from apps.platform.models import (
     AiBalance,
     AiLedgerEntry,
@@ -268,7 +268,7 @@ def ai_usage_record(
     """
     if kind not in AiUsageKind.values:
         raise _invalid([f"kind: must be one of {', '.join(AiUsageKind.values)}."])
-    pricing_row = ai_pricing_current()
+    pricing_row = selectors.ai_pricing()
     internal, retail = pricing.event_cost_micros(
         pricing_row,
         input_tokens=input_tokens,
