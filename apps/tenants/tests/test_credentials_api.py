@@ -248,3 +248,16 @@ def test_workspace_owner_token_may_manage_credentials(api_client, assert_contrac
 
 def test_credentials_without_token_are_401(api_client, assert_contract):
     assert_contract(api_client.get(LIST), "listServerApiCredentials", status=401)
+
+
+def test_last_used_at_is_written_at_most_once_a_minute(api_client, assert_contract, owner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    key = ServerApiKeyFactory(tenant=owner.tenant)
+    writes = []
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as queries:
+            assert_contract(api_client.get(HEALTH, **_key(key.secret)), "getServerApiHealth", status=200)
+        writes.append(sum(q["sql"].lstrip().upper().startswith("UPDATE") for q in queries.captured_queries))
+    assert writes == [1, 0, 0]
