@@ -19,12 +19,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.tenants.google import GoogleIdentity, verify_google_id_token
-from apps.tenants.models import StaffRole, Tenant, User, WorkspaceEntryToken
+from apps.tenants.models import RESERVED_SLUGS, StaffRole, Tenant, User, WorkspaceEntryToken
 from apps.tenants.sessions import SessionScope, SessionTokens, session_issue, user_may_hold_session
 from ringnity.api.errors import ApiError, ErrorCode
 from ringnity.api.throttling import LoginThrottle
 
 ENTRY_TOKEN_LIFETIME = timedelta(seconds=60)
+ENTRY_TOKEN_RETENTION = timedelta(hours=1)
 OWNER_LOGIN_THROTTLE = LoginThrottle("owner-login")
 GOOGLE_LOGIN_THROTTLE = LoginThrottle("owner-google-login")
 WORKSPACE_LOGIN_THROTTLE = LoginThrottle("workspace-login")
@@ -119,11 +120,14 @@ def workspace_entry_token_create(*, owner: User) -> tuple[str, WorkspaceEntryTok
     if not user_may_hold_session(owner, SessionScope.OWNER):
         raise _account_disabled()
     token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    # Spent and expired tickets are useless: sweep the tenant's old ones (index tenant, expires_at).
+    WorkspaceEntryToken.objects.for_tenant(owner.tenant).filter(expires_at__lt=now - ENTRY_TOKEN_RETENTION).delete()
     entry = WorkspaceEntryToken.objects.create(
         tenant=owner.tenant,
         user=owner,
         token_digest=_token_digest(token),
-        expires_at=timezone.now() + ENTRY_TOKEN_LIFETIME,
+        expires_at=now + ENTRY_TOKEN_LIFETIME,
     )
     return token, entry
 
@@ -183,7 +187,8 @@ def workspace_slug_from_host(host: str) -> str:
     if not hostname.endswith(suffix):
         return ""
     slug = hostname[: -len(suffix)]
-    return slug if slug and "." not in slug else ""
+    # api.<base>, www.<base> ... are never workspaces (reserved slugs): there the header decides.
+    return slug if slug and "." not in slug and slug not in RESERVED_SLUGS else ""
 
 
 def workspace_tenant_resolve(*, host: str, header_slug: str) -> tuple[Tenant | None, str]:

@@ -236,3 +236,16 @@ def test_workspace_logout_by_cookie(api_client, assert_contract, agent):
     _login(api_client, "maria", HTTP_X_RINGNITY_TENANT="acme")
     assert_contract(api_client.post(LOGOUT), "logoutWorkspace", status=200)
     assert_contract(api_client.post(REFRESH), "refreshWorkspaceSession", status=401)
+
+
+@override_settings(RINGNITY_BASE_DOMAIN="ringnity.example", ALLOWED_HOSTS=[".ringnity.example"])
+def test_on_a_reserved_host_like_api_the_header_names_the_workspace(api_client, assert_contract, agent):
+    response = _login(api_client, "maria", HTTP_HOST="api.ringnity.example", HTTP_X_RINGNITY_TENANT="acme")
+    assert_contract(response, "loginWorkspace", status=200)
+
+
+def test_creating_an_entry_token_sweeps_old_ones(api_client, assert_contract, owner):
+    _entry_token(api_client, owner)
+    WorkspaceEntryToken.objects.update(expires_at=timezone.now() - timedelta(hours=2))
+    _entry_token(api_client, owner)
+    assert WorkspaceEntryToken.objects.for_tenant(owner.tenant).count() == 1

@@ -16,7 +16,7 @@ LIST = "/api/sdk/developer/server-api-credentials"
 HEALTH = "/api/server/health"
 
 
-def ONE(key_id):  # noqa: N802 - reads like the other URL constants
+def _one(key_id):
     return f"{LIST}/{key_id}"
 
 
@@ -104,10 +104,10 @@ def test_quota_counts_active_keys_only(api_client, assert_contract, owner):
     assert body["code"] == "QUOTA_EXCEEDED"
     assert "server_api_keys" in body["details"][0]
     assert ServerApiKey.objects.for_tenant(owner.tenant).count() == 2
-    api_client.delete(ONE(first), **_bearer(owner))
+    api_client.delete(_one(first), **_bearer(owner))
     assert_contract(_create(api_client, owner), "createServerApiCredential", status=201)
     # Re-enabling the disabled one would make three active keys: refused.
-    response = api_client.patch(ONE(first), {"isActive": True}, format="json", **_bearer(owner))
+    response = api_client.patch(_one(first), {"isActive": True}, format="json", **_bearer(owner))
     assert assert_contract(response, "updateServerApiCredential", status=400)["code"] == "QUOTA_EXCEEDED"
 
 
@@ -130,7 +130,7 @@ def test_list_is_newest_first_with_a_constant_number_of_queries(
 def test_update_changes_name_and_scopes(api_client, assert_contract, owner):
     key = ServerApiKeyFactory(tenant=owner.tenant)
     response = api_client.patch(
-        ONE(key.public_id), {"name": "Renamed", "scopes": ["server:contacts:read"]}, format="json", **_bearer(owner)
+        _one(key.public_id), {"name": "Renamed", "scopes": ["server:contacts:read"]}, format="json", **_bearer(owner)
     )
     credential = assert_contract(response, "updateServerApiCredential", status=200)["data"]["credential"]
     assert credential["name"] == "Renamed"
@@ -143,31 +143,31 @@ def test_update_changes_name_and_scopes(api_client, assert_contract, owner):
 def test_update_rejects_unknown_scopes_and_environment_changes(api_client, assert_contract, owner):
     key = ServerApiKeyFactory(tenant=owner.tenant, environment="live")
     response = api_client.patch(
-        ONE(key.public_id), {"scopes": ["server:nope"], "environment": "test"}, format="json", **_bearer(owner)
+        _one(key.public_id), {"scopes": ["server:nope"], "environment": "test"}, format="json", **_bearer(owner)
     )
     body = assert_contract(response, "updateServerApiCredential", status=400)
     assert sorted(d.split(":")[0] for d in body["details"]) == ["environment", "scopes"]
     key.refresh_from_db()
     assert key.scopes == ["server:health"]
-    same_env = api_client.patch(ONE(key.public_id), {"environment": "live"}, format="json", **_bearer(owner))
+    same_env = api_client.patch(_one(key.public_id), {"environment": "live"}, format="json", **_bearer(owner))
     assert_contract(same_env, "updateServerApiCredential", status=200)
 
 
 def test_update_rejects_a_non_boolean_is_active(api_client, assert_contract, owner):
     key = ServerApiKeyFactory(tenant=owner.tenant)
-    response = api_client.patch(ONE(key.public_id), {"isActive": "yes"}, format="json", **_bearer(owner))
+    response = api_client.patch(_one(key.public_id), {"isActive": "yes"}, format="json", **_bearer(owner))
     assert assert_contract(response, "updateServerApiCredential", status=400)["details"][0].startswith("isActive:")
 
 
 def test_disable_keeps_the_record_and_the_key_stops_working(api_client, assert_contract, owner):
     key = ServerApiKeyFactory(tenant=owner.tenant)
-    response = api_client.delete(ONE(key.public_id), **_bearer(owner))
+    response = api_client.delete(_one(key.public_id), **_bearer(owner))
     credential = assert_contract(response, "disableServerApiCredential", status=200)["data"]["credential"]
     assert credential["isActive"] is False
     assert ServerApiKey.objects.filter(pk=key.pk, is_active=False).exists()
     refused = api_client.get(HEALTH, **_key(key.secret))
     assert assert_contract(refused, "getServerApiHealth", status=401)["code"] == "SERVER_API_KEY_INVALID"
-    again = api_client.delete(ONE(key.public_id), **_bearer(owner))
+    again = api_client.delete(_one(key.public_id), **_bearer(owner))
     assert_contract(again, "disableServerApiCredential", status=200)
     listed = api_client.get(LIST, **_bearer(owner)).json()["data"]["credentials"]
     assert [(c["id"], c["isActive"]) for c in listed] == [(key.public_id, False)]
@@ -176,7 +176,7 @@ def test_disable_keeps_the_record_and_the_key_stops_working(api_client, assert_c
 def test_rotate_replaces_the_secret_immediately(api_client, assert_contract, owner):
     key = ServerApiKeyFactory(tenant=owner.tenant)
     assert api_client.get(HEALTH, **_key(key.secret)).status_code == 200
-    response = api_client.post(f"{ONE(key.public_id)}/rotate", **_bearer(owner))
+    response = api_client.post(f"{_one(key.public_id)}/rotate", **_bearer(owner))
     data = assert_contract(response, "rotateServerApiCredential", status=200)["data"]
     assert data["secret"] != key.secret
     assert data["secret"].startswith("rn_sk_live_")
@@ -207,7 +207,7 @@ def test_tenant_b_cannot_touch_tenant_a_keys(api_client, assert_contract, owner,
     intruder = OwnerFactory(tenant=TenantFactory(slug="beta"))
     subscribe(intruder.tenant, quotas={"server_api_keys": 5})
     call = getattr(api_client, method)
-    response = call(f"{ONE(key.public_id)}{suffix}", {"name": "pwned"}, format="json", **_bearer(intruder))
+    response = call(f"{_one(key.public_id)}{suffix}", {"name": "pwned"}, format="json", **_bearer(intruder))
     body = assert_contract(response, operation_id, status=404)
     assert body["code"] == "NOT_FOUND"
     assert "A's key" not in response.content.decode()
@@ -223,7 +223,7 @@ def test_tenant_b_list_does_not_show_tenant_a_keys(api_client, assert_contract, 
 
 
 def test_unknown_credential_is_404(api_client, assert_contract, owner):
-    response = api_client.post(f"{ONE('sak_doesnotexist')}/rotate", **_bearer(owner))
+    response = api_client.post(f"{_one('sak_doesnotexist')}/rotate", **_bearer(owner))
     assert_contract(response, "rotateServerApiCredential", status=404)
 
 
