@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.platform.tests.factories import subscribe
 from apps.tenants.models import AllowedDomain, ServiceToggle
+from apps.tenants.runtime_selectors import bootstrap_cache_invalidate
 from apps.tenants.runtime_services import visitor_context_token_issue
 from apps.tenants.runtime_tokens import TokenKind, token_decode
 from apps.tenants.tests.runtime_fixtures import ready_tenant
@@ -283,3 +284,20 @@ def test_session_validation_lists_each_bad_field(api_client, assert_contract, te
     response = _session(api_client, {"slug": tenant.slug, "visitor": {"email": "nope", "name": "x" * 201}})
     assert_contract(response, "createRuntimeSession", status=400)
     assert {d.split(":")[0] for d in response.json()["details"]} == {"visitor.email", "visitor.name"}
+
+
+def test_a_cached_bootstrap_of_a_deactivated_tenant_turns_403(api_client, assert_contract, tenant):
+    assert_contract(_bootstrap(api_client, slug=tenant.slug), "bootstrapRuntime", status=200)
+    tenant.is_active = False
+    tenant.save()
+    response = _bootstrap(api_client, slug=tenant.slug)
+    assert_contract(response, "bootstrapRuntime", status=403)
+    assert response.json()["code"] == "SDK_CLIENT_INACTIVE"
+
+
+def test_bulk_domain_writes_invalidate_through_the_explicit_call(api_client, tenant):
+    origin = "https://bulk.example.org"
+    _bootstrap(api_client, slug=tenant.slug, origin=origin)
+    AllowedDomain.objects.bulk_create([AllowedDomain(tenant=tenant, domain="bulk.example.org")])  # no signal
+    bootstrap_cache_invalidate(tenant=tenant)
+    assert _bootstrap(api_client, slug=tenant.slug, origin=origin)["Access-Control-Allow-Origin"] == origin
