@@ -245,3 +245,38 @@ def ai_balance_overview_cross_tenant(now: datetime | None = None) -> dict:
         "pricing": {"settings": pricing.settings_data(pricing_row), "derived": prices},
         "checkedAt": now.isoformat(),
     }
+
+
+def ai_usage_daily(*, tenant, days: int = 30, today=None) -> list[dict]:
+    """The tenant's AI usage per UTC day for the last ``days`` days (oldest first, zero-filled). One query."""
+    from django.db.models.functions import TruncDate
+
+    today = today or timezone.now().astimezone(UTC).date()
+    first = today - timedelta(days=days - 1)
+    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    voice_kinds = [AiUsageKind.VOICE, AiUsageKind.VIDEO]
+    rows = {
+        row["day"]: row
+        for row in AiUsageLog.objects.for_tenant(tenant)
+        .filter(created_at__gte=start)
+        .annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .values("day")
+        .annotate(
+            chat=Count("id", filter=Q(kind=AiUsageKind.CHAT_REPLY)),
+            audio=Sum("audio_seconds", filter=Q(kind__in=voice_kinds)),
+            retail=Sum("retail_charge_micros"),
+        )
+    }
+    out = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        row = rows.get(day, {})
+        out.append(
+            {
+                "day": day,
+                "chat_replies": row.get("chat", 0),
+                "voice_minutes": -(-(row.get("audio") or 0) // 60),
+                "retail_cents": pricing.micros_to_cents(row.get("retail") or 0),
+            }
+        )
+    return out

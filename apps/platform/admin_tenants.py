@@ -1,0 +1,410 @@
+"""Console pages for ``apps.tenants`` models (their admin registration lives here, in the platform app).
+
+The tenant page shows subscription, staff, domains, AI balance and the recent ledger inline,
+with actions to top up (the same service as the API), suspend/reactivate and change plan,
+and a page per tenant with the last 30 days of AI usage as a server-side SVG chart.
+Any tenants model without a page of its own gets a read-only one (``register_remaining``).
+"""
+
+import uuid
+
+from django import forms
+from django.apps import apps as django_apps
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.forms.models import BaseInlineFormSet
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from apps.platform import charts, selectors, services
+from apps.platform.admin import ConsoleAdmin, RolePermissions, can_write, cents
+from apps.platform.models import AiBalance, AiLedgerEntry, Plan, Subscription
+from apps.tenants.models import (
+    AllowedDomain,
+    Department,
+    DevicePushToken,
+    Position,
+    ServerApiKey,
+    ServiceToggle,
+    SessionFamily,
+    Tenant,
+    User,
+    WorkspaceEntryToken,
+)
+from ringnity.api.errors import ApiError
+
+RECENT_LEDGER_ROWS = 20
+
+
+class TopUpForm(forms.Form):
+    amount_usd = forms.DecimalField(
+        label="Amount (USD)", max_digits=12, decimal_places=2, min_value=0.01, help_text="e.g. 50 or 19.99"
+    )
+    note = forms.CharField(max_length=500, required=False)
+    # One token per rendered form: a double submit tops up once (Idempotency-Key of the service).
+    request_token = forms.CharField(widget=forms.HiddenInput, initial=lambda: uuid.uuid4().hex)
+
+    def amount_cents(self) -> int:
+        return int(self.cleaned_data["amount_usd"] * 100)
+
+
+class ChangePlanForm(forms.Form):
+    plan = forms.ModelChoiceField(queryset=Plan.objects.all())
+
+
+# --- inlines --------------------------------------------------------------------------
+
+
+class SubscriptionInline(RolePermissions, admin.StackedInline):
+    model = Subscription
+    fields = ("plan", "status", "current_period_start", "current_period_end")
+    extra = 0
+    max_num = 1
+
+
+class StaffInline(RolePermissions, admin.TabularInline):
+    model = User
+    fk_name = "tenant"
+    verbose_name_plural = "Staff"
+    read_only_model = True
+    fields = ("username", "name", "email", "role", "is_active", "presence")
+    readonly_fields = fields
+    show_change_link = True
+    extra = 0
+
+
+class AllowedDomainInline(RolePermissions, admin.TabularInline):
+    model = AllowedDomain
+    fields = ("domain", "created_at")
+    readonly_fields = ("created_at",)
+    extra = 0
+
+
+class AiBalanceInline(RolePermissions, admin.StackedInline):
+    model = AiBalance
+    allow_delete = False
+    fields = (
+        "balance_cents",
+        "overage_enabled",
+        "block_on_zero",
+        "auto_top_up_enabled",
+        "auto_top_up_threshold_cents",
+        "auto_top_up_amount_cents",
+        "updated_at",
+    )
+    readonly_fields = ("balance_cents", "updated_at")
+    extra = 0
+    max_num = 1
+
+
+class LatestRowsFormSet(BaseInlineFormSet):
+    """Only the newest ``RECENT_LEDGER_ROWS`` rows of the tenant (a sliced queryset cannot be filtered later)."""
+
+    def get_queryset(self):
+        if not hasattr(self, "_latest"):
+            queryset = super().get_queryset().order_by("-created_at", "-id")
+            ids = list(queryset.values_list("pk", flat=True)[:RECENT_LEDGER_ROWS])
+            self._latest = queryset.filter(pk__in=ids)
+        return self._latest
+
+
+class RecentLedgerInline(RolePermissions, admin.TabularInline):
+    model = AiLedgerEntry
+    verbose_name_plural = f"AI ledger (latest {RECENT_LEDGER_ROWS})"
+    read_only_model = True
+    fields = ("created_at", "kind", "amount_cents", "balance_after_cents", "note", "created_by")
+    readonly_fields = fields
+    extra = 0
+    ordering = ("-created_at", "-id")
+
+    formset = LatestRowsFormSet
+
+
+# --- the tenant page ----------------------------------------------------------------------
+
+
+@admin.register(Tenant)
+class TenantAdmin(ConsoleAdmin):
+    list_display = ("slug", "name", "public_id", "plan", "subscription_status", "ai_balance", "is_active", "created_at")
+    list_filter = ("is_active", "subscription__plan", "subscription__status")
+    search_fields = ("slug", "name", "company_name", "email", "public_id")
+    list_select_related = ("subscription__plan", "ai_balance")
+    readonly_fields = (
+        "public_id",
+        "public_widget_key",
+        "ai_balance_display",
+        "console_links",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("slug", "name", "company_name", "email", "phone", "is_active")}),
+        ("Console", {"fields": ("ai_balance_display", "console_links")}),
+        ("Profile", {"classes": ("collapse",), "fields": ("timezone", "industry", "logo_url", "branding")}),
+        ("Identifiers", {"fields": ("public_id", "public_widget_key", "created_at", "updated_at")}),
+    )
+    inlines = [SubscriptionInline, AiBalanceInline, StaffInline, AllowedDomainInline, RecentLedgerInline]
+    actions = ["top_up_ai_balance", "suspend_tenants", "reactivate_tenants", "change_plan"]
+    allow_add = False  # tenants are created with their owner: manage.py create_tenant / the sign-up API
+
+    @admin.display(description="Plan", ordering="subscription__plan__slug")
+    def plan(self, obj):
+        subscription = getattr(obj, "subscription", None)
+        return subscription.plan.slug if subscription else "— (free)"
+
+    @admin.display(description="Subscription")
+    def subscription_status(self, obj):
+        subscription = getattr(obj, "subscription", None)
+        return subscription.status if subscription else "none"
+
+    @admin.display(description="AI balance", ordering="ai_balance__balance_cents")
+    def ai_balance(self, obj):
+        balance = getattr(obj, "ai_balance", None)
+        return cents(balance.balance_cents if balance else 0)
+
+    @admin.display(description="AI balance")
+    def ai_balance_display(self, obj):
+        balance = AiBalance.objects.filter(tenant=obj).first()
+        return format_html('<strong id="ai-balance">{}</strong>', cents(balance.balance_cents if balance else 0))
+
+    @admin.display(description="Pages")
+    def console_links(self, obj):
+        if obj.pk is None:
+            return "—"
+        return format_html(
+            '<a class="button" id="top-up-link" href="{}">Top up AI balance</a> &nbsp; '
+            '<a class="button" href="{}">AI usage (30 days)</a>',
+            reverse("admin:tenants_tenant_top_up", args=[obj.pk]),
+            reverse("admin:tenants_tenant_ai_usage", args=[obj.pk]),
+        )
+
+    # --- custom pages ---
+
+    def get_urls(self):
+        custom = [
+            path("<int:tenant_id>/top-up/", self.admin_site.admin_view(self.top_up_view), name="tenants_tenant_top_up"),
+            path(
+                "<int:tenant_id>/ai-usage/",
+                self.admin_site.admin_view(self.ai_usage_view),
+                name="tenants_tenant_ai_usage",
+            ),
+        ]
+        return custom + super().get_urls()
+
+    def _context(self, request, title: str, **extra) -> dict:
+        return {**self.admin_site.each_context(request), "opts": self.model._meta, "title": title, **extra}
+
+    def top_up_view(self, request, tenant_id: int):
+        if not can_write(request.user):
+            raise PermissionDenied
+        tenant = get_object_or_404(Tenant, pk=tenant_id)
+        form = TopUpForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            change = self._top_up(request, tenant, form)
+            if change is not None:
+                return redirect("admin:tenants_tenant_change", tenant.pk)
+        return TemplateResponse(
+            request,
+            "admin/platform/top_up.html",
+            self._context(request, f"Top up AI balance: {tenant}", form=form, tenants=[tenant], single=tenant),
+        )
+
+    def _top_up(self, request, tenant, form):
+        try:
+            change = services.ai_balance_top_up(
+                tenant=tenant,
+                amount_cents=form.amount_cents(),
+                note=form.cleaned_data["note"],
+                actor=request.user,
+                idempotency_key=f"console:{form.cleaned_data['request_token']}",
+            )
+        except ApiError as exc:
+            self.message_user(request, f"{tenant.slug}: {exc.message} {' '.join(exc.details)}", messages.ERROR)
+            return None
+        self.message_user(
+            request,
+            f"{tenant.slug}: topped up {cents(change.amount_cents)}; balance "
+            f"{cents(change.balance_before_cents)} → {cents(change.balance_after_cents)}.",
+            messages.SUCCESS,
+        )
+        return change
+
+    def ai_usage_view(self, request, tenant_id: int):
+        tenant = get_object_or_404(Tenant, pk=tenant_id)
+        days = selectors.ai_usage_daily(tenant=tenant, days=30)
+        totals = {key: sum(d[key] for d in days) for key in ("chat_replies", "voice_minutes", "retail_cents")}
+        return TemplateResponse(
+            request,
+            "admin/platform/ai_usage.html",
+            self._context(
+                request,
+                f"AI usage, last 30 days: {tenant}",
+                tenant=tenant,
+                days=days,
+                totals=totals,
+                retail=cents(totals["retail_cents"]),
+                chart=mark_safe(charts.daily_usage_svg(days)),  # noqa: S308  (built from numbers, labels escaped)
+            ),
+        )
+
+    # --- actions ---
+
+    @admin.action(description="Top up AI balance", permissions=["change"])
+    def top_up_ai_balance(self, request, queryset):
+        form = TopUpForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            token = form.cleaned_data["request_token"]
+            for tenant in queryset:
+                form.cleaned_data["request_token"] = f"{token}:{tenant.pk}"
+                self._top_up(request, tenant, form)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/platform/top_up.html",
+            self._context(request, "Top up AI balance", form=form, tenants=list(queryset), action="top_up_ai_balance"),
+        )
+
+    @admin.action(description="Suspend selected tenants", permissions=["change"])
+    def suspend_tenants(self, request, queryset):
+        for tenant in queryset:
+            services.tenant_set_active(tenant=tenant, active=False)
+        self.message_user(request, f"Suspended {queryset.count()} tenant(s).", messages.SUCCESS)
+
+    @admin.action(description="Reactivate selected tenants", permissions=["change"])
+    def reactivate_tenants(self, request, queryset):
+        for tenant in queryset:
+            services.tenant_set_active(tenant=tenant, active=True)
+        self.message_user(request, f"Reactivated {queryset.count()} tenant(s).", messages.SUCCESS)
+
+    @admin.action(description="Change plan", permissions=["change"])
+    def change_plan(self, request, queryset):
+        form = ChangePlanForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            plan = form.cleaned_data["plan"]
+            for tenant in queryset:
+                services.subscription_set(tenant=tenant, plan_slug=plan.slug)
+            self.message_user(request, f"Moved {queryset.count()} tenant(s) to {plan.slug}.", messages.SUCCESS)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/platform/change_plan.html",
+            self._context(request, "Change plan", form=form, tenants=list(queryset), action="change_plan"),
+        )
+
+
+# --- users and the other tenant models ---------------------------------------------------------
+
+
+@admin.register(User)
+class UserAdmin(ConsoleAdmin):
+    """Platform operators and tenant staff. Accounts are created with the management commands or the API."""
+
+    list_display = ("__str__", "email", "tenant", "role", "platform_role", "is_active", "is_staff", "date_joined")
+    list_filter = ("platform_role", "role", "is_active", "is_staff")
+    search_fields = ("email", "username", "name", "public_id", "tenant__slug")
+    list_select_related = ("tenant",)
+    allow_add = False
+    fields = (
+        "public_id",
+        "tenant",
+        "email",
+        "username",
+        "name",
+        "role",
+        "platform_role",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "department",
+        "position",
+        "presence",
+        "last_login",
+        "date_joined",
+    )
+    readonly_fields = ("public_id", "tenant", "role", "last_login", "date_joined", "department", "position")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if getattr(request.user, "platform_role", "") != "platform_owner":
+            # Only owners grant or take console powers.
+            fields += ["platform_role", "is_staff", "is_superuser"]
+        return fields
+
+
+@admin.register(ServerApiKey)
+class ServerApiKeyAdmin(ConsoleAdmin):
+    list_display = ("name", "tenant", "secret_preview", "environment", "is_active", "last_used_at", "created_at")
+    list_filter = ("environment", "is_active")
+    search_fields = ("name", "public_id", "tenant__slug", "secret_last4")
+    list_select_related = ("tenant",)
+    exclude = ("secret_digest",)
+    readonly_fields = (
+        "public_id",
+        "tenant",
+        "secret_preview",
+        "secret_last4",
+        "last_used_at",
+        "created_by",
+        "created_at",
+    )
+    allow_add = False
+
+
+@admin.register(ServiceToggle)
+class ServiceToggleAdmin(ConsoleAdmin):
+    list_display = ("tenant", "service", "admin_enabled", "updated_at")
+    list_filter = ("service", "admin_enabled")
+    search_fields = ("tenant__slug",)
+    list_select_related = ("tenant",)
+
+
+@admin.register(AllowedDomain)
+class AllowedDomainAdmin(ConsoleAdmin):
+    list_display = ("domain", "tenant", "created_at")
+    search_fields = ("domain", "tenant__slug")
+    list_select_related = ("tenant",)
+
+
+@admin.register(Department, Position)
+class NamedTenantRowAdmin(ConsoleAdmin):
+    list_display = ("name", "tenant", "created_at")
+    search_fields = ("name", "tenant__slug")
+    list_select_related = ("tenant",)
+
+
+@admin.register(DevicePushToken)
+class DevicePushTokenAdmin(ConsoleAdmin):
+    read_only_model = True
+    list_display = ("public_id", "tenant", "platform", "provider", "audience", "enabled", "last_seen_at")
+    list_filter = ("platform", "provider", "audience", "enabled")
+    search_fields = ("public_id", "device_id", "external_id", "tenant__slug")
+    exclude = ("token",)  # the push token itself is a credential
+
+
+@admin.register(SessionFamily)
+class SessionFamilyAdmin(ConsoleAdmin):
+    read_only_model = True
+    list_display = ("id", "user", "scope", "created_at", "revoked_at")
+    list_filter = ("scope",)
+    search_fields = ("user__email", "user__username")
+
+
+@admin.register(WorkspaceEntryToken)
+class WorkspaceEntryTokenAdmin(ConsoleAdmin):
+    read_only_model = True
+    list_display = ("tenant", "user", "expires_at", "used_at", "created_at")
+    exclude = ("token_digest",)
+
+
+def register_remaining(app_label: str = "tenants") -> None:
+    """Gives every still-unregistered model of ``app_label`` a read-only page (models added later)."""
+    for model in django_apps.get_app_config(app_label).get_models():
+        if admin.site.is_registered(model):
+            continue
+        names = [f.name for f in model._meta.concrete_fields if f.name not in ("id",)][:6]
+        secretish = [f.name for f in model._meta.concrete_fields if "digest" in f.name or f.name in ("token", "secret")]
+        attrs = {"read_only_model": True, "list_display": names or ["__str__"], "exclude": secretish or None}
+        admin.site.register(model, type(f"{model.__name__}ConsoleAdmin", (ConsoleAdmin,), attrs))

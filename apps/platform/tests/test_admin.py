@@ -1,0 +1,184 @@
+"""The platform console: role-based access, read-only ledger, tenant page, actions, usage chart."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.platform import entitlements
+from apps.platform.models import AiBalance, AiLedgerEntry, AiUsageKind
+from apps.platform.tests.factories import AiUsageLogFactory, fund_ai, plan_with, subscribe
+from apps.tenants.models import AllowedDomain, PlatformRole, Tenant
+from apps.tenants.tests.factories import OwnerFactory, PlatformOperatorFactory, StaffFactory, TenantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tenant():
+    owner = OwnerFactory()
+    StaffFactory(tenant=owner.tenant, username="jane")
+    AllowedDomain.objects.create(tenant=owner.tenant, domain="shop.example.com")
+    subscribe(owner.tenant, plan_slug="starter", features={"chat": True})
+    fund_ai(owner.tenant, 1234)
+    return owner.tenant
+
+
+def _console(client, role):
+    client.force_login(PlatformOperatorFactory(platform_role=role))
+    return client
+
+
+@pytest.fixture
+def admin_console(client):
+    return _console(client, PlatformRole.ADMIN)
+
+
+@pytest.fixture
+def support_console(client):
+    return _console(client, PlatformRole.SUPPORT)
+
+
+def test_tenant_staff_cannot_use_the_console(client, tenant):
+    client.force_login(tenant.users.get(role="owner"))
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_every_registered_model_lists_and_opens_for_support(support_console, tenant):
+    for model in list(admin.site._registry):
+        opts = model._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        assert support_console.get(url).status_code == 200, url
+        row = model.objects.first()
+        if row is not None:
+            change = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[row.pk])
+            assert support_console.get(change).status_code == 200, change
+
+
+def test_tenant_page_shows_subscription_staff_domains_balance_and_ledger(admin_console, tenant):
+    response = admin_console.get(reverse("admin:tenants_tenant_change", args=[tenant.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    for text in ("Starter", "jane", "shop.example.com", 'id="ai-balance">$12.34', "test funding", "AI ledger"):
+        assert text in html, text
+
+
+def test_support_sees_but_cannot_change(support_console, tenant):
+    url = reverse("admin:tenants_tenant_change", args=[tenant.pk])
+    page = support_console.get(url).content.decode()
+    assert 'name="_save"' not in page
+    assert support_console.post(url, {"name": "Hacked"}).status_code == 403
+    assert support_console.get(reverse("admin:tenants_tenant_top_up", args=[tenant.pk])).status_code == 403
+    changelist = support_console.get(reverse("admin:tenants_tenant_changelist")).content.decode()
+    assert "top_up_ai_balance" not in changelist
+    response = support_console.post(
+        reverse("admin:tenants_tenant_changelist"),
+        {"action": "suspend_tenants", "_selected_action": [tenant.pk]},
+    )
+    assert response.status_code in (200, 302)
+    assert Tenant.objects.get(pk=tenant.pk).is_active is True
+    assert Tenant.objects.get(pk=tenant.pk).name != "Hacked"
+
+
+def test_ledger_is_read_only_even_for_owners(client, tenant):
+    _console(client, PlatformRole.OWNER)
+    entry = AiLedgerEntry.objects.for_tenant(tenant).first()
+    assert client.get(reverse("admin:platform_ailedgerentry_add")).status_code == 403
+    change_url = reverse("admin:platform_ailedgerentry_change", args=[entry.pk])
+    assert 'name="_save"' not in client.get(change_url).content.decode()
+    assert client.post(change_url, {"amount_cents": 1}).status_code == 403
+    assert client.get(reverse("admin:platform_ailedgerentry_delete", args=[entry.pk])).status_code == 403
+
+
+def test_top_up_page_uses_the_service_and_a_double_submit_tops_up_once(admin_console, tenant):
+    url = reverse("admin:tenants_tenant_top_up", args=[tenant.pk])
+    form = admin_console.get(url)
+    token = form.context["form"]["request_token"].value()
+    data = {"amount_usd": "19.99", "note": "wire 7", "request_token": token}
+    response = admin_console.post(url, data)
+    assert response.status_code == 302
+    admin_console.post(url, data)
+    balance = AiBalance.objects.get(tenant=tenant)
+    assert balance.balance_cents == 1234 + 1999
+    entry = AiLedgerEntry.objects.for_tenant(tenant).first()
+    assert (entry.amount_cents, entry.note, entry.kind) == (1999, "wire 7", "top_up")
+    page = admin_console.get(response["Location"]).content.decode()
+    assert 'id="ai-balance">$32.33' in page
+
+
+def test_top_up_page_rejects_bad_amounts(admin_console, tenant):
+    url = reverse("admin:tenants_tenant_top_up", args=[tenant.pk])
+    response = admin_console.post(url, {"amount_usd": "0", "request_token": "x"})
+    assert response.status_code == 200
+    assert "amount_usd" in response.context["form"].errors
+    assert AiLedgerEntry.objects.for_tenant(tenant).count() == 1
+
+
+def test_top_up_action_for_several_tenants(admin_console, tenant):
+    other = TenantFactory()
+    changelist = reverse("admin:tenants_tenant_changelist")
+    selected = {"action": "top_up_ai_balance", "_selected_action": [tenant.pk, other.pk]}
+    assert admin_console.post(changelist, selected).status_code == 200  # the intermediate form
+    response = admin_console.post(
+        changelist, {**selected, "apply": "1", "amount_usd": "5", "note": "promo", "request_token": "t1"}
+    )
+    assert response.status_code == 302
+    assert AiBalance.objects.get(tenant=other).balance_cents == 500
+    assert AiBalance.objects.get(tenant=tenant).balance_cents == 1234 + 500
+
+
+def test_suspend_and_reactivate_actions(admin_console, tenant):
+    changelist = reverse("admin:tenants_tenant_changelist")
+    admin_console.post(changelist, {"action": "suspend_tenants", "_selected_action": [tenant.pk]})
+    assert Tenant.objects.get(pk=tenant.pk).is_active is False
+    admin_console.post(changelist, {"action": "reactivate_tenants", "_selected_action": [tenant.pk]})
+    assert Tenant.objects.get(pk=tenant.pk).is_active is True
+
+
+def test_change_plan_action_changes_entitlements_at_once(admin_console, tenant):
+    plan = plan_with(slug="big", features={"chat": True, "webhooks": True})
+    assert not entitlements.for_tenant(tenant).feature_enabled("webhooks")
+    changelist = reverse("admin:tenants_tenant_changelist")
+    response = admin_console.post(
+        changelist, {"action": "change_plan", "_selected_action": [tenant.pk], "apply": "1", "plan": plan.pk}
+    )
+    assert response.status_code == 302
+    assert entitlements.for_tenant(tenant).feature_enabled("webhooks")
+
+
+def test_editing_a_plan_contract_in_the_console_invalidates_entitlements(admin_console, tenant):
+    assert entitlements.for_tenant(tenant).feature_enabled("chat")
+    from apps.platform.models import PlanFeature
+
+    row = PlanFeature.objects.get(plan__slug="starter", feature__key="chat")
+    row.enabled = False
+    row.save()  # what the console's inline does
+    assert not entitlements.for_tenant(tenant).feature_enabled("chat")
+
+
+def test_ai_usage_page_draws_30_days_as_svg(support_console, tenant):
+    AiUsageLogFactory(tenant=tenant)
+    AiUsageLogFactory(tenant=tenant)
+    AiUsageLogFactory(tenant=tenant, kind=AiUsageKind.VOICE, audio_seconds=125)
+    AiUsageLogFactory(tenant=tenant, created_at=timezone.now() - timedelta(days=3))
+    AiUsageLogFactory(tenant=tenant, created_at=timezone.now() - timedelta(days=45))  # outside the window
+    response = support_console.get(reverse("admin:tenants_tenant_ai_usage", args=[tenant.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count('data-series="chat_replies"') == 30
+    today = timezone.now().strftime("%Y-%m-%d")
+    assert f'data-day="{today}" data-series="chat_replies" data-value="2"' in html
+    assert f'data-day="{today}" data-series="voice_minutes" data-value="3"' in html
+    assert "<strong>3</strong> AI chat replies" in html
+
+
+def test_platform_admin_cannot_grant_console_roles(admin_console):
+    support = PlatformOperatorFactory(platform_role=PlatformRole.SUPPORT)
+    url = reverse("admin:tenants_user_change", args=[support.pk])
+    form = admin_console.get(url)
+    assert form.status_code == 200
+    assert 'name="platform_role"' not in form.content.decode()
