@@ -24,6 +24,7 @@ from apps.tenants.runtime_tokens import (
     token_issue,
 )
 from ringnity.api.errors import ApiError, ErrorCode, not_found
+from ringnity.api.principal import PrincipalKind
 
 MAX_CONTEXT_METADATA_BYTES = 4096
 _IDENTITY_FIELDS = ("externalId", "name", "email", "phone")
@@ -191,6 +192,21 @@ def device_payload(device: DevicePushToken, tenant: Tenant) -> dict:
         "lastSeenAt": device.last_seen_at.isoformat().replace("+00:00", "Z") if device.last_seen_at else None,
         "createdAt": device.created_at.isoformat().replace("+00:00", "Z"),
         "updatedAt": device.updated_at.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def device_identity(principal) -> dict:
+    """Who a device belongs to comes from the session, never from the body.
+
+    Push senders target devices by ``externalId`` and ``agentId``, so an unverified visitor
+    must not claim a customer's id: ``externalId`` is the verified one from a context token
+    (else empty); ``agentId`` is the agent of an agent session (else empty).
+    """
+    context = principal.claims.get("ctx", {})
+    verified_id = context.get("visitor", {}).get("externalId", "") if context.get("verified") else ""
+    return {
+        "external_id": verified_id if principal.kind == PrincipalKind.VISITOR else "",
+        "agent_id": principal.subject if principal.kind == PrincipalKind.AGENT else "",
     }
 
 

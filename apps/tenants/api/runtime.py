@@ -202,8 +202,7 @@ class DevicePushTokenView(RuntimeCorsMixin, TenantAPIView):
                 "Validation failed.",
                 details=[f"audience: this session may register only {allowed}."],
             )
-        if principal.kind == PrincipalKind.AGENT:
-            fields["agent_id"] = principal.subject
+        fields.update(runtime_services.device_identity(principal))
         device = runtime_services.device_register(tenant=self.tenant, subject=principal.subject, fields=fields)
         return Response({"device": runtime_services.device_payload(device, self.tenant)}, status=201)
 

@@ -135,3 +135,13 @@ def test_device_responses_allow_the_tenants_origin(api_client, tenant):
     assert _register(api_client, headers)["Access-Control-Allow-Origin"] == "https://shop.example.com"
     foreign = {**runtime_headers(tenant), "HTTP_ORIGIN": "https://evil.example.net"}
     assert "Access-Control-Allow-Origin" not in _register(api_client, foreign)
+
+
+def test_a_device_external_id_is_the_verified_one_never_a_claimed_one(api_client, tenant):
+    claimed = _register(api_client, runtime_headers(tenant, subject="vis_x"), externalId="cust-42").json()
+    assert claimed["data"]["device"]["externalId"] is None
+    verified = runtime_headers(
+        tenant, subject="ext:cust-42", context={"verified": True, "visitor": {"externalId": "cust-42"}}
+    )
+    device = _register(api_client, verified, token="fcm-verified", externalId="someone-else").json()["data"]["device"]
+    assert device["externalId"] == "cust-42"
