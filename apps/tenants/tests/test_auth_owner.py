@@ -19,6 +19,7 @@ def assert_contract(assert_contract):
 
     return check
 
+
 LOGIN = "/api/auth/owner-login"
 ME = "/api/auth/owner-me"
 REFRESH = "/api/auth/owner-refresh"
