@@ -85,6 +85,23 @@ def _path_regex(template: str) -> re.Pattern:
     return re.compile(rf"^/api{pattern}$")
 
 
+def _resolve(node: dict) -> dict:
+    """Follows a local ``$ref`` (e.g. ``#/components/responses/ErrorResponse``)."""
+    while "$ref" in node:
+        target = load_contract()
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node = target
+    return node
+
+
+def _schema_ref(response_obj: dict, location: tuple[str, ...]) -> str:
+    """A JSON-pointer URI to the response's application/json schema, through a response ``$ref``."""
+    if "$ref" in response_obj:
+        location = tuple(part.replace("~1", "/") for part in response_obj["$ref"].removeprefix("#/").split("/"))
+    return f"{CONTRACT_URI}#/" + _pointer(*location, "content", "application/json", "schema")
+
+
 def _response_key(responses: dict, status: int) -> str | None:
     if str(status) in responses:
         return str(status)
@@ -114,15 +131,14 @@ def validate_response(response, operation_id: str) -> dict | None:
         assert status >= 400, f"{operation_id} does not document status {status}"
         schema_ref = f"{CONTRACT_URI}#/components/schemas/ErrorEnvelope"
     else:
-        content = responses[key].get("content")
+        response_spec = _resolve(responses[key])
+        content = response_spec.get("content")
         if not content:
             return None
         media = content.get("application/json") or next(iter(content.values()))
         if "schema" not in media:
             return None
-        schema_ref = f"{CONTRACT_URI}#/" + _pointer(
-            "paths", path, method.lower(), "responses", key, "content", "application/json", "schema"
-        )
+        schema_ref = _schema_ref(responses[key], ("paths", path, method.lower(), "responses", key))
     body = json.loads(response.content or b"null")
     validator = Draft202012Validator({"$ref": schema_ref}, registry=_registry())
     errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
