@@ -20,8 +20,8 @@ from apps.tenants.api import schema_auth  # noqa: F401 - registers the security 
 from apps.tenants.api import serializers_dashboard as s
 from apps.tenants.authentication import OwnerJWTAuthentication
 from apps.tenants.sessions import SessionScope, session_refresh, session_revoke
-from ringnity.api.errors import ApiError
-from ringnity.api.exceptions import error_response
+from ringnity.api.errors import ApiError, ErrorCode
+from ringnity.api.exceptions import error_response, flatten_errors
 from ringnity.api.principal import PrincipalKind
 from ringnity.api.throttling import client_ip
 from ringnity.api.views import PublicAPIView, TenantAPIView
@@ -201,10 +201,17 @@ class WorkspaceLoginView(PublicAPIView):
         responses={200: s.WorkspaceSessionOutput},
     )
     def post(self, request):
-        data = _valid(s.WorkspaceLoginInput, request.data)
-        tenant, slug = auth_services.workspace_tenant_resolve(
-            host=request.get_host(), header_slug=request.headers.get(TENANT_HEADER, "")
-        )
+        serializer = s.WorkspaceLoginInput(data=request.data)
+        details = [] if serializer.is_valid() else flatten_errors(serializer.errors)
+        try:
+            tenant, slug = auth_services.workspace_tenant_resolve(
+                host=request.get_host(), header_slug=request.headers.get(TENANT_HEADER, "")
+            )
+        except ApiError as exc:
+            details.extend(exc.details)
+        if details:  # every bad field at once: the body's and the missing workspace
+            raise ApiError(ErrorCode.VALIDATION_FAILED, "Validation failed.", details=details)
+        data = serializer.validated_data
         tokens = auth_services.workspace_login(
             tenant=tenant, tenant_slug=slug, username=data["username"], password=data["password"], ip=client_ip(request)
         )

@@ -249,3 +249,8 @@ def test_creating_an_entry_token_sweeps_old_ones(api_client, assert_contract, ow
     WorkspaceEntryToken.objects.update(expires_at=timezone.now() - timedelta(hours=2))
     _entry_token(api_client, owner)
     assert WorkspaceEntryToken.objects.for_tenant(owner.tenant).count() == 1
+
+
+def test_bad_body_and_missing_workspace_are_reported_together(api_client, assert_contract):
+    body = assert_contract(api_client.post(LOGIN, {}, format="json"), "loginWorkspace", status=400)
+    assert sorted(d.split(":")[0] for d in body["details"]) == ["password", "tenant", "username"]

@@ -261,3 +261,11 @@ def test_last_used_at_is_written_at_most_once_a_minute(api_client, assert_contra
             assert_contract(api_client.get(HEALTH, **_key(key.secret)), "getServerApiHealth", status=200)
         writes.append(sum(q["sql"].lstrip().upper().startswith("UPDATE") for q in queries.captured_queries))
     assert writes == [1, 0, 0]
+
+
+def test_a_disabled_key_can_be_re_enabled_within_the_quota(api_client, assert_contract, owner):
+    key = ServerApiKeyFactory(tenant=owner.tenant)
+    api_client.delete(_one(key.public_id), **_bearer(owner))
+    response = api_client.patch(_one(key.public_id), {"isActive": True}, format="json", **_bearer(owner))
+    assert assert_contract(response, "updateServerApiCredential", status=200)["data"]["credential"]["isActive"] is True
+    assert_contract(api_client.get(HEALTH, **_key(key.secret)), "getServerApiHealth", status=200)
