@@ -119,3 +119,11 @@ def test_readiness_rejects_an_unknown_service(api_client, assert_contract, owner
 
 def test_readiness_without_token_is_401(api_client, assert_contract):
     assert_contract(api_client.post(TEST, {}, format="json"), "testDeveloperSdkSettings", status=401)
+
+
+def test_readiness_of_tenant_b_never_uses_tenant_a_domains(api_client, assert_contract, owner):
+    other = OwnerFactory(tenant=TenantFactory(slug="beta"))
+    response = api_client.post(TEST, {"origin": "https://shop.example.com", "slug": "acme"}, **_bearer(other))
+    data = assert_contract(response, "testDeveloperSdkSettings", status=200)["data"]
+    assert data["origin"]["allowed"] is False
+    assert data["tenant"] == {"slug": "beta", "active": True, "slugMatches": False}
