@@ -12,6 +12,8 @@ console pages are registered in ``apps.platform.admin_tenants``.
 """
 
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from apps.platform.models import (
@@ -26,6 +28,8 @@ from apps.platform.models import (
     QuotaKey,
     Subscription,
 )
+from ringnity.api.errors import ApiError
+from ringnity.api.throttling import LoginThrottle, client_ip
 
 WRITE_ROLES = frozenset({"platform_owner", "platform_admin"})
 
@@ -64,6 +68,33 @@ class RolePermissions:
 class ConsoleAdmin(RolePermissions, admin.ModelAdmin):
     list_per_page = 50
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+console_login_throttle = LoginThrottle("console-login")
+
+
+class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
+    """The console's sign-in form, with the API's login throttle (per IP and per e-mail)."""
+
+    def clean(self):
+        ip, email = client_ip(self.request), (self.data.get("username") or "").strip().lower()
+        try:
+            console_login_throttle.check(ip=ip, account=email)
+        except ApiError as exc:
+            wait = exc.headers.get("Retry-After", "a few")
+            raise ValidationError(
+                f"Too many failed sign-in attempts; retry in {wait} seconds.", code="throttled"
+            ) from exc
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            console_login_throttle.record_failure(ip=ip, account=email)
+            raise
+        console_login_throttle.reset(account=email)
+        return cleaned
+
+
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 def cents(value: int | None) -> str:

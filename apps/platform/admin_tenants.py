@@ -149,6 +149,7 @@ class TenantAdmin(ConsoleAdmin):
     inlines = [SubscriptionInline, AiBalanceInline, StaffInline, AllowedDomainInline, RecentLedgerInline]
     actions = ["top_up_ai_balance", "suspend_tenants", "reactivate_tenants", "change_plan"]
     allow_add = False  # tenants are created with their owner: manage.py create_tenant / the sign-up API
+    allow_delete = False  # suspend instead: deleting would also delete the append-only AI ledger
 
     @admin.display(description="Plan", ordering="subscription__plan__slug")
     def plan(self, obj):
@@ -307,6 +308,7 @@ class UserAdmin(ConsoleAdmin):
     search_fields = ("email", "username", "name", "public_id", "tenant__slug")
     list_select_related = ("tenant",)
     allow_add = False
+    allow_delete = False  # deactivate instead; ledger rows and sessions keep pointing at the user
     fields = (
         "public_id",
         "tenant",

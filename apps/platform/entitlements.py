@@ -20,11 +20,12 @@ Rules
 Caching
 -------
 The plan part of the answer (not usage) is cached per tenant in Django's cache
-under ``platform:ent:<catalog version>:<tenant id>``. ``invalidate(tenant)``
-deletes one tenant's entry; ``invalidate()`` bumps the catalog version, which
-orphans every tenant's entry at once (they expire by TTL). Services call it
-immediately *and* again on commit, so a request racing the writing
-transaction cannot leave a stale entry behind.
+under ``platform:ent:<catalog version>:<tenant id>:<tenant version>``.
+``invalidate(tenant)`` bumps that tenant's version; ``invalidate()`` bumps the
+catalog version, which orphans every tenant's entry at once (they expire by
+TTL). Services call it immediately *and* again on commit: a request that read
+the old rows before the commit can only have cached them under a version that
+the on-commit bump has already left behind, so no stale entry is ever read.
 """
 
 from __future__ import annotations
@@ -134,17 +135,24 @@ class Entitlements:
             )
 
 
-def _catalog_version() -> int:
-    version = cache.get(_VERSION_KEY)
-    if version is None:
-        # A fresh, never-reused value if the key was evicted or never set.
-        cache.add(_VERSION_KEY, time.time_ns(), timeout=None)
-        version = cache.get(_VERSION_KEY) or 0
-    return int(version)
+def _tenant_version_key(tenant_pk) -> str:
+    return f"platform:ent:tenant-version:{tenant_pk}"
+
+
+def _versions(tenant_pk) -> tuple[int, int]:
+    """(catalog version, tenant version); a missing one is set to a fresh, never-reused value."""
+    keys = [_VERSION_KEY, _tenant_version_key(tenant_pk)]
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            cache.add(key, time.time_ns(), timeout=None)
+            found[key] = cache.get(key) or 0
+    return int(found[keys[0]]), int(found[keys[1]])
 
 
 def _cache_key(tenant) -> str:
-    return f"platform:ent:{_catalog_version()}:{tenant.pk}"
+    catalog_version, tenant_version = _versions(tenant.pk)
+    return f"platform:ent:{catalog_version}:{tenant.pk}:{tenant_version}"
 
 
 def _load(tenant) -> dict:
@@ -185,13 +193,11 @@ def for_tenant(tenant) -> Entitlements:
 
 
 def _invalidate_now(tenant_pk) -> None:
-    if tenant_pk is None:
-        try:
-            cache.incr(_VERSION_KEY)
-        except ValueError:
-            cache.set(_VERSION_KEY, time.time_ns(), timeout=None)
-    else:
-        cache.delete(f"platform:ent:{_catalog_version()}:{tenant_pk}")
+    key = _VERSION_KEY if tenant_pk is None else _tenant_version_key(tenant_pk)
+    try:
+        cache.incr(key)
+    except ValueError:  # not set yet (or evicted): any fresh value will do
+        cache.set(key, time.time_ns(), timeout=None)
 
 
 def invalidate(tenant=None) -> None:

@@ -243,6 +243,8 @@ def ai_balance_settings_update(*, tenant: Tenant, changes: dict) -> AiBalance:
     balance = _locked_balance(tenant)
     for field, value in changes.items():
         setattr(balance, field, value)
+    if balance.auto_top_up_enabled and balance.auto_top_up_amount_cents <= 0:
+        raise _invalid(["autoTopUpAmountCents: must be positive while auto top-up is enabled."])
     balance.save()
     entitlements.invalidate(tenant)
     return balance

@@ -120,7 +120,12 @@ def test_support_cannot_top_up(api_client, contract, support_headers):
 
 def test_settings_update_is_partial(api_client, contract, admin_headers):
     tenant = TenantFactory()
-    payload = {"overageEnabled": True, "autoTopUpEnabled": True, "autoTopUpThresholdCents": 500}
+    payload = {
+        "overageEnabled": True,
+        "autoTopUpEnabled": True,
+        "autoTopUpThresholdCents": 500,
+        "autoTopUpAmountCents": 1,
+    }
     response = api_client.put(settings_url(tenant), payload, **admin_headers)
     assert contract(response, "updatePlatformAiBalanceTenantSettings", status=200)["data"] == {
         "clientId": tenant.public_id
@@ -140,6 +145,14 @@ def test_settings_bad_values_are_listed(api_client, contract, admin_headers):
     )
     assert {d.split(":")[0] for d in body["details"]} == set(payload)
     assert not AiBalance.objects.filter(tenant=tenant).exists()
+
+
+def test_enabling_auto_top_up_needs_an_amount(api_client, contract, admin_headers):
+    tenant = TenantFactory()
+    response = api_client.put(settings_url(tenant), {"autoTopUpEnabled": True}, **admin_headers)
+    body = contract(response, "updatePlatformAiBalanceTenantSettings", 400)
+    assert body["details"] == ["autoTopUpAmountCents: must be positive while auto top-up is enabled."]
+    assert not AiBalance.objects.filter(tenant=tenant, auto_top_up_enabled=True).exists()
 
 
 def test_settings_unknown_tenant_is_404(api_client, contract, admin_headers):
