@@ -64,6 +64,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Workspace dashboards live on `{slug}.<RINGNITY_BASE_DOMAIN>`.
 RINGNITY_BASE_DOMAIN = env_str("RINGNITY_BASE_DOMAIN", "localhost")
 RINGNITY_DASHBOARD_URL = env_str("RINGNITY_DASHBOARD_URL", "http://127.0.0.1:8192")
+# Local development has no per-tenant host; the X-Ringnity-Tenant header names the workspace instead.
+RINGNITY_ALLOW_TENANT_HEADER = env_bool("RINGNITY_ALLOW_TENANT_HEADER", default=DEBUG)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -198,11 +198,14 @@ def workspace_tenant_resolve(*, host: str, header_slug: str) -> tuple[Tenant | N
     both are present. Returns ``(tenant or None, slug asked for)``; a missing tenant is treated
     by the caller like wrong credentials, so slugs cannot be probed any faster than passwords.
     """
+    if not settings.RINGNITY_ALLOW_TENANT_HEADER:
+        header_slug = ""  # production: the workspace host is the only way to name a tenant
     slug = workspace_slug_from_host(host) or (header_slug or "").strip().lower()
     if not slug:
+        hint = " or send X-Ringnity-Tenant" if settings.RINGNITY_ALLOW_TENANT_HEADER else ""
         raise ApiError(
             ErrorCode.VALIDATION_FAILED,
             "Validation failed.",
-            details=["tenant: sign in on your workspace host ({slug}.<domain>) or send X-Ringnity-Tenant."],
+            details=[f"tenant: sign in on your workspace host ({{slug}}.<domain>){hint}."],
         )
     return Tenant.objects.filter(slug=slug).first(), slug

@@ -12,6 +12,7 @@ from apps.platform import entitlements
 from apps.tenants.credentials import secret_digest, server_secret_generate
 from apps.tenants.domains import normalize_domains
 from apps.tenants.models import AllowedDomain, ServerApiEnvironment, ServerApiKey, Tenant, User
+from apps.tenants.runtime_selectors import bootstrap_cache_invalidate
 from ringnity.api.errors import ApiError, ErrorCode, not_found
 
 #: The contract's ``ServerApiScope`` enum: the only scopes a credential may hold.
@@ -69,6 +70,8 @@ def allowed_domains_replace(*, tenant: Tenant, entries: list) -> list[str]:
     if existing - wanted:
         AllowedDomain.objects.for_tenant(tenant).filter(domain__in=existing - wanted).delete()
     AllowedDomain.objects.bulk_create([AllowedDomain(tenant=tenant, domain=d) for d in normalized if d not in existing])
+    # bulk_create and queryset deletes send no model signals: invalidate the runtime bootstrap here.
+    bootstrap_cache_invalidate(tenant=tenant)
     return sorted(wanted)
 
 
