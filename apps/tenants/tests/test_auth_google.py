@@ -18,17 +18,6 @@ URL = "/api/auth/owner-google-login"
 CLIENT_ID = "ringnity-test.apps.googleusercontent.com"
 
 
-@pytest.fixture
-def assert_contract(assert_contract):
-    """The shared contract check, returning the JSON body for error answers too."""
-
-    def check(response, operation_id, status=None):
-        assert_contract(response, operation_id, status=status)
-        return response.json()
-
-    return check
-
-
 def _rsa_key():
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 

@@ -9,17 +9,6 @@ from apps.tenants.tests.factories import DEFAULT_PASSWORD, OwnerFactory, StaffFa
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def assert_contract(assert_contract):
-    """The shared contract check, returning the JSON body for error answers too."""
-
-    def check(response, operation_id, status=None):
-        assert_contract(response, operation_id, status=status)
-        return response.json()
-
-    return check
-
-
 LOGIN = "/api/auth/owner-login"
 ME = "/api/auth/owner-me"
 REFRESH = "/api/auth/owner-refresh"

@@ -31,17 +31,6 @@ RUNTIME = "/api/sdk/devices/push-token"
 
 
 @pytest.fixture
-def assert_contract(assert_contract):
-    """The shared contract check, returning the JSON body for error answers too."""
-
-    def check(response, operation_id, status=None):
-        assert_contract(response, operation_id, status=status)
-        return response.json()
-
-    return check
-
-
-@pytest.fixture
 def tokens():
     owner = OwnerFactory(tenant=TenantFactory(slug="acme"))
     return {

@@ -19,17 +19,6 @@ REFRESH = "/api/auth/workspace-refresh"
 LOGOUT = "/api/auth/workspace-logout"
 
 
-@pytest.fixture
-def assert_contract(assert_contract):
-    """The shared contract check, returning the JSON body for error answers too."""
-
-    def check(response, operation_id, status=None):
-        assert_contract(response, operation_id, status=status)
-        return response.json()
-
-    return check
-
-
 def _bearer(token):
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 

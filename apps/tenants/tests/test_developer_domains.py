@@ -11,17 +11,6 @@ from apps.tenants.tests.factories import OwnerFactory, StaffFactory, TenantFacto
 URL = "/api/sdk/developer/allowed-domains"
 
 
-@pytest.fixture
-def assert_contract(assert_contract):
-    """The shared contract check, returning the JSON body for error answers too."""
-
-    def check(response, operation_id, status=None):
-        assert_contract(response, operation_id, status=status)
-        return response.json()
-
-    return check
-
-
 @pytest.mark.parametrize(
     ("raw", "stored"),
     [

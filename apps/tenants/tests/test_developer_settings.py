@@ -13,17 +13,6 @@ SETTINGS = "/api/sdk/developer"
 TEST = "/api/sdk/developer/test"
 
 
-@pytest.fixture
-def assert_contract(assert_contract):
-    """The shared contract check, returning the JSON body for error answers too."""
-
-    def check(response, operation_id, status=None):
-        assert_contract(response, operation_id, status=status)
-        return response.json()
-
-    return check
-
-
 def _bearer(user, scope=SessionScope.OWNER):
     return {"HTTP_AUTHORIZATION": f"Bearer {session_issue(user=user, scope=scope).access}"}
 
