@@ -10,6 +10,7 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -226,6 +227,10 @@ class AiBalance(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.tenant_id}: {self.balance_cents}¢"
+
+    def clean(self) -> None:
+        if self.auto_top_up_enabled and not self.auto_top_up_amount_cents:
+            raise ValidationError({"auto_top_up_amount_cents": "Must be positive while auto top-up is enabled."})
 
 
 class LedgerKind(models.TextChoices):

@@ -72,9 +72,12 @@ def plan_catalog_replace(*, catalog_data: dict) -> dict:
 
 @transaction.atomic
 def tenant_set_active(*, tenant: Tenant, active: bool) -> Tenant:
-    """Suspends or reactivates a tenant (sessions and keys of an inactive tenant are refused)."""
-    Tenant.objects.filter(pk=tenant.pk).update(is_active=active, updated_at=timezone.now())
+    """Suspends or reactivates a tenant (sessions and keys of an inactive tenant are refused).
+
+    Saved with ``save()`` (not ``update()``) so the tenants app's receivers drop its caches.
+    """
     tenant.is_active = active
+    tenant.save(update_fields=["is_active", "updated_at"])
     entitlements.invalidate(tenant)
     return tenant
 

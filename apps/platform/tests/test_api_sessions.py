@@ -125,15 +125,48 @@ def _tenant_tokens():
         "workspace": f"Bearer {session_issue(user=agent, scope=SessionScope.WORKSPACE).access}",
         "server_key": server_key_headers(ServerApiKeyFactory(tenant=owner.tenant))["HTTP_AUTHORIZATION"],
         "garbage": "Bearer not-a-token",
+        "runtime_admin": f"Bearer {_runtime_token(owner.tenant)}",
     }
 
 
-@pytest.mark.parametrize("kind", ["owner", "workspace", "server_key", "garbage"])
+def _runtime_token(tenant) -> str:
+    from apps.tenants.runtime_tokens import ADMIN_SCOPES, TokenKind, token_issue
+
+    return token_issue(kind=TokenKind.ADMIN, tenant=tenant, subject="adm", scopes=ADMIN_SCOPES).token
+
+
+@pytest.mark.parametrize("kind", ["owner", "workspace", "server_key", "garbage", "runtime_admin"])
 def test_tenant_credentials_are_refused_on_platform_routes(api_client, contract, kind):
     header = _tenant_tokens()[kind]
     response = api_client.get("/api/platform/plan-contracts", HTTP_AUTHORIZATION=header)
     body = contract(response, "getPlatformPlanContracts", status=401)
     assert body["code"] == "AUTH_TOKEN_INVALID"
+
+
+def test_runtime_session_header_is_not_a_platform_credential(api_client, contract):
+    token = _runtime_token(OwnerFactory().tenant)
+    response = api_client.get("/api/platform/ai-balance", HTTP_X_RINGNITY_SDK_SESSION=token)
+    assert contract(response, "getPlatformAiBalance", status=401)["code"] == "AUTH_REQUIRED"
+
+
+def test_a_platform_token_is_refused_as_a_runtime_session():
+    from apps.tenants.runtime_tokens import RuntimeBearerAuthentication
+
+    access = session_issue(user=PlatformOperatorFactory(), scope=SessionScope.PLATFORM).access
+    request = RequestFactory().get("/", HTTP_X_RINGNITY_SDK_SESSION=access)
+    with pytest.raises(ApiError) as info:
+        RuntimeBearerAuthentication().authenticate(request)
+    assert info.value.status == 401
+
+
+def test_a_platform_token_is_refused_as_a_server_key():
+    from apps.tenants.authentication import ServerApiKeyAuthentication
+
+    access = session_issue(user=PlatformOperatorFactory(), scope=SessionScope.PLATFORM).access
+    request = RequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {access}")
+    with pytest.raises(ApiError) as info:
+        ServerApiKeyAuthentication().authenticate(request)
+    assert info.value.status == 401
 
 
 def test_no_credentials_on_platform_route_is_401(api_client, contract):
@@ -157,3 +190,17 @@ def test_a_platform_token_is_accepted_by_the_platform_scheme_with_role_scopes():
     _, principal = PlatformJWTAuthentication().authenticate(request)
     assert principal.scopes == {"platform:read"}
     assert principal.tenant is None
+
+
+@pytest.mark.parametrize(
+    ("url", "operation_id"),
+    [
+        ("/api/auth/owner-me", "getOwnerSession"),
+        ("/api/sdk/developer", "getDeveloperSettings"),
+        ("/api/server/tenant", "getServerTenant"),
+    ],
+)
+def test_a_platform_token_is_refused_on_tenant_routes(api_client, contract, url, operation_id):
+    access = session_issue(user=PlatformOperatorFactory(), scope=SessionScope.PLATFORM).access
+    response = api_client.get(url, HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert contract(response, operation_id, status=401)["code"] in {"AUTH_TOKEN_INVALID", "SERVER_API_KEY_INVALID"}
