@@ -115,3 +115,21 @@ def test_an_unsubscribed_plan_is_removed_by_omission(api_client, contract, admin
     contract(api_client.put(URL, data, format="json", **admin_headers), "updatePlatformPlanContracts", 200)
     assert not Plan.objects.filter(slug="enterprise").exists()
     assert not PlanQuota.objects.filter(plan__slug="enterprise").exists()
+
+
+def test_a_plan_change_is_enforced_on_the_very_next_request(api_client, contract, admin_headers, seeded):
+    """Across apps: the Server API's feature gate sees the PUT at once (no stale cached entitlements)."""
+    from apps.tenants.tests.factories import ServerApiKeyFactory, server_key_headers
+
+    tenant = TenantFactory()
+    subscription_set(tenant=tenant, plan_slug="starter")
+    key_headers = server_key_headers(ServerApiKeyFactory(tenant=tenant, scopes=["server:tenant:read"]))
+    assert api_client.get("/api/server/tenant", **key_headers).status_code == 200
+    data = api_client.get(URL, **admin_headers).json()["data"]
+    data["plans"][1]["features"]["server_api"]["enabled"] = False
+    contract(api_client.put(URL, data, format="json", **admin_headers), "updatePlatformPlanContracts", 200)
+    body = contract(api_client.get("/api/server/tenant", **key_headers), "getServerTenant", status=403)
+    assert body["code"] == "FEATURE_NOT_AVAILABLE"
+    data["plans"][1]["features"]["server_api"]["enabled"] = True
+    api_client.put(URL, data, format="json", **admin_headers)
+    assert api_client.get("/api/server/tenant", **key_headers).status_code == 200
