@@ -188,3 +188,104 @@ class AiBalanceTenantSettingsInput(serializers.Serializer):
 
     def to_model_changes(self) -> dict:
         return {self.FIELD_MAP[name]: value for name, value in self.validated_data.items()}
+
+
+# --- output shapes for the generated schema (views return plain dicts of this shape) ---------------
+
+
+class AiPricingSettingsOutput(AiPricingSettingsUpdateInput):
+    updatedAt = serializers.DateTimeField(allow_null=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            field.required = True
+        return fields
+
+
+class AiPricingDerivedOutput(serializers.Serializer):
+    internalReplyUsd = serializers.FloatField()
+    retailReplyUsd = serializers.FloatField()
+    retailPer1000RepliesUsd = serializers.FloatField()
+    internalVoiceMinuteUsd = serializers.FloatField()
+    retailVoiceMinuteUsd = serializers.FloatField()
+    grossMarginPercent = serializers.FloatField()
+
+
+class AiPricingCatalogOutput(serializers.Serializer):
+    settings = AiPricingSettingsOutput()
+    derived = AiPricingDerivedOutput()
+
+
+class AiTenantUsageOutput(serializers.Serializer):
+    chatReplies = serializers.IntegerField()
+    voiceMinutes = serializers.IntegerField()
+    voiceEvents = serializers.IntegerField()
+    audioSeconds = serializers.IntegerField()
+    inputTokens = serializers.IntegerField()
+    outputTokens = serializers.IntegerField()
+    totalTokens = serializers.IntegerField()
+
+
+class AiTenantIncludedOutput(serializers.Serializer):
+    chatReplies = serializers.IntegerField(allow_null=True, help_text="Null: unlimited or custom.")
+    chatLabel = serializers.CharField()
+    voiceMinutes = serializers.IntegerField(allow_null=True, help_text="Null: unlimited or custom.")
+    voiceLabel = serializers.CharField()
+
+
+class AiTenantOverageOutput(serializers.Serializer):
+    chatReplies = serializers.IntegerField()
+    voiceMinutes = serializers.IntegerField()
+    estimatedInternalCostCents = serializers.IntegerField()
+    estimatedRetailChargeCents = serializers.IntegerField()
+    estimatedOverageChargeCents = serializers.IntegerField()
+    projectedBalanceAfterCents = serializers.IntegerField()
+
+
+class AiTenantBalanceOutput(serializers.Serializer):
+    tenantId = serializers.CharField()
+    tenantName = serializers.CharField()
+    tenantEmail = serializers.EmailField()
+    tenantSlug = serializers.CharField()
+    planId = serializers.CharField(allow_null=True)
+    planSlug = serializers.CharField()
+    planName = serializers.CharField()
+    currency = serializers.CharField()
+    balanceCents = serializers.IntegerField()
+    totalTopUpCents = serializers.IntegerField()
+    totalUsageCents = serializers.IntegerField()
+    overageEnabled = serializers.BooleanField()
+    blockOnZero = serializers.BooleanField()
+    autoTopUpEnabled = serializers.BooleanField()
+    autoTopUpThresholdCents = serializers.IntegerField()
+    autoTopUpAmountCents = serializers.IntegerField()
+    lastTopUpAt = serializers.DateTimeField(allow_null=True)
+    usage = AiTenantUsageOutput()
+    included = AiTenantIncludedOutput()
+    overage = AiTenantOverageOutput()
+    alertLevel = serializers.ChoiceField(choices=["ok", "low", "critical", "empty"])
+
+
+class AiBalanceSummaryOutput(serializers.Serializer):
+    totalTenants = serializers.IntegerField()
+    totalBalanceCents = serializers.IntegerField()
+    totalEstimatedOverageCents = serializers.IntegerField()
+    totalEstimatedRetailChargeCents = serializers.IntegerField()
+    totalEstimatedInternalCostCents = serializers.IntegerField()
+    totalChatReplies = serializers.IntegerField()
+    totalVoiceMinutes = serializers.IntegerField()
+    emptyCount = serializers.IntegerField()
+    criticalCount = serializers.IntegerField()
+    lowCount = serializers.IntegerField()
+
+
+class AiBalanceOverviewOutput(serializers.Serializer):
+    summary = AiBalanceSummaryOutput()
+    tenants = AiTenantBalanceOutput(many=True)
+    pricing = AiPricingCatalogOutput()
+    checkedAt = serializers.DateTimeField()
+
+
+class AiBalanceTenantSettingsResultOutput(serializers.Serializer):
+    clientId = serializers.CharField()

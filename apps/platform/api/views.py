@@ -6,8 +6,7 @@ writes also need ``platform:write``, which ``platform_support`` operators lack (
 """
 
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -91,9 +90,7 @@ class PlanContractsView(PlatformAPIView):
         return Response(services.plan_catalog_replace(catalog_data=data.validated_data))
 
 
-_PRICING_SCHEMA = inline_serializer(
-    "PlatformAiPricingCatalog", {"settings": serializers.DictField(), "derived": serializers.DictField()}
-)
+_PRICING_SCHEMA = s.AiPricingCatalogOutput
 
 
 class AiPricingView(PlatformAPIView):
@@ -118,7 +115,7 @@ class AiBalanceOverviewView(PlatformAPIView):
     @extend_schema(
         operation_id="getPlatformAiBalance",
         tags=TAGS,
-        responses={200: inline_serializer("PlatformAiBalanceOverview", {"summary": serializers.DictField()})},
+        responses={200: s.AiBalanceOverviewOutput},
     )
     def get(self, request):
         return Response(selectors.ai_balance_overview_cross_tenant())
@@ -169,7 +166,7 @@ class AiBalanceSettingsView(PlatformAPIView):
         tags=TAGS,
         parameters=[CLIENT_ID],
         request=s.AiBalanceTenantSettingsInput,
-        responses={200: inline_serializer("PlatformAiBalanceSettingsResult", {"clientId": serializers.CharField()})},
+        responses={200: s.AiBalanceTenantSettingsResultOutput},
     )
     def put(self, request, clientId: str):
         tenant = selectors.tenant_by_client_id_cross_tenant(clientId)
