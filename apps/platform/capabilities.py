@@ -123,12 +123,10 @@ _MISSING_TEXT = {
 
 def service_capabilities(tenant, *, include_reasons: bool = True) -> list[dict]:
     """One dict per service (contract ``ServiceCapability``), in the order of ``SERVICES``."""
-    from apps.platform.models import FeatureKey
     from apps.tenants.models import ServiceToggle
 
     ent = entitlements.for_tenant(tenant)
     toggles = dict(ServiceToggle.objects.for_tenant(tenant).values_list("service", "admin_enabled"))
-    beta_keys = set(FeatureKey.objects.filter(status="beta").values_list("key", flat=True))
     readiness = None
     out = []
     for order, (key, label, required) in enumerate(SERVICES, start=1):
@@ -148,7 +146,7 @@ def service_capabilities(tenant, *, include_reasons: bool = True) -> list[dict]:
                 elif not info["ready"]:
                     status = "ai_not_ready"
                 reason = " ".join(_MISSING_TEXT[m] for m in info["missing"])
-            if status == "available" and any(f in beta_keys for f in required):
+            if status == "available" and any(ent.feature_status(f) == "beta" for f in required):
                 status = "beta"
         if not reason:
             reason = _REASONS.get(status, "")
@@ -165,3 +163,29 @@ def service_capabilities(tenant, *, include_reasons: bool = True) -> list[dict]:
             }
         )
     return out
+
+
+def require_service(tenant, key: str) -> dict:
+    """Raises unless service ``key`` is allowed now; returns its capability dict otherwise.
+
+    ``not_in_plan`` / ``disabled_by_admin`` → 403 ``FEATURE_NOT_AVAILABLE``;
+    ``not_configured`` / ``ai_not_ready`` → 403 ``AI_NOT_READY``. ``reason`` is the message.
+    """
+    from ringnity.api.errors import ApiError, ErrorCode
+
+    capability = next((c for c in service_capabilities(tenant) if c["key"] == key), None)
+    if capability is None:
+        raise ValueError(f"unknown service {key!r}")
+    if capability["allowed"]:
+        return capability
+    code = (
+        ErrorCode.AI_NOT_READY
+        if capability["status"] in ("not_configured", "ai_not_ready")
+        else (ErrorCode.FEATURE_NOT_AVAILABLE)
+    )
+    raise ApiError(
+        code,
+        capability["reason"] or "This service is not available.",
+        status=403,
+        details=[f"{key}: {capability['status']}"],
+    )

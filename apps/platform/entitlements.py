@@ -94,6 +94,11 @@ class Entitlements:
         entry = self._features.get(key)
         return dict(entry["config"]) if entry and entry["enabled"] else {}
 
+    def feature_status(self, key: str) -> str:
+        """The feature key's catalog status (``stable`` | ``beta`` | ``deprecated``); "" when not in the plan."""
+        entry = self._features.get(key)
+        return entry.get("status", "") if entry else ""
+
     def enabled_features(self) -> list[str]:
         return sorted(key for key, entry in self._features.items() if entry["enabled"])
 
@@ -173,8 +178,10 @@ def _load(tenant) -> dict:
     }
     if plan is None:
         return data
-    for key, enabled, config in PlanFeature.objects.filter(plan=plan).values_list("feature__key", "enabled", "config"):
-        data["features"][key] = {"enabled": enabled, "config": config or {}}
+    for key, enabled, config, status in PlanFeature.objects.filter(plan=plan).values_list(
+        "feature__key", "enabled", "config", "feature__status"
+    ):
+        data["features"][key] = {"enabled": enabled, "config": config or {}, "status": status}
     for key, value_type, limit, reset_period in PlanQuota.objects.filter(plan=plan).values_list(
         "quota__key", "value_type", "limit_value", "reset_period"
     ):

@@ -134,3 +134,45 @@ def test_capabilities_follow_plan_changes_immediately():
     subscribe(tenant, features={"chat": False})
     assert capabilities.service_capabilities(tenant)[0]["status"] == "not_in_plan"
     assert entitlements.for_tenant(tenant).feature_enabled("chat") is False
+
+
+def test_require_service_raises_the_matching_code(settings):
+    from apps.platform.capabilities import require_service
+    from ringnity.api.errors import ApiError
+
+    settings.AI_PROVIDER_BASE_URL = ""
+    tenant = TenantFactory()
+    subscribe(tenant, features={"chat": True, "ai_voice": True}, quotas={"ai_voice_minutes": 10})
+    assert require_service(tenant, "chat")["status"] == "available"
+    with pytest.raises(ApiError) as info:
+        require_service(tenant, "video_call")
+    assert (info.value.code, info.value.status, info.value.details) == (
+        "FEATURE_NOT_AVAILABLE",
+        403,
+        ["video_call: not_in_plan"],
+    )
+    with pytest.raises(ApiError) as info:
+        require_service(tenant, "ai_voice")
+    assert info.value.code == "AI_NOT_READY"
+    ServiceToggle.objects.create(tenant=tenant, service="chat", admin_enabled=False)
+    with pytest.raises(ApiError) as info:
+        require_service(tenant, "chat")
+    assert info.value.details == ["chat: disabled_by_admin"]
+
+
+def test_usage_chart_svg_with_no_usage_has_30_empty_bars():
+    from apps.platform.charts import daily_usage_svg
+    from apps.platform.selectors import ai_usage_daily
+
+    svg = daily_usage_svg(ai_usage_daily(tenant=TenantFactory(), days=30))
+    assert svg.startswith("<svg")
+    assert svg.count('data-value="0"') == 60
+
+
+def test_capabilities_query_count_is_small_and_fixed(django_assert_max_num_queries):
+    tenant = TenantFactory()
+    subscribe(tenant, features=dict.fromkeys(ALL_SERVICES, True), quotas={"ai_chat_replies": 5})
+    capabilities.service_capabilities(tenant)  # warms the entitlement cache
+    # toggles + balance + two monthly AI usage counters (+ knowledge documents once apps.ai has them)
+    with django_assert_max_num_queries(5):
+        capabilities.service_capabilities(tenant)
