@@ -176,11 +176,34 @@ class TenantAdmin(ConsoleAdmin):
         if obj.pk is None:
             return "—"
         return format_html(
-            '<a class="button" id="top-up-link" href="{}">Top up AI balance</a> &nbsp; '
-            '<a class="button" href="{}">AI usage (30 days)</a>',
+            '<a class="button" id="top-up-link" href="{}">Top up AI balance</a> &nbsp; {}',
             reverse("admin:tenants_tenant_top_up", args=[obj.pk]),
+            self.console_links_read_only(obj),
+        )
+
+    @admin.display(description="Pages")
+    def console_links_read_only(self, obj):
+        if obj.pk is None:
+            return "—"
+        return format_html(
+            '<a class="button" href="{}">AI usage (30 days)</a>',
             reverse("admin:tenants_tenant_ai_usage", args=[obj.pk]),
         )
+
+    def get_fieldsets(self, request, obj=None):
+        if can_write(request.user):
+            return self.fieldsets
+        # Support: no top-up button (the page would answer 403 anyway).
+        return [
+            (
+                name,
+                {
+                    **opts,
+                    "fields": tuple("console_links_read_only" if f == "console_links" else f for f in opts["fields"]),
+                },
+            )
+            for name, opts in self.fieldsets
+        ]
 
     # --- custom pages ---
 

@@ -35,9 +35,9 @@ def daily_usage_svg(days: list[dict], series: tuple[str, ...] = ("chat_replies",
         f'role="img" aria-label="AI usage, last {len(days)} days" class="ai-usage-chart">',
         f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#fff"/>',
     ]
-    for i in range(5):
-        value = top_value * i // 4
-        y = TOP + plot_h - plot_h * i / 4
+    for i in range(6):  # every nice maximum (5, 10, 20, 50, ...) divides into fifths
+        value = top_value * i // 5
+        y = TOP + plot_h - plot_h * i / 5
         parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#eee"/>')
         parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" font-size="10" text-anchor="end">{value}</text>')
     for index, day in enumerate(days):

@@ -158,7 +158,7 @@ class Subscription(TenantOwnedModel):
         indexes = [models.Index(fields=["plan", "status"], name="subscription_plan_status")]
 
     def __str__(self) -> str:
-        return f"{self.tenant_id} on {self.plan_id} ({self.status})"
+        return f"{self.plan} ({self.get_status_display().lower()})"
 
 
 class AiPricing(models.Model):
@@ -226,7 +226,8 @@ class AiBalance(TenantOwnedModel):
         verbose_name = "AI balance"
 
     def __str__(self) -> str:
-        return f"{self.tenant_id}: {self.balance_cents}¢"
+        sign = "-" if self.balance_cents < 0 else ""
+        return f"AI balance {sign}${abs(self.balance_cents) / 100:,.2f}"
 
     def clean(self) -> None:
         if self.auto_top_up_enabled and not self.auto_top_up_amount_cents:
@@ -271,7 +272,7 @@ class AiLedgerEntry(TenantOwnedModel):
         indexes = [models.Index(fields=["tenant", "kind", "created_at"], name="ai_ledger_tenant_kind_at")]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.amount_cents}¢"
+        return f"{self.get_kind_display()} {self.amount_cents:+}¢"
 
 
 class AiUsageKind(models.TextChoices):

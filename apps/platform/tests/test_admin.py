@@ -71,6 +71,8 @@ def test_support_sees_but_cannot_change(support_console, tenant):
     url = reverse("admin:tenants_tenant_change", args=[tenant.pk])
     page = support_console.get(url).content.decode()
     assert 'name="_save"' not in page
+    assert "top-up-link" not in page
+    assert "AI usage (30 days)" in page
     assert support_console.post(url, {"name": "Hacked"}).status_code == 403
     assert support_console.get(reverse("admin:tenants_tenant_top_up", args=[tenant.pk])).status_code == 403
     changelist = support_console.get(reverse("admin:tenants_tenant_changelist")).content.decode()
