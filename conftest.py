@@ -75,25 +75,28 @@ def assert_contract():
 
 
 @pytest.fixture
-def chromium_page():
-    """A fresh page in headless Debian chromium. Playwright's sync API runs an event loop in this
-    thread, so Django's async-safety guard is lifted for the test (the ORM calls are ours, not async)."""
+def chromium_page(monkeypatch):
+    """A fresh page in headless Debian chromium (see ``ringnity.testing.browser``).
+
+    Playwright's sync API runs an asyncio loop in this thread, and Django refuses ORM calls
+    from a thread with a running loop. The test's own ORM calls run in this same thread and
+    never concurrently with the loop, so the guard is lifted for this test only.
+    """
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     from ringnity.testing.browser import CHROMIUM_ARGS, require_chromium
 
     executable = require_chromium()
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-            try:
-                yield browser.new_page()
-            finally:
-                browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(15_000)
+            yield page
+        finally:
+            browser.close()
+            # ORM calls made while the loop ran opened a context-local connection of their own;
+            # close it, or PostgreSQL refuses to drop the test database at the end.
+            connections.close_all()

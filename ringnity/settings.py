@@ -213,6 +213,8 @@ CSRF_COOKIE_SECURE = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
+# How many reverse proxies append to X-Forwarded-For in front of the app (0: trust REMOTE_ADDR only).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # --- REST framework ---------------------------------------------------------
 REST_FRAMEWORK = {
@@ -257,6 +259,10 @@ SIMPLE_JWT = {
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",
 }
+
+# --- AI provider (OpenAI-compatible HTTP API); unset = the built-in extractive provider ---
+AI_PROVIDER_BASE_URL = env_str("AI_PROVIDER_BASE_URL")
+AI_PROVIDER_API_KEY = env_str("AI_PROVIDER_API_KEY")
 
 # --- Logging ----------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

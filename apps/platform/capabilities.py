@@ -45,7 +45,7 @@ _REASONS = {
 
 def _provider_configured() -> bool:
     """A real model provider: ``AI_PROVIDER_BASE_URL`` and ``AI_PROVIDER_API_KEY`` settings (owned by apps.ai)."""
-    return bool(getattr(settings, "AI_PROVIDER_BASE_URL", "") and getattr(settings, "AI_PROVIDER_API_KEY", ""))
+    return bool(settings.AI_PROVIDER_BASE_URL and settings.AI_PROVIDER_API_KEY)
 
 
 def _knowledge_document_count(tenant) -> int | None:

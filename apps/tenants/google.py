@@ -58,7 +58,7 @@ def _jwks_client(url: str) -> jwt.PyJWKClient:
 
 
 def verify_google_id_token(id_token: str) -> GoogleIdentity:
-    client_id = getattr(settings, "GOOGLE_CLIENT_ID", "")
+    client_id = settings.GOOGLE_CLIENT_ID
     if not client_id:
         raise ApiError(ErrorCode.FEATURE_NOT_AVAILABLE, "Sign in with Google is not configured.", status=403)
     if not id_token or id_token.count(".") != 2:

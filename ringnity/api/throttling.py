@@ -25,13 +25,21 @@ import hashlib
 import math
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 
 from ringnity.api.errors import ApiError, ErrorCode
 
 
 def client_ip(request) -> str:
-    """The client address as Django sees it (put a trusted proxy's ``X-Forwarded-For`` handling in front)."""
+    """The client address: ``REMOTE_ADDR``, or behind ``TRUSTED_PROXY_COUNT`` proxies the address the
+    outermost trusted proxy saw (counted from the right of ``X-Forwarded-For``, which clients can forge
+    on the left only)."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 

@@ -30,11 +30,11 @@ def ledger_sum(tenant) -> int:
 # --- top-up ------------------------------------------------------------------
 
 
-def test_top_up_in_cents_returns_before_and_after(api_client, contract, admin_headers, operator):
+def test_top_up_in_cents_returns_before_and_after(api_client, assert_contract, admin_headers, operator):
     tenant = TenantFactory()
     fund_ai(tenant, 250)
     response = api_client.post(top_up_url(tenant), {"amountCents": 5000, "notes": "Invoice 42"}, **admin_headers)
-    body = contract(response, "topUpPlatformAiBalance", status=200)
+    body = assert_contract(response, "topUpPlatformAiBalance", status=200)
     assert body["data"] == {
         "clientId": tenant.public_id,
         "amountCents": 5000,
@@ -47,10 +47,10 @@ def test_top_up_in_cents_returns_before_and_after(api_client, contract, admin_he
 
 
 @pytest.mark.parametrize(("usd", "cents"), [(19.99, 1999), (0.01, 1), (50, 5000), (0.29, 29), (1234.57, 123457)])
-def test_top_up_in_usd_converts_exactly(api_client, contract, admin_headers, usd, cents):
+def test_top_up_in_usd_converts_exactly(api_client, assert_contract, admin_headers, usd, cents):
     tenant = TenantFactory()
     response = api_client.post(top_up_url(tenant), {"amountUsd": usd}, **admin_headers)
-    assert contract(response, "topUpPlatformAiBalance", status=200)["data"]["amountCents"] == cents
+    assert assert_contract(response, "topUpPlatformAiBalance", status=200)["data"]["amountCents"] == cents
 
 
 @pytest.mark.parametrize(
@@ -67,36 +67,40 @@ def test_top_up_in_usd_converts_exactly(api_client, contract, admin_headers, usd
         ({"amountCents": 100, "notes": "x" * 501}, "notes"),
     ],
 )
-def test_top_up_bad_amounts_are_400_and_add_nothing(api_client, contract, admin_headers, payload, field):
+def test_top_up_bad_amounts_are_400_and_add_nothing(api_client, assert_contract, admin_headers, payload, field):
     tenant = TenantFactory()
-    body = contract(api_client.post(top_up_url(tenant), payload, **admin_headers), "topUpPlatformAiBalance", 400)
+    body = assert_contract(api_client.post(top_up_url(tenant), payload, **admin_headers), "topUpPlatformAiBalance", 400)
     assert body["code"] == "VALIDATION_FAILED"
     assert any(d.startswith(f"{field}:") for d in body["details"]), body["details"]
     assert not AiLedgerEntry.objects.for_tenant(tenant).exists()
 
 
-def test_top_up_unknown_tenant_is_404(api_client, contract, admin_headers):
+def test_top_up_unknown_tenant_is_404(api_client, assert_contract, admin_headers):
     response = api_client.post("/api/platform/ai-balance/ten_unknown/top-up", {"amountCents": 1}, **admin_headers)
-    assert contract(response, "topUpPlatformAiBalance", status=404)["code"] == "NOT_FOUND"
+    assert assert_contract(response, "topUpPlatformAiBalance", status=404)["code"] == "NOT_FOUND"
 
 
-def test_top_up_repeated_idempotency_key_returns_the_first_result(api_client, contract, admin_headers):
+def test_top_up_repeated_idempotency_key_returns_the_first_result(api_client, assert_contract, admin_headers):
     tenant = TenantFactory()
     headers = {**admin_headers, "HTTP_IDEMPOTENCY_KEY": "topup-1"}
-    first = contract(api_client.post(top_up_url(tenant), {"amountCents": 700}, **headers), "topUpPlatformAiBalance")
+    first = assert_contract(
+        api_client.post(top_up_url(tenant), {"amountCents": 700}, **headers), "topUpPlatformAiBalance"
+    )
     api_client.post(top_up_url(tenant), {"amountCents": 100}, **admin_headers)  # another top-up in between
-    again = contract(api_client.post(top_up_url(tenant), {"amountCents": 700}, **headers), "topUpPlatformAiBalance")
+    again = assert_contract(
+        api_client.post(top_up_url(tenant), {"amountCents": 700}, **headers), "topUpPlatformAiBalance"
+    )
     assert again["data"] == first["data"]
     assert AiLedgerEntry.objects.for_tenant(tenant).count() == 2
     assert AiBalance.objects.get(tenant=tenant).balance_cents == 800
 
 
-def test_top_up_idempotency_key_with_another_body_is_409(api_client, contract, admin_headers):
+def test_top_up_idempotency_key_with_another_body_is_409(api_client, assert_contract, admin_headers):
     tenant = TenantFactory()
     headers = {**admin_headers, "HTTP_IDEMPOTENCY_KEY": "topup-2"}
     api_client.post(top_up_url(tenant), {"amountCents": 700}, **headers)
     response = api_client.post(top_up_url(tenant), {"amountCents": 900}, **headers)
-    assert contract(response, "topUpPlatformAiBalance", status=409)["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert assert_contract(response, "topUpPlatformAiBalance", status=409)["code"] == "IDEMPOTENCY_KEY_REUSED"
     assert ledger_sum(tenant) == 700
 
 
@@ -108,17 +112,17 @@ def test_idempotency_keys_are_per_tenant(api_client, admin_headers):
     assert ledger_sum(first) == ledger_sum(second) == 100
 
 
-def test_support_cannot_top_up(api_client, contract, support_headers):
+def test_support_cannot_top_up(api_client, assert_contract, support_headers):
     tenant = TenantFactory()
     response = api_client.post(top_up_url(tenant), {"amountCents": 100}, **support_headers)
-    assert contract(response, "topUpPlatformAiBalance", status=403)["code"] == "PERMISSION_DENIED"
+    assert assert_contract(response, "topUpPlatformAiBalance", status=403)["code"] == "PERMISSION_DENIED"
     assert not AiLedgerEntry.objects.exists()
 
 
 # --- settings ----------------------------------------------------------------
 
 
-def test_settings_update_is_partial(api_client, contract, admin_headers):
+def test_settings_update_is_partial(api_client, assert_contract, admin_headers):
     tenant = TenantFactory()
     payload = {
         "overageEnabled": True,
@@ -127,7 +131,7 @@ def test_settings_update_is_partial(api_client, contract, admin_headers):
         "autoTopUpAmountCents": 1,
     }
     response = api_client.put(settings_url(tenant), payload, **admin_headers)
-    assert contract(response, "updatePlatformAiBalanceTenantSettings", status=200)["data"] == {
+    assert assert_contract(response, "updatePlatformAiBalanceTenantSettings", status=200)["data"] == {
         "clientId": tenant.public_id
     }
     api_client.put(settings_url(tenant), {"autoTopUpAmountCents": 2500}, **admin_headers)
@@ -137,32 +141,32 @@ def test_settings_update_is_partial(api_client, contract, admin_headers):
     assert balance.balance_cents == 0
 
 
-def test_settings_bad_values_are_listed(api_client, contract, admin_headers):
+def test_settings_bad_values_are_listed(api_client, assert_contract, admin_headers):
     tenant = TenantFactory()
     payload = {"autoTopUpThresholdCents": -1, "autoTopUpAmountCents": "x", "blockOnZero": "maybe"}
-    body = contract(
+    body = assert_contract(
         api_client.put(settings_url(tenant), payload, **admin_headers), "updatePlatformAiBalanceTenantSettings", 400
     )
     assert {d.split(":")[0] for d in body["details"]} == set(payload)
     assert not AiBalance.objects.filter(tenant=tenant).exists()
 
 
-def test_enabling_auto_top_up_needs_an_amount(api_client, contract, admin_headers):
+def test_enabling_auto_top_up_needs_an_amount(api_client, assert_contract, admin_headers):
     tenant = TenantFactory()
     response = api_client.put(settings_url(tenant), {"autoTopUpEnabled": True}, **admin_headers)
-    body = contract(response, "updatePlatformAiBalanceTenantSettings", 400)
+    body = assert_contract(response, "updatePlatformAiBalanceTenantSettings", 400)
     assert body["details"] == ["autoTopUpAmountCents: must be positive while auto top-up is enabled."]
     assert not AiBalance.objects.filter(tenant=tenant, auto_top_up_enabled=True).exists()
 
 
-def test_settings_unknown_tenant_is_404(api_client, contract, admin_headers):
+def test_settings_unknown_tenant_is_404(api_client, assert_contract, admin_headers):
     response = api_client.put("/api/platform/ai-balance/ten_nope/settings", {"blockOnZero": False}, **admin_headers)
-    contract(response, "updatePlatformAiBalanceTenantSettings", status=404)
+    assert_contract(response, "updatePlatformAiBalanceTenantSettings", status=404)
 
 
-def test_support_cannot_change_settings(api_client, contract, support_headers):
+def test_support_cannot_change_settings(api_client, assert_contract, support_headers):
     response = api_client.put(settings_url(TenantFactory()), {"blockOnZero": False}, **support_headers)
-    contract(response, "updatePlatformAiBalanceTenantSettings", status=403)
+    assert_contract(response, "updatePlatformAiBalanceTenantSettings", status=403)
 
 
 # --- overview ----------------------------------------------------------------
@@ -185,9 +189,9 @@ def _tenant_with_usage(chat_replies: int, audio_seconds: int, balance: int, plan
     return tenant
 
 
-def test_overview_figures_for_one_tenant(api_client, contract, admin_headers):
+def test_overview_figures_for_one_tenant(api_client, assert_contract, admin_headers):
     tenant = _tenant_with_usage(chat_replies=5, audio_seconds=150, balance=5000)
-    body = contract(api_client.get("/api/platform/ai-balance", **admin_headers), "getPlatformAiBalance", 200)
+    body = assert_contract(api_client.get("/api/platform/ai-balance", **admin_headers), "getPlatformAiBalance", 200)
     row = next(t for t in body["data"]["tenants"] if t["tenantId"] == tenant.public_id)
     assert row["planSlug"] == "pro"
     assert row["balanceCents"] == row["totalTopUpCents"] == 5000
@@ -218,9 +222,9 @@ def test_overview_alert_levels_follow_the_documented_thresholds(api_client, admi
     assert sum(counts.values()) == (0 if level == "ok" else 1)
 
 
-def test_overview_tenant_without_plan_or_balance(api_client, contract, admin_headers):
+def test_overview_tenant_without_plan_or_balance(api_client, assert_contract, admin_headers):
     TenantFactory()
-    body = contract(api_client.get("/api/platform/ai-balance", **admin_headers), "getPlatformAiBalance", 200)
+    body = assert_contract(api_client.get("/api/platform/ai-balance", **admin_headers), "getPlatformAiBalance", 200)
     row = body["data"]["tenants"][0]
     assert (row["planSlug"], row["planId"], row["balanceCents"], row["alertLevel"]) == ("", None, 0, "empty")
     assert row["included"]["chatLabel"] == "Not included"
@@ -249,8 +253,8 @@ def test_overview_selector_alone_is_six_queries(django_assert_num_queries):
         selectors.ai_balance_overview_cross_tenant()
 
 
-def test_support_can_read_the_overview(api_client, contract, support_headers):
-    contract(api_client.get("/api/platform/ai-balance", **support_headers), "getPlatformAiBalance", status=200)
+def test_support_can_read_the_overview(api_client, assert_contract, support_headers):
+    assert_contract(api_client.get("/api/platform/ai-balance", **support_headers), "getPlatformAiBalance", status=200)
 
 
 # --- metering ------------------------------------------------------------------

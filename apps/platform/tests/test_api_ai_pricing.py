@@ -44,17 +44,17 @@ def test_event_cost_uses_real_tokens_cached_tokens_and_voice_units():
     assert pricing.micros_to_cents(4999) == 0
 
 
-def test_get_returns_settings_and_derived(api_client, contract, support_headers):
-    body = contract(api_client.get(URL, **support_headers), "getPlatformAiPricing", status=200)
+def test_get_returns_settings_and_derived(api_client, assert_contract, support_headers):
+    body = assert_contract(api_client.get(URL, **support_headers), "getPlatformAiPricing", status=200)
     assert body["data"]["settings"]["markupMultiplier"] == 3
     assert body["data"]["settings"]["updatedAt"] is None
     assert body["data"]["derived"]["grossMarginPercent"] == 66.7
     assert not AiPricing.objects.exists()  # a read never writes
 
 
-def test_put_is_partial_and_recomputes(api_client, contract, admin_headers, operator):
+def test_put_is_partial_and_recomputes(api_client, assert_contract, admin_headers, operator):
     response = api_client.put(URL, {"markupMultiplier": 2, "chatModel": "gpt-x"}, format="json", **admin_headers)
-    body = contract(response, "updatePlatformAiPricing", status=200)
+    body = assert_contract(response, "updatePlatformAiPricing", status=200)
     assert body["data"]["settings"]["markupMultiplier"] == 2
     assert body["data"]["settings"]["chatModel"] == "gpt-x"
     assert body["data"]["settings"]["inputCostPer1mUsd"] == 0.4
@@ -64,7 +64,7 @@ def test_put_is_partial_and_recomputes(api_client, contract, admin_headers, oper
     assert row.updated_at is not None
 
 
-def test_put_validation_lists_every_bad_field_and_writes_nothing(api_client, contract, admin_headers):
+def test_put_validation_lists_every_bad_field_and_writes_nothing(api_client, assert_contract, admin_headers):
     bad = {
         "markupMultiplier": 1.05,
         "inputCostPer1mUsd": -1,
@@ -73,12 +73,12 @@ def test_put_validation_lists_every_bad_field_and_writes_nothing(api_client, con
         "lowBalanceThresholdCents": -5,
         "riskBufferPercent": -1,
     }
-    body = contract(api_client.put(URL, bad, format="json", **admin_headers), "updatePlatformAiPricing", 400)
+    body = assert_contract(api_client.put(URL, bad, format="json", **admin_headers), "updatePlatformAiPricing", 400)
     assert {d.split(":")[0] for d in body["details"]} == set(bad)
     assert not AiPricing.objects.exists()
 
 
-def test_support_cannot_update_pricing(api_client, contract, support_headers):
+def test_support_cannot_update_pricing(api_client, assert_contract, support_headers):
     response = api_client.put(URL, {"markupMultiplier": 2}, format="json", **support_headers)
-    assert contract(response, "updatePlatformAiPricing", status=403)["code"] == "PERMISSION_DENIED"
+    assert assert_contract(response, "updatePlatformAiPricing", status=403)["code"] == "PERMISSION_DENIED"
     assert not AiPricing.objects.exists()

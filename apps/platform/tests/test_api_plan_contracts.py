@@ -19,9 +19,11 @@ def seeded(db):
     call_command("seed_plans", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
-def test_get_returns_the_whole_catalog(api_client, contract, admin_headers, seeded, django_assert_max_num_queries):
+def test_get_returns_the_whole_catalog(
+    api_client, assert_contract, admin_headers, seeded, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(8):
-        body = contract(api_client.get(URL, **admin_headers), "getPlatformPlanContracts", status=200)
+        body = assert_contract(api_client.get(URL, **admin_headers), "getPlatformPlanContracts", status=200)
     data = body["data"]
     assert [p["slug"] for p in data["plans"]] == ["free", "starter", "professional", "enterprise"]
     starter = data["plans"][1]
@@ -36,36 +38,40 @@ def test_get_returns_the_whole_catalog(api_client, contract, admin_headers, seed
     assert starter["quotas"]["ai_chat_replies"]["resetPeriod"] == "monthly"
 
 
-def test_support_can_read_but_not_write(api_client, contract, support_headers, seeded):
+def test_support_can_read_but_not_write(api_client, assert_contract, support_headers, seeded):
     current = api_client.get(URL, **support_headers).json()["data"]
-    contract(api_client.get(URL, **support_headers), "getPlatformPlanContracts", status=200)
-    body = contract(api_client.put(URL, current, format="json", **support_headers), "updatePlatformPlanContracts", 403)
+    assert_contract(api_client.get(URL, **support_headers), "getPlatformPlanContracts", status=200)
+    body = assert_contract(
+        api_client.put(URL, current, format="json", **support_headers), "updatePlatformPlanContracts", 403
+    )
     assert body["code"] == "PERMISSION_DENIED"
 
 
-def test_put_round_trip_changes_a_limit_visible_on_the_next_request(api_client, contract, admin_headers, seeded):
+def test_put_round_trip_changes_a_limit_visible_on_the_next_request(api_client, assert_contract, admin_headers, seeded):
     tenant = TenantFactory()
     subscription_set(tenant=tenant, plan_slug="starter")
     assert entitlements.for_tenant(tenant).quota("agents").limit == 3
     data = api_client.get(URL, **admin_headers).json()["data"]
     data["plans"][1]["quotas"]["agents"]["limitValue"] = 9
-    body = contract(api_client.put(URL, data, format="json", **admin_headers), "updatePlatformPlanContracts", 200)
+    body = assert_contract(
+        api_client.put(URL, data, format="json", **admin_headers), "updatePlatformPlanContracts", 200
+    )
     assert body["data"]["plans"][1]["quotas"]["agents"]["limitValue"] == 9
     assert entitlements.for_tenant(tenant).quota("agents").limit == 9
 
 
-def test_put_can_add_a_plan_and_deactivate_one(api_client, contract, admin_headers, seeded):
+def test_put_can_add_a_plan_and_deactivate_one(api_client, assert_contract, admin_headers, seeded):
     data = api_client.get(URL, **admin_headers).json()["data"]
     new_plan = copy.deepcopy(data["plans"][1])
     new_plan.update(slug="starter-plus", name="Starter Plus", sortOrder=15)
     data["plans"].append(new_plan)
     data["plans"][0]["isActive"] = False
-    contract(api_client.put(URL, data, format="json", **admin_headers), "updatePlatformPlanContracts", 200)
+    assert_contract(api_client.put(URL, data, format="json", **admin_headers), "updatePlatformPlanContracts", 200)
     assert Plan.objects.get(slug="starter-plus").quotas.count() == len(new_plan["quotas"])
     assert Plan.objects.get(slug="free").is_active is False
 
 
-def test_put_reports_every_problem_and_writes_nothing(api_client, contract, admin_headers, seeded):
+def test_put_reports_every_problem_and_writes_nothing(api_client, assert_contract, admin_headers, seeded):
     before = catalog.catalog_read()
     data = copy.deepcopy(before)
     data["featureKeys"].append(dict(data["featureKeys"][0]))  # duplicate feature key
@@ -78,7 +84,7 @@ def test_put_reports_every_problem_and_writes_nothing(api_client, contract, admi
     starter["quotas"]["webhooks"] = {"valueType": "number", "limitValue": -1}
     starter["name"] = "Changed"
     response = api_client.put(URL, data, format="json", **admin_headers)
-    body = contract(response, "updatePlatformPlanContracts", status=400)
+    body = assert_contract(response, "updatePlatformPlanContracts", status=400)
     assert body["code"] == "VALIDATION_FAILED"
     assert set(body["details"]) >= {
         "featureKeys: duplicate featureKey 'chat'.",
@@ -92,32 +98,34 @@ def test_put_reports_every_problem_and_writes_nothing(api_client, contract, admi
     assert catalog.catalog_read() == before
 
 
-def test_put_shape_errors_are_listed_per_field(api_client, contract, admin_headers):
+def test_put_shape_errors_are_listed_per_field(api_client, assert_contract, admin_headers):
     bad = {"featureKeys": [{"featureKey": "Bad Key"}], "quotaKeys": "x", "plans": [{"slug": "p"}]}
-    body = contract(api_client.put(URL, bad, format="json", **admin_headers), "updatePlatformPlanContracts", 400)
+    body = assert_contract(api_client.put(URL, bad, format="json", **admin_headers), "updatePlatformPlanContracts", 400)
     fields = {d.split(":")[0] for d in body["details"]}
     assert {"featureKeys[0].featureKey", "featureKeys[0].name", "quotaKeys", "plans[0].name"} <= fields
 
 
-def test_a_subscribed_plan_cannot_be_dropped_by_omission(api_client, contract, admin_headers, seeded):
+def test_a_subscribed_plan_cannot_be_dropped_by_omission(api_client, assert_contract, admin_headers, seeded):
     for _ in range(2):
         subscription_set(tenant=TenantFactory(), plan_slug="professional")
     data = api_client.get(URL, **admin_headers).json()["data"]
     data["plans"] = [p for p in data["plans"] if p["slug"] != "professional"]
-    body = contract(api_client.put(URL, data, format="json", **admin_headers), "updatePlatformPlanContracts", 400)
+    body = assert_contract(
+        api_client.put(URL, data, format="json", **admin_headers), "updatePlatformPlanContracts", 400
+    )
     assert any("'professional' has 2 subscribed tenant(s)" in d for d in body["details"])
     assert Plan.objects.filter(slug="professional").exists()
 
 
-def test_an_unsubscribed_plan_is_removed_by_omission(api_client, contract, admin_headers, seeded):
+def test_an_unsubscribed_plan_is_removed_by_omission(api_client, assert_contract, admin_headers, seeded):
     data = api_client.get(URL, **admin_headers).json()["data"]
     data["plans"] = [p for p in data["plans"] if p["slug"] != "enterprise"]
-    contract(api_client.put(URL, data, format="json", **admin_headers), "updatePlatformPlanContracts", 200)
+    assert_contract(api_client.put(URL, data, format="json", **admin_headers), "updatePlatformPlanContracts", 200)
     assert not Plan.objects.filter(slug="enterprise").exists()
     assert not PlanQuota.objects.filter(plan__slug="enterprise").exists()
 
 
-def test_a_plan_change_is_enforced_on_the_very_next_request(api_client, contract, admin_headers, seeded):
+def test_a_plan_change_is_enforced_on_the_very_next_request(api_client, assert_contract, admin_headers, seeded):
     """Across apps: the Server API's feature gate sees the PUT at once (no stale cached entitlements)."""
     from apps.tenants.tests.factories import ServerApiKeyFactory, server_key_headers
 
@@ -127,8 +135,8 @@ def test_a_plan_change_is_enforced_on_the_very_next_request(api_client, contract
     assert api_client.get("/api/server/tenant", **key_headers).status_code == 200
     data = api_client.get(URL, **admin_headers).json()["data"]
     data["plans"][1]["features"]["server_api"]["enabled"] = False
-    contract(api_client.put(URL, data, format="json", **admin_headers), "updatePlatformPlanContracts", 200)
-    body = contract(api_client.get("/api/server/tenant", **key_headers), "getServerTenant", status=403)
+    assert_contract(api_client.put(URL, data, format="json", **admin_headers), "updatePlatformPlanContracts", 200)
+    body = assert_contract(api_client.get("/api/server/tenant", **key_headers), "getServerTenant", status=403)
     assert body["code"] == "FEATURE_NOT_AVAILABLE"
     data["plans"][1]["features"]["server_api"]["enabled"] = True
     api_client.put(URL, data, format="json", **admin_headers)
