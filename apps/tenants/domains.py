@@ -80,7 +80,8 @@ def _split_port(hostport: str) -> tuple[str, str]:
 def _check_port(port: str) -> str:
     if not port:
         return ""
-    if not port.isdigit() or not 1 <= int(port) <= 65535:
+    # isascii(): str.isdigit() is also true for digits int() refuses, such as a superscript two.
+    if not (port.isascii() and port.isdigit()) or not 1 <= int(port) <= 65535:
         raise DomainError(f"port '{port}' must be a number from 1 to 65535")
     port = str(int(port))
     return "" if port in _DEFAULT_PORTS else port
@@ -151,6 +152,11 @@ def normalize_domain(raw: str) -> str:
     return str(parse_domain(raw))
 
 
+def _encodable(message: str) -> str:
+    """An error message that echoes input, with lone surrogates (valid JSON, not UTF-8) escaped."""
+    return message.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def normalize_domains(entries: list) -> tuple[list[str], list[str]]:
     """``(normalized entries without duplicates, in input order; errors as 'allowedDomains[i]: ...')``."""
     normalized: list[str] = []
@@ -161,7 +167,7 @@ def normalize_domains(entries: list) -> tuple[list[str], list[str]]:
             value = normalize_domain(raw)
         except DomainError as exc:
             shown = raw if isinstance(raw, str) else repr(raw)
-            errors.append(f"allowedDomains[{index}]: '{shown[:100]}' {exc}.")
+            errors.append(_encodable(f"allowedDomains[{index}]: '{shown[:100]}' {exc}."))
             continue
         if value not in seen:
             seen.add(value)
@@ -173,7 +179,10 @@ def parse_origin(origin: str) -> DomainEntry | None:
     """The host and port of a browser ``Origin`` (``https://app.example.com:8443``), or None."""
     if not origin or "://" not in origin:
         return None
-    parts = urlsplit(origin.strip())
+    try:
+        parts = urlsplit(origin.strip())
+    except ValueError:  # e.g. an unbalanced or invalid bracketed host: "http://[::1"
+        return None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.username:
         return None
     try:

@@ -3,7 +3,7 @@
 import pytest
 
 from apps.platform.tests.factories import subscribe
-from apps.tenants.domains import DomainError, normalize_domain, normalize_domains, origin_allowed
+from apps.tenants.domains import DomainError, normalize_domain, normalize_domains, origin_allowed, parse_origin
 from apps.tenants.models import AllowedDomain
 from apps.tenants.sessions import SessionScope, session_issue
 from apps.tenants.tests.factories import OwnerFactory, StaffFactory, TenantFactory
@@ -60,6 +60,9 @@ def test_entries_are_normalized(raw, stored):
         "::1",
         "*.127.0.0.1",
         "x" * 64 + ".example.com",
+        "example.com:\u00b2",  # a superscript two: str.isdigit() says yes, int() says no
+        "[::1]:\u00b2",
+        "\ud800.example.com",
     ],
 )
 def test_invalid_entries_are_refused(raw):
@@ -84,6 +87,22 @@ def test_origin_matching_rules():
     assert origin_allowed("https://evil-example.com", stored) is None
     assert origin_allowed("https://example.com.evil.net", stored) is None
     assert origin_allowed("null", stored) is None
+
+
+@pytest.mark.parametrize("origin", ["https://example.com:\u00b2", "http://[::1", "http://[zz]", "https://[::1]:\u00b2"])
+def test_malformed_origins_are_no_origin(origin):
+    assert parse_origin(origin) is None
+    assert origin_allowed(origin, ["example.com", "[::1]"]) is None
+
+
+def test_a_malformed_origin_header_is_refused_by_the_public_runtime_not_a_500(api_client, assert_contract, db):
+    TenantFactory(slug="acme")
+    api_client.raise_request_exception = False
+    for origin in ("https://example.com:\u00b2", "http://[::1"):
+        response = api_client.get("/api/sdk/bootstrap", {"slug": "acme"}, HTTP_ORIGIN=origin)
+        assert response.status_code < 500
+        assert_contract(response, "bootstrapRuntime", status=response.status_code)
+        assert "Access-Control-Allow-Origin" not in response
 
 
 # --- API -----------------------------------------------------------------------
@@ -125,6 +144,18 @@ def test_any_invalid_entry_lists_each_and_changes_nothing(api_client, assert_con
     body = assert_contract(response, "updateDeveloperAllowedDomains", status=400)
     assert body["code"] == "VALIDATION_FAILED"
     assert [d.split(":")[0] for d in body["details"]] == ["allowedDomains[1]", "allowedDomains[2]"]
+    assert list(AllowedDomain.objects.for_tenant(owner.tenant).values_list("domain", flat=True)) == ["keep.example.com"]
+
+
+def test_unencodable_and_odd_entries_are_each_reported_not_a_500(api_client, assert_contract, owner):
+    AllowedDomain.objects.create(tenant=owner.tenant, domain="keep.example.com")
+    api_client.raise_request_exception = False
+    # A lone surrogate is valid JSON ("\\ud800") but cannot be encoded as UTF-8; the error must still render.
+    entries = '"ok.example.com", "\\ud800.example.com", "example.com:\u00b2", 7, "a.example.com:\\udfff"'
+    raw = '{"allowedDomains": [' + entries + "]}"
+    response = api_client.put(URL, raw.encode(), content_type="application/json", **_bearer(owner))
+    body = assert_contract(response, "updateDeveloperAllowedDomains", status=400)
+    assert [d.split(":")[0] for d in body["details"]] == [f"allowedDomains[{i}]" for i in (1, 2, 3, 4)]
     assert list(AllowedDomain.objects.for_tenant(owner.tenant).values_list("domain", flat=True)) == ["keep.example.com"]
 
 
