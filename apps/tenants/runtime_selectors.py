@@ -136,25 +136,32 @@ def _plan_fingerprint(tenant_pk) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _public_ident(slug: str | None, api_key: str | None) -> tuple[str, str]:
+    """``(slug, api_key)`` as the lookup reads them: trimmed, the slug lowercased."""
+    return (slug or "").strip().lower(), (api_key or "").strip()
+
+
 def _lookup_key(slug: str | None, api_key: str | None, debug: bool) -> str:
-    if slug:
-        ident = "slug:" + hashlib.sha256(slug.strip().lower().encode()).hexdigest()
-    else:
-        ident = "key:" + hashlib.sha256(api_key.strip().encode()).hexdigest()
-    return f"rt:bootstrap:{ident}:{int(debug)}"
+    """The cache key of the tenant that ``tenant_resolve_public`` resolves for the same input."""
+    slug, api_key = _public_ident(slug, api_key)
+    ident = f"slug:{slug}" if slug else f"key:{api_key}"
+    return f"rt:bootstrap:{hashlib.sha256(ident.encode()).hexdigest()}:{int(debug)}"
 
 
 def tenant_resolve_public(*, slug: str | None = None, api_key: str | None = None) -> Tenant:
     """The tenant named by a public slug or widget key: 404 SDK_CLIENT_NOT_FOUND, 403 SDK_CLIENT_INACTIVE."""
-    slug, api_key = (slug or "").strip().lower(), (api_key or "").strip()
+    slug, api_key = _public_ident(slug, api_key)
     if not slug and not api_key:
         raise ApiError(
             ErrorCode.VALIDATION_FAILED,
             "Send the tenant slug or apiKey.",
             details=["slug: slug or apiKey is required."],
         )
-    tenants = Tenant.objects.all()
-    tenant = tenants.filter(slug=slug).first() if slug else tenants.filter(public_widget_key=api_key).first()
+    field, value = ("slug", slug) if slug else ("public_widget_key", api_key)
+    tenant = None
+    # A value no stored one can equal (NUL, which PostgreSQL refuses outright; over-long) is not looked up.
+    if "\x00" not in value and len(value) <= Tenant._meta.get_field(field).max_length:
+        tenant = Tenant.objects.filter(**{field: value}).first()
     if tenant is None:
         raise ApiError(ErrorCode.SDK_CLIENT_NOT_FOUND, "No SDK client with this slug or key.", status=404)
     if not tenant.is_active:

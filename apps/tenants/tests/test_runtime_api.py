@@ -301,3 +301,39 @@ def test_bulk_domain_writes_invalidate_through_the_explicit_call(api_client, ten
     AllowedDomain.objects.bulk_create([AllowedDomain(tenant=tenant, domain="bulk.example.org")])  # no signal
     bootstrap_cache_invalidate(tenant=tenant)
     assert _bootstrap(api_client, slug=tenant.slug, origin=origin)["Access-Control-Allow-Origin"] == origin
+
+
+@pytest.mark.parametrize("origin", ["http://[", "https://[::1"])
+def test_a_malformed_origin_is_refused_never_a_500(api_client, assert_contract, tenant, origin):
+    response = _session(api_client, {"slug": tenant.slug}, origin=origin)
+    assert_contract(response, "createRuntimeSession", status=403)
+    assert response.json()["code"] == "SDK_ORIGIN_NOT_ALLOWED"
+    response = _bootstrap(api_client, slug=tenant.slug, origin=origin)
+    assert_contract(response, "bootstrapRuntime", status=200)
+    assert "Access-Control-Allow-Origin" not in response
+    preflight = api_client.options("/api/sdk/session", HTTP_ORIGIN=origin, HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST")
+    assert preflight.status_code == 204
+    assert "Access-Control-Allow-Origin" not in preflight
+
+
+@pytest.mark.parametrize("params", [{"slug": "a\x00b"}, {"apiKey": "rn_pk_\x00"}, {"slug": "x" * 5000}])
+def test_an_impossible_slug_or_key_is_not_found_never_a_500(api_client, assert_contract, tenant, params):
+    response = _bootstrap(api_client, **params)
+    assert_contract(response, "bootstrapRuntime", status=404)
+    assert response.json()["code"] == "SDK_CLIENT_NOT_FOUND"
+    query = "&".join(f"{key}={value}" for key, value in params.items()).replace("\x00", "%00")
+    response = api_client.post(f"/api/sdk/session?{query}", {}, format="json")
+    assert_contract(response, "createRuntimeSession", status=404)
+    preflight = api_client.options(
+        f"/api/sdk/session?{query}", HTTP_ORIGIN=ORIGIN, HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
+    )
+    assert preflight.status_code == 204
+    assert "Access-Control-Allow-Origin" not in preflight
+
+
+def test_a_blank_slug_beside_a_key_is_cached_under_the_key_not_shared_between_tenants(api_client, tenant):
+    other = ready_tenant()
+    first = _bootstrap(api_client, slug=" ", apiKey=tenant.public_widget_key).json()["data"]
+    second = _bootstrap(api_client, slug=" ", apiKey=other.public_widget_key).json()["data"]
+    assert first["tenant"]["clientId"] == tenant.public_id
+    assert second["tenant"]["clientId"] == other.public_id

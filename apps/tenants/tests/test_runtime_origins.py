@@ -47,3 +47,9 @@ def test_candidate_lookup_agrees_with_the_stored_entry_rule(origin, stored, expe
 def test_candidates_are_few_and_never_a_bare_tld_wildcard_for_single_labels():
     assert origin_candidates("http://localhost:3000") == {"localhost", "localhost:3000"}
     assert origin_candidates("https://a.example.com") == {"a.example.com", "*.example.com", "*.com"}
+
+
+@pytest.mark.parametrize("origin", ["http://[", "https://[::1", "http://[zz]:80", "https://a]b.example.com"])
+def test_a_malformed_origin_allows_nothing_and_never_raises(origin):
+    assert origin_candidates(origin) == set()
+    assert origin_allowed(origin, ["example.com", "[::1]"]) is False
