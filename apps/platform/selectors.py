@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -21,6 +22,8 @@ from apps.platform.models import (
     PlanQuota,
 )
 from ringnity.api.errors import not_found
+
+CLIENT_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def month_start(now: datetime | None = None) -> datetime:
@@ -47,10 +50,11 @@ def ai_voice_minutes_this_month(tenant) -> int:
 
 
 def tenant_by_client_id_cross_tenant(client_id: str):
-    """Any tenant by its public id (platform API only); unknown → 404."""
+    """Any tenant by its public id (platform API only); unknown or malformed (a NUL byte would be a database
+    error) → 404."""
     from apps.tenants.models import Tenant
 
-    tenant = Tenant.objects.filter(public_id=client_id).first()
+    tenant = Tenant.objects.filter(public_id=client_id).first() if CLIENT_ID_RE.fullmatch(client_id) else None
     if tenant is None:
         raise not_found("Tenant")
     return tenant

@@ -187,6 +187,8 @@ def ai_balance_top_up(
     key = (idempotency_key or "").strip()
     if len(key) > 200:
         raise _invalid(["Idempotency-Key: at most 200 characters."])
+    if not all(" " <= char <= "~" for char in key):  # a NUL byte would even be a database error
+        raise _invalid(["Idempotency-Key: use printable ASCII characters only."])
     fingerprint = _fingerprint(op="top_up", amount=amount_cents, note=note)
     if key and (replay := _replay(tenant, key, fingerprint)):
         return replay

@@ -1,5 +1,6 @@
 """Input/Output serializers of the platform API (field names as in the contract)."""
 
+import json
 from decimal import Decimal
 
 from rest_framework import serializers
@@ -10,6 +11,36 @@ from apps.tenants.models import PlatformRole
 
 KEY_REGEX = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 KEY_MESSAGE = "Use lowercase letters, digits, '_' or '-' (at most 64)."
+#: The columns' ranges (PostgreSQL integer / bigint): a larger number is a 400, not a database error.
+INT32 = {"min_value": -(2**31), "max_value": 2**31 - 1}
+BIGINT_MAX = 2**63 - 1
+CONFIG_MAX_DEPTH = 10
+CONFIG_MAX_CHARS = 16_000
+
+
+def validate_config(value) -> None:
+    """A contract's free-form ``config`` must be storable as JSONB and stay small.
+
+    PostgreSQL refuses NUL characters and lone surrogates in JSON text; deep nesting is
+    refused here before it reaches the encoder. Walked iteratively (no recursion limit).
+    """
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > CONFIG_MAX_DEPTH:
+            raise serializers.ValidationError(f"Nest at most {CONFIG_MAX_DEPTH} levels deep.")
+        if isinstance(item, dict):
+            stack.extend((key, depth) for key in item)
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                raise serializers.ValidationError("Null characters are not allowed.")
+            if any("\ud800" <= char <= "\udfff" for char in item):
+                raise serializers.ValidationError("Surrogate characters are not allowed.")
+    if len(json.dumps(value)) > CONFIG_MAX_CHARS:
+        raise serializers.ValidationError(f"At most {CONFIG_MAX_CHARS} characters of JSON.")
 
 
 # --- sessions ----------------------------------------------------------------
@@ -56,7 +87,7 @@ class FeatureKeyIO(serializers.Serializer):
     category = serializers.CharField(max_length=64)
     description = serializers.CharField(allow_blank=True, max_length=2000)
     status = serializers.ChoiceField(choices=FeatureStatus.choices)
-    sortOrder = serializers.IntegerField()
+    sortOrder = serializers.IntegerField(**INT32)
 
 
 class QuotaKeyIO(serializers.Serializer):
@@ -65,30 +96,30 @@ class QuotaKeyIO(serializers.Serializer):
     unit = serializers.CharField(max_length=40)
     category = serializers.CharField(max_length=64)
     description = serializers.CharField(allow_blank=True, max_length=2000)
-    sortOrder = serializers.IntegerField()
+    sortOrder = serializers.IntegerField(**INT32)
 
 
 class PlanFeatureContractIO(serializers.Serializer):
     planId = serializers.CharField(required=False)
     featureKey = serializers.CharField(required=False)
     enabled = serializers.BooleanField()
-    config = serializers.DictField(required=False, default=dict)
+    config = serializers.DictField(required=False, default=dict, validators=[validate_config])
 
 
 class PlanQuotaContractIO(serializers.Serializer):
     planId = serializers.CharField(required=False)
     quotaKey = serializers.CharField(required=False)
     valueType = serializers.ChoiceField(choices=QuotaValueType.choices)
-    limitValue = serializers.IntegerField(required=False, allow_null=True, default=None)
+    limitValue = serializers.IntegerField(required=False, allow_null=True, default=None, max_value=BIGINT_MAX)
     resetPeriod = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=20, default=None)
-    config = serializers.DictField(required=False, default=dict)
+    config = serializers.DictField(required=False, default=dict, validators=[validate_config])
 
 
 class PlanContractPlanIO(serializers.Serializer):
     planId = serializers.CharField(required=False, help_text="Ignored on input: plans are matched by slug.")
     slug = serializers.RegexField(KEY_REGEX, error_messages={"invalid": KEY_MESSAGE})
     name = serializers.CharField(max_length=120)
-    sortOrder = serializers.IntegerField()
+    sortOrder = serializers.IntegerField(**INT32)
     isActive = serializers.BooleanField()
     features = serializers.DictField(child=PlanFeatureContractIO())
     quotas = serializers.DictField(child=PlanQuotaContractIO())
@@ -147,10 +178,18 @@ class AiPricingSettingsUpdateInput(serializers.Serializer):
 # --- AI balance ------------------------------------------------------------------
 
 
+MAX_TOP_UP_CENTS = 10**11  # one billion dollars, whichever field carries the amount
+
+
 class AiBalanceTopUpInput(serializers.Serializer):
-    amountCents = serializers.IntegerField(required=False, min_value=1, max_value=10**11)
+    amountCents = serializers.IntegerField(required=False, min_value=1, max_value=MAX_TOP_UP_CENTS)
     amountUsd = serializers.DecimalField(
-        required=False, max_digits=12, decimal_places=2, min_value=Decimal("0.01"), coerce_to_string=False
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal(MAX_TOP_UP_CENTS) / 100,
+        coerce_to_string=False,
     )
     notes = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
