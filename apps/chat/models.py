@@ -23,6 +23,13 @@ from apps.tenants import ids
 from apps.tenants.tenancy import TenantOwnedModel
 
 
+# str.lower() can make a string longer ('İ' becomes 'i' + a combining dot), never more than twice as
+# long: the lowercased copies of validated input get twice the room, or a valid value fails to save.
+LOWERCASE_GROWTH = 2
+EMAIL_MAX_LENGTH = 254
+TAG_MAX_LENGTH = 50
+
+
 def contact_public_id() -> str:
     return ids.new_public_id("con")
 
@@ -33,8 +40,8 @@ class Contact(TenantOwnedModel):
     name = models.CharField(max_length=200)
     phone = models.CharField(max_length=40)
     phone_normalized = models.CharField(max_length=40, blank=True)
-    email = models.CharField(max_length=254, blank=True)
-    email_normalized = models.CharField(max_length=254, blank=True)
+    email = models.CharField(max_length=EMAIL_MAX_LENGTH, blank=True)
+    email_normalized = models.CharField(max_length=EMAIL_MAX_LENGTH * LOWERCASE_GROWTH, blank=True)
     company = models.CharField(max_length=200, blank=True)
     tags = models.JSONField(default=list, blank=True)
     notes = models.TextField(blank=True)
@@ -73,7 +80,7 @@ class ContactTag(TenantOwnedModel):
     """One normalized (lowercase) tag of one contact, for the ``tags=`` filter."""
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="tag_rows")
-    tag = models.CharField(max_length=50)
+    tag = models.CharField(max_length=TAG_MAX_LENGTH * LOWERCASE_GROWTH)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["contact", "tag"], name="contact_tag_unique")]

@@ -4,6 +4,8 @@ import re
 
 from rest_framework import serializers
 
+from apps.chat.models import EMAIL_MAX_LENGTH, TAG_MAX_LENGTH
+
 MAX_TAGS = 50
 _PHONE_CHARS = re.compile(r"^\+?[0-9 ().\-/]+$")
 
@@ -14,10 +16,10 @@ class ContactInputSerializer(serializers.Serializer):
     externalId = serializers.CharField(source="external_id", max_length=200, required=False, allow_blank=True)
     name = serializers.CharField(max_length=200)
     phone = serializers.CharField(max_length=40)
-    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH, required=False, allow_blank=True)
     company = serializers.CharField(max_length=200, required=False, allow_blank=True)
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=50), max_length=MAX_TAGS, required=False, allow_empty=True
+        child=serializers.CharField(max_length=TAG_MAX_LENGTH), max_length=MAX_TAGS, required=False, allow_empty=True
     )
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 

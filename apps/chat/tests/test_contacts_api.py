@@ -264,3 +264,15 @@ def test_tenant_b_never_reads_or_writes_tenant_a_contacts(api_client, assert_con
     assert created["created"] is True
     assert created["contact"]["id"] != contact["id"]
     assert api_client.get(one, **headers).json()["data"]["contact"]["name"] == "Ann"
+
+
+def test_values_that_grow_when_lowercased_are_stored_not_a_500(api_client, assert_contract, tenant, headers):
+    """'İ'.lower() is two characters: a valid 50-character tag or 254-character email grows past its length."""
+    tag, email = "İ" * 50, "a@" + ("İ" * 60 + ".") * 4 + "com"
+    response = _upsert(api_client, headers, tags=[tag], email=email)
+    contact = assert_contract(response, "upsertContact", status=200)["data"]["contact"]
+    assert contact["tags"] == [tag]
+    listed = assert_contract(api_client.get(URL, {"tags": tag}, **headers), "listContacts", status=200)
+    assert [c["id"] for c in listed["data"]["contacts"]] == [contact["id"]]
+    again = assert_contract(_upsert(api_client, headers, email="A" + email[1:]), "upsertContact", status=200)
+    assert again["data"]["created"] is False
