@@ -22,7 +22,6 @@ from django.db.models import Q
 from apps.tenants import ids
 from apps.tenants.tenancy import TenantOwnedModel
 
-
 # str.lower() can make a string longer ('İ' becomes 'i' + a combining dot), never more than twice as
 # long: the lowercased copies of validated input get twice the room, or a valid value fails to save.
 LOWERCASE_GROWTH = 2
