@@ -78,12 +78,32 @@ def allowed_domains_replace(*, tenant: Tenant, entries: list) -> list[str]:
 # --- Server API credentials -------------------------------------------------
 
 
+def _shown(value) -> str:
+    """Input echoed in an error: at most 100 characters, a lone surrogate escaped so the answer still encodes."""
+    text = value if isinstance(value, str) else repr(value)
+    return text[:100].encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _storable(text: str) -> bool:
+    """PostgreSQL text holds no NUL, and a lone surrogate (valid in JSON) is not UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
 def _clean_name(name, errors: list[str]) -> str:
-    name = (name or "").strip() if isinstance(name, str) else ""
+    if not isinstance(name, str):
+        errors.append("name: must be a string.")
+        return ""
+    name = name.strip()
     if not name:
         errors.append("name: must not be empty.")
     elif len(name) > NAME_MAX_LENGTH:
         errors.append(f"name: at most {NAME_MAX_LENGTH} characters.")
+    elif not _storable(name):
+        errors.append("name: must not contain NUL or unpaired surrogate characters.")
     return name
 
 
@@ -93,7 +113,7 @@ def _clean_scopes(scopes, errors: list[str]) -> list[str]:
         return []
     unknown = [s for s in scopes if s not in SERVER_API_SCOPES]
     for scope in unknown:
-        errors.append(f"scopes: unknown scope '{scope}'; allowed: {', '.join(SERVER_API_SCOPES)}.")
+        errors.append(f"scopes: unknown scope '{_shown(scope)}'; allowed: {', '.join(SERVER_API_SCOPES)}.")
     return list(dict.fromkeys(s for s in scopes if s in SERVER_API_SCOPES))
 
 
@@ -135,6 +155,8 @@ def server_api_key_create(
 
 
 def _get_for_update(tenant: Tenant, public_id: str) -> ServerApiKey:
+    if not _storable(public_id):  # no stored id has one; PostgreSQL would refuse the query
+        raise not_found("Server API credential")
     key = ServerApiKey.objects.for_tenant(tenant).select_for_update().filter(public_id=public_id).first()
     if key is None:
         raise not_found("Server API credential")

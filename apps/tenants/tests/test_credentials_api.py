@@ -258,3 +258,52 @@ def test_a_disabled_key_can_be_re_enabled_within_the_quota(api_client, assert_co
     response = api_client.patch(_one(key.public_id), {"isActive": True}, format="json", **_bearer(owner))
     assert assert_contract(response, "updateServerApiCredential", status=200)["data"]["credential"]["isActive"] is True
     assert_contract(api_client.get(HEALTH, **_key(key.secret)), "getServerApiHealth", status=200)
+
+
+def _raw_json(client, method, url, raw: str, owner):
+    """Sends ``raw`` as the JSON body as is (a lone surrogate such as "\\ud800" is valid JSON, not UTF-8)."""
+    client.raise_request_exception = False
+    return getattr(client, method)(url, raw.encode(), content_type="application/json", **_bearer(owner))
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ('"Back\\u0000end"', "name: must not contain"),
+        ('"Back\\ud800end"', "name: must not contain"),
+        ("42", "name: must be a string"),
+        ('["Backend"]', "name: must be a string"),
+    ],
+)
+def test_a_name_that_cannot_be_stored_is_a_400_on_create_and_update(api_client, assert_contract, owner, name, message):
+    key = ServerApiKeyFactory(tenant=owner.tenant, name="Keep")
+    body = '{"name": ' + name + ', "scopes": ["server:health"]}'
+    created = assert_contract(_raw_json(api_client, "post", LIST, body, owner), "createServerApiCredential", 400)
+    assert created["details"][0].startswith(message)
+    updated = _raw_json(api_client, "patch", _one(key.public_id), '{"name": ' + name + "}", owner)
+    assert assert_contract(updated, "updateServerApiCredential", status=400)["details"][0].startswith(message)
+    assert list(ServerApiKey.objects.values_list("name", flat=True)) == ["Keep"]
+
+
+def test_unknown_scopes_are_echoed_short_and_encodable(api_client, assert_contract, owner):
+    raw = '{"name": "Backend", "scopes": ["server:health", "\\ud800", "' + "x" * 5000 + '"]}'
+    body = assert_contract(_raw_json(api_client, "post", LIST, raw, owner), "createServerApiCredential", 400)
+    assert len(body["details"]) == 2
+    assert all(d.startswith("scopes: unknown scope") and len(d) < 500 for d in body["details"])
+    assert not ServerApiKey.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix", "operation_id"),
+    [
+        ("patch", "", "updateServerApiCredential"),
+        ("delete", "", "disableServerApiCredential"),
+        ("post", "/rotate", "rotateServerApiCredential"),
+    ],
+)
+def test_a_credential_id_with_a_nul_byte_is_404(api_client, assert_contract, owner, method, suffix, operation_id):
+    api_client.raise_request_exception = False
+    response = getattr(api_client, method)(
+        f"{_one('sak_%00x')}{suffix}", {"name": "x"}, format="json", **_bearer(owner)
+    )
+    assert assert_contract(response, operation_id, status=404)["code"] == "NOT_FOUND"
