@@ -31,6 +31,9 @@ def contact_list(*, tenant, search: str = "", tags: list[str] | None = None) -> 
 
 def contact_get(*, tenant, public_id: str) -> Contact:
     """The tenant's contact; another tenant's or an unknown id is the same 404."""
+    # An id with NUL (which PostgreSQL refuses outright) or longer than any public id names no contact.
+    if "\x00" in public_id or len(public_id) > Contact._meta.get_field("public_id").max_length:
+        raise not_found("Contact")
     contact = Contact.objects.for_tenant(tenant).filter(public_id=public_id).first()
     if contact is None:
         raise not_found("Contact")

@@ -5,8 +5,14 @@ import re
 from rest_framework import serializers
 
 from apps.chat.models import EMAIL_MAX_LENGTH, TAG_MAX_LENGTH
+from apps.chat.selectors import parse_tag_filter
+from ringnity.api.errors import ApiError, ErrorCode
+from ringnity.api.exceptions import flatten_errors
+from ringnity.api.pagination import PageParams
 
 MAX_TAGS = 50
+# Far beyond any real list, and keeps OFFSET = (page - 1) * limit inside PostgreSQL's bigint.
+MAX_PAGE = 1_000_000_000
 _PHONE_CHARS = re.compile(r"^\+?[0-9 ().\-/]+$")
 
 
@@ -44,3 +50,27 @@ class ContactSerializer(serializers.Serializer):
     source = serializers.CharField()
     createdAt = serializers.DateTimeField()
     updatedAt = serializers.DateTimeField()
+
+
+class ContactListQuery(serializers.Serializer):
+    """``search`` and ``tags`` of ``listContacts``; ``page``/``limit`` are read by ``PageParams``."""
+
+    search = serializers.CharField(max_length=EMAIL_MAX_LENGTH, required=False, allow_blank=True, default="")
+    tags = serializers.CharField(max_length=4096, required=False, allow_blank=True, default="")
+
+
+def contact_list_params(query_params) -> tuple[PageParams, str, list[str]]:
+    """``(page params, search, tags)``; every bad parameter in one 400 SERVER_CONTACT_VALIDATION_FAILED."""
+    errors: list[str] = []
+    try:
+        page = PageParams.from_query(query_params, error_code=ErrorCode.SERVER_CONTACT_VALIDATION_FAILED)
+    except ApiError as exc:
+        page, errors = None, list(exc.details)
+    if page is not None and page.page > MAX_PAGE:
+        errors.append(f"page: must be at most {MAX_PAGE}.")
+    filters = ContactListQuery(data=query_params)
+    if not filters.is_valid():
+        errors.extend(flatten_errors(filters.errors))
+    if errors:
+        raise ApiError(ErrorCode.SERVER_CONTACT_VALIDATION_FAILED, "Validation failed.", details=errors)
+    return page, filters.validated_data["search"], parse_tag_filter(filters.validated_data["tags"])

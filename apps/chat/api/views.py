@@ -5,11 +5,11 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from apps.chat import selectors, services
-from apps.chat.api.serializers import ContactInputSerializer, ContactSerializer
+from apps.chat.api.serializers import MAX_PAGE, ContactInputSerializer, ContactSerializer, contact_list_params
 from apps.tenants.authentication import ServerApiKeyAuthentication
 from apps.tenants.runtime_selectors import server_api_require_feature
 from ringnity.api.errors import ErrorCode
-from ringnity.api.pagination import PageParams, paginate_page
+from ringnity.api.pagination import paginate_page
 from ringnity.api.principal import PrincipalKind
 from ringnity.api.views import TenantAPIView
 
@@ -57,9 +57,11 @@ class ContactCollectionView(ContactAPIView):
         tags=["Server API"],
         summary="List synced customer contacts.",
         parameters=[
-            OpenApiParameter("page", int, description="Page number, from 1."),
+            OpenApiParameter("page", int, description=f"Page number, from 1 (at most {MAX_PAGE})."),
             OpenApiParameter("limit", int, description="Page size, default 50, capped at 100."),
-            OpenApiParameter("search", str, description="Case-insensitive match on name, email, phone, company."),
+            OpenApiParameter(
+                "search", str, description="Case-insensitive match on name, email, phone, company (≤ 254 characters)."
+            ),
             OpenApiParameter("tags", str, description="Comma-separated tags; a contact with any of them matches."),
         ],
         responses={
@@ -70,12 +72,8 @@ class ContactCollectionView(ContactAPIView):
         },
     )
     def get(self, request):
-        params = PageParams.from_query(request.query_params, error_code=ErrorCode.SERVER_CONTACT_VALIDATION_FAILED)
-        contacts = selectors.contact_list(
-            tenant=self.tenant,
-            search=request.query_params.get("search", ""),
-            tags=selectors.parse_tag_filter(request.query_params.get("tags")),
-        )
+        params, search, tags = contact_list_params(request.query_params)
+        contacts = selectors.contact_list(tenant=self.tenant, search=search, tags=tags)
         rows, pagination = paginate_page(contacts, params)
         return Response({"contacts": [services.contact_payload(c) for c in rows], "pagination": pagination})
 

@@ -276,3 +276,25 @@ def test_values_that_grow_when_lowercased_are_stored_not_a_500(api_client, asser
     assert [c["id"] for c in listed["data"]["contacts"]] == [contact["id"]]
     again = assert_contract(_upsert(api_client, headers, email="A" + email[1:]), "upsertContact", status=200)
     assert again["data"]["created"] is False
+
+
+def test_list_bad_query_values_are_400_listing_each_never_a_500(api_client, assert_contract, headers):
+    params = {"search": "a\x00", "tags": "vip,\x00", "page": "9223372036854775807", "limit": "abc"}
+    response = api_client.get(URL, params, **headers)
+    assert_contract(response, "listContacts", status=400)
+    payload = response.json()
+    assert payload["code"] == "SERVER_CONTACT_VALIDATION_FAILED"
+    assert {d.split(":")[0] for d in payload["details"]} == {"search", "tags", "limit"}
+    response = api_client.get(URL, {"page": "99999999999999999999"}, **headers)
+    assert_contract(response, "listContacts", status=400)
+    assert response.json()["details"][0].startswith("page:")
+    far = assert_contract(api_client.get(URL, {"page": 1_000_000}, **headers), "listContacts", status=200)
+    assert far["data"]["contacts"] == []
+
+
+@pytest.mark.parametrize("contact_id", ["con_%00", "a%00b"])
+def test_an_impossible_contact_id_is_404_never_a_500(api_client, assert_contract, headers, contact_id):
+    one = f"{URL}/{contact_id}"
+    assert_contract(api_client.get(one, **headers), "getContact", status=404)
+    assert_contract(api_client.patch(one, {"name": "x"}, format="json", **headers), "updateContact", status=404)
+    assert_contract(api_client.delete(one, **headers), "deleteContact", status=404)
