@@ -92,7 +92,7 @@ class DeveloperTestView(DeveloperView):
         responses={200: s.ReadinessOutput},
     )
     def post(self, request):
-        data = _valid(s.DeveloperTestInput, request.data if isinstance(request.data, dict) else {})
+        data = _valid(s.DeveloperTestInput, request.data)
         return Response(
             selectors.developer_readiness(
                 tenant=self.tenant,

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from apps.platform import entitlements
 from apps.tenants.auth_services import workspace_base_url
-from apps.tenants.models import StaffRole, Tenant, User
+from apps.tenants.models import ServiceKey, StaffRole, Tenant, User
 from apps.tenants.sessions import SessionTokens
 
 # --- Input ------------------------------------------------------------------
@@ -42,7 +42,10 @@ class DeveloperTestInput(serializers.Serializer):
     origin = serializers.CharField(required=False, allow_blank=True, max_length=500)
     slug = serializers.CharField(required=False, allow_blank=True, max_length=100)
     service = serializers.ChoiceField(
-        required=False, choices=["chat", "voice_call", "video_call", "ai_chat", "ai_voice", "ai_video"]
+        required=False,
+        choices=ServiceKey.values,
+        # DRF's default message echoes the input, which may hold a lone surrogate that cannot be rendered.
+        error_messages={"invalid_choice": f"Not a known service; use one of {', '.join(ServiceKey.values)}."},
     )
 
 

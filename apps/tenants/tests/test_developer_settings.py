@@ -116,3 +116,23 @@ def test_readiness_of_tenant_b_never_uses_tenant_a_domains(api_client, assert_co
     data = assert_contract(response, "testDeveloperSdkSettings", status=200)["data"]
     assert data["origin"]["allowed"] is False
     assert data["tenant"] == {"slug": "beta", "active": True, "slugMatches": False}
+
+
+def test_readiness_rejects_an_unencodable_service_with_a_400_not_a_500(api_client, assert_contract, owner):
+    api_client.raise_request_exception = False
+    response = api_client.post(TEST, b'{"service": "\\ud800"}', content_type="application/json", **_bearer(owner))
+    assert assert_contract(response, "testDeveloperSdkSettings", status=400)["details"][0].startswith("service:")
+
+
+@pytest.mark.parametrize("body", [[], ["chat"], "chat"])
+def test_readiness_refuses_a_body_that_is_not_an_object(api_client, assert_contract, owner, body):
+    response = api_client.post(TEST, body, format="json", **_bearer(owner))
+    assert assert_contract(response, "testDeveloperSdkSettings", status=400)["code"] == "VALIDATION_FAILED"
+
+
+@pytest.mark.parametrize("origin", ["https://shop.example.com:\u00b2", "http://[::1"])
+def test_readiness_calls_a_malformed_origin_invalid(api_client, assert_contract, owner, origin):
+    api_client.raise_request_exception = False
+    response = api_client.post(TEST, {"origin": origin}, format="json", **_bearer(owner))
+    data = assert_contract(response, "testDeveloperSdkSettings", status=200)["data"]
+    assert (data["ready"], data["origin"]["valid"], data["origin"]["allowed"]) == (False, False, False)
