@@ -197,6 +197,20 @@ class AiPricingAdmin(ConsoleAdmin):
         super().save_model(request, obj, form, change)
 
 
+def save_balance_settings(obj: AiBalance) -> AiBalance:
+    """Saves a console-edited balance's settings through the locked service.
+
+    ``obj`` was loaded before the form was validated; saving it whole would write back its
+    (possibly stale) ``balance_cents`` and ``unbilled_usage_micros`` over a concurrent top-up
+    or usage debit, and the balance would no longer equal its ledger.
+    """
+    from apps.platform.services import BALANCE_SETTINGS_FIELDS, ai_balance_settings_update
+
+    return ai_balance_settings_update(
+        tenant=obj.tenant, changes={field: getattr(obj, field) for field in BALANCE_SETTINGS_FIELDS}
+    )
+
+
 @admin.register(AiBalance)
 class AiBalanceAdmin(ConsoleAdmin):
     list_display = ("tenant", "balance", "overage_enabled", "block_on_zero", "auto_top_up_enabled", "updated_at")
@@ -210,6 +224,9 @@ class AiBalanceAdmin(ConsoleAdmin):
     @admin.display(description="Balance", ordering="balance_cents")
     def balance(self, obj):
         return cents(obj.balance_cents)
+
+    def save_model(self, request, obj, form, change):
+        save_balance_settings(obj)
 
 
 @admin.register(AiLedgerEntry)

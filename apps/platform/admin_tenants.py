@@ -7,6 +7,7 @@ Any tenants model without a page of its own gets a read-only one (``register_rem
 """
 
 import uuid
+from decimal import Decimal
 
 from django import forms
 from django.apps import apps as django_apps
@@ -20,7 +21,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from apps.platform import charts, selectors, services
-from apps.platform.admin import ConsoleAdmin, RolePermissions, can_write, cents
+from apps.platform.admin import ConsoleAdmin, RolePermissions, can_write, cents, save_balance_settings
 from apps.platform.models import AiBalance, AiLedgerEntry, Plan, Subscription
 from apps.tenants.models import (
     AllowedDomain,
@@ -41,7 +42,7 @@ RECENT_LEDGER_ROWS = 20
 
 class TopUpForm(forms.Form):
     amount_usd = forms.DecimalField(
-        label="Amount (USD)", max_digits=12, decimal_places=2, min_value=0.01, help_text="e.g. 50 or 19.99"
+        label="Amount (USD)", max_digits=12, decimal_places=2, min_value=Decimal("0.01"), help_text="e.g. 50 or 19.99"
     )
     note = forms.CharField(max_length=500, required=False)
     # One token per rendered form: a double submit tops up once (Idempotency-Key of the service).
@@ -83,8 +84,21 @@ class AllowedDomainInline(RolePermissions, admin.TabularInline):
     extra = 0
 
 
+class BalanceSettingsFormSet(BaseInlineFormSet):
+    """Saves through ``save_balance_settings``, so a stale row never overwrites the balance."""
+
+    def save_existing(self, form, obj, commit=True):
+        obj = form.save(commit=False)
+        return save_balance_settings(obj) if commit else obj
+
+    def save_new(self, form, commit=True):
+        obj = super().save_new(form, commit=False)
+        return save_balance_settings(obj) if commit else obj
+
+
 class AiBalanceInline(RolePermissions, admin.StackedInline):
     model = AiBalance
+    formset = BalanceSettingsFormSet
     allow_delete = False
     fields = (
         "balance_cents",

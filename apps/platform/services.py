@@ -250,7 +250,7 @@ def ai_balance_settings_update(*, tenant: Tenant, changes: dict) -> AiBalance:
         setattr(balance, field, value)
     if balance.auto_top_up_enabled and balance.auto_top_up_amount_cents <= 0:
         raise _invalid(["autoTopUpAmountCents: must be positive while auto top-up is enabled."])
-    balance.save()
+    balance.save(update_fields=[*changes, "updated_at"])  # never the balance columns: only the ledger moves them
     entitlements.invalidate(tenant)
     return balance
 

@@ -1,14 +1,18 @@
 """The platform console: role-based access, read-only ledger, tenant page, actions, usage chart."""
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from django.contrib import admin
+from django.db.models import Sum
+from django.db.models.signals import pre_save
 from django.urls import reverse
 from django.utils import timezone
 
 from apps.platform import entitlements
 from apps.platform.models import AiBalance, AiLedgerEntry, AiUsageKind
+from apps.platform.services import ai_balance_top_up
 from apps.platform.tests.factories import AiUsageLogFactory, fund_ai, plan_with, subscribe
 from apps.tenants.models import AllowedDomain, PlatformRole, Tenant
 from apps.tenants.tests.factories import OwnerFactory, PlatformOperatorFactory, StaffFactory, TenantFactory
@@ -184,3 +188,98 @@ def test_platform_admin_cannot_grant_console_roles(admin_console):
     form = admin_console.get(url)
     assert form.status_code == 200
     assert 'name="platform_role"' not in form.content.decode()
+
+
+def test_top_up_page_accepts_one_cent(admin_console, tenant):
+    url = reverse("admin:tenants_tenant_top_up", args=[tenant.pk])
+    response = admin_console.post(url, {"amount_usd": "0.01", "request_token": "cent"})
+    assert response.status_code == 302, response.context["form"].errors
+    assert AiBalance.objects.get(tenant=tenant).balance_cents == 1234 + 1
+
+
+@contextmanager
+def top_up_lands_during_the_next_balance_save(tenant, cents: int):
+    """Another request's top-up commits after the console loaded the balance row and before it saves it."""
+    fired = []
+
+    def receiver(sender, instance, **kwargs):
+        if not fired and instance.tenant_id == tenant.pk:
+            fired.append(True)
+            ai_balance_top_up(tenant=tenant, amount_cents=cents, note="concurrent")
+
+    pre_save.connect(receiver, sender=AiBalance, weak=False)
+    try:
+        yield fired
+    finally:
+        pre_save.disconnect(receiver, sender=AiBalance)
+
+
+def _balance_matches_ledger(tenant) -> int:
+    balance = AiBalance.objects.get(tenant=tenant).balance_cents
+    assert balance == AiLedgerEntry.objects.for_tenant(tenant).aggregate(s=Sum("amount_cents"))["s"]
+    return balance
+
+
+def test_balance_page_save_keeps_a_concurrent_top_up(admin_console, tenant):
+    balance = AiBalance.objects.get(tenant=tenant)
+    url = reverse("admin:platform_aibalance_change", args=[balance.pk])
+    data = {"overage_enabled": "on", "block_on_zero": "on", "auto_top_up_threshold_cents": "0"}
+    with top_up_lands_during_the_next_balance_save(tenant, 500) as fired:
+        response = admin_console.post(url, {**data, "auto_top_up_amount_cents": "0"})
+    assert response.status_code == 302
+    assert fired
+    assert _balance_matches_ledger(tenant) == 1234 + 500
+    assert AiBalance.objects.get(tenant=tenant).overage_enabled is True
+
+
+def test_tenant_page_balance_inline_save_keeps_a_concurrent_top_up(rf, tenant):
+    from apps.platform.admin_tenants import AiBalanceInline
+
+    request = rf.post("/")
+    request.user = PlatformOperatorFactory(platform_role=PlatformRole.ADMIN)
+    inline = AiBalanceInline(Tenant, admin.site)
+    formset_class = inline.get_formset(request, tenant)
+    prefix = formset_class.get_default_prefix()
+    balance = AiBalance.objects.get(tenant=tenant)
+    data = {
+        f"{prefix}-TOTAL_FORMS": "1",
+        f"{prefix}-INITIAL_FORMS": "1",
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1",
+        f"{prefix}-0-id": str(balance.pk),
+        f"{prefix}-0-tenant": str(tenant.pk),
+        f"{prefix}-0-overage_enabled": "on",
+        f"{prefix}-0-block_on_zero": "on",
+        f"{prefix}-0-auto_top_up_threshold_cents": "0",
+        f"{prefix}-0-auto_top_up_amount_cents": "0",
+    }
+    formset = formset_class(data, instance=tenant, prefix=prefix)
+    assert formset.is_valid(), formset.errors  # the balance row is loaded here, at 1234
+    with top_up_lands_during_the_next_balance_save(tenant, 500) as fired:
+        admin.site._registry[Tenant].save_formset(request, None, formset, change=True)
+    assert fired
+    assert _balance_matches_ledger(tenant) == 1234 + 500
+    assert AiBalance.objects.get(tenant=tenant).overage_enabled is True
+
+
+def test_tenant_page_balance_inline_can_create_the_balance_row(rf):
+    from apps.platform.admin_tenants import AiBalanceInline
+
+    tenant = TenantFactory()
+    request = rf.post("/")
+    request.user = PlatformOperatorFactory(platform_role=PlatformRole.ADMIN)
+    formset_class = AiBalanceInline(Tenant, admin.site).get_formset(request, tenant)
+    prefix = formset_class.get_default_prefix()
+    data = {
+        f"{prefix}-TOTAL_FORMS": "1",
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-0-tenant": str(tenant.pk),
+        f"{prefix}-0-auto_top_up_enabled": "on",
+        f"{prefix}-0-auto_top_up_threshold_cents": "100",
+        f"{prefix}-0-auto_top_up_amount_cents": "2500",
+    }
+    formset = formset_class(data, instance=tenant, prefix=prefix)
+    assert formset.is_valid(), formset.errors
+    admin.site._registry[Tenant].save_formset(request, None, formset, change=True)
+    balance = AiBalance.objects.get(tenant=tenant)
+    assert (balance.balance_cents, balance.auto_top_up_enabled, balance.auto_top_up_amount_cents) == (0, True, 2500)
