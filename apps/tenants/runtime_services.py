@@ -27,6 +27,7 @@ from ringnity.api.errors import ApiError, ErrorCode, not_found
 from ringnity.api.principal import PrincipalKind
 
 MAX_CONTEXT_METADATA_BYTES = 4096
+SUBJECT_MAX_LENGTH = DevicePushToken._meta.get_field("subject").max_length
 _IDENTITY_FIELDS = ("externalId", "name", "email", "phone")
 
 
@@ -81,6 +82,14 @@ def _verified_context(tenant: Tenant, context_token: str) -> dict:
     return claims
 
 
+def _verified_subject(external: str) -> str:
+    """``ext:<id>``; an id too long to store as a subject is replaced by its digest (stable: one visitor)."""
+    subject = f"ext:{external}"
+    if len(subject) <= SUBJECT_MAX_LENGTH:
+        return subject
+    return f"ext:sha256:{hashlib.sha256(external.encode()).hexdigest()}"
+
+
 def runtime_session_create(
     *, tenant: Tenant, origin: str | None, visitor: dict | None, context_token: str | None
 ) -> IssuedToken:
@@ -97,7 +106,7 @@ def runtime_session_create(
     if context_token:
         claims = _verified_context(tenant, context_token)
         identity, verified = claims["ctx"].get("visitor", {}), True
-        subject = f"ext:{claims['sub']}"
+        subject = _verified_subject(claims["sub"])
         context_metadata = claims["ctx"].get("metadata", {})
     else:
         identity, verified = _identity(visitor), False

@@ -5,7 +5,7 @@ import pytest
 from apps.tenants.models import AllowedDomain, DevicePushToken
 from apps.tenants.runtime_tokens import TokenKind
 from apps.tenants.tests.factories import StaffFactory
-from apps.tenants.tests.runtime_fixtures import ready_tenant, runtime_headers
+from apps.tenants.tests.runtime_fixtures import ready_tenant, runtime_headers, server_headers
 
 pytestmark = pytest.mark.django_db
 URL = "/api/sdk/devices/push-token"
@@ -145,3 +145,25 @@ def test_a_device_external_id_is_the_verified_one_never_a_claimed_one(api_client
     )
     device = _register(api_client, verified, token="fcm-verified", externalId="someone-else").json()["data"]["device"]
     assert device["externalId"] == "cust-42"
+
+
+@pytest.mark.parametrize(
+    "visitor", [{"externalId": "e" * 200}, {"email": "a" * 64 + "@" + ("b" * 58 + ".") * 3 + "example.com"}]
+)
+def test_a_long_verified_identity_registers_devices_under_one_stable_subject(
+    api_client, assert_contract, tenant, visitor
+):
+    context = api_client.post(
+        "/api/server/visitor-context-token", {"visitor": visitor}, format="json", **server_headers(tenant)
+    ).json()["data"]["token"]
+
+    def session_headers():
+        response = api_client.post("/api/sdk/session", {"slug": tenant.slug, "contextToken": context}, format="json")
+        return {"HTTP_X_RINGNITY_SDK_SESSION": response.json()["data"]["sessionToken"]}
+
+    first = assert_contract(_register(api_client, session_headers()), "registerDevicePushToken", status=201)
+    again = assert_contract(
+        _register(api_client, session_headers(), token="fcm-token-2"), "registerDevicePushToken", status=201
+    )
+    assert again["data"]["device"]["id"] == first["data"]["device"]["id"]
+    assert first["data"]["device"]["externalId"] == visitor.get("externalId")
