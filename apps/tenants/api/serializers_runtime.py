@@ -1,8 +1,13 @@
 """Input serializers (and response schemas) of the SDK runtime, Server API and Admin SDK endpoints."""
 
+import json
+from collections.abc import Mapping
+
 from rest_framework import serializers
 
 from apps.tenants.runtime_tokens import DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, MIN_TTL_SECONDS
+
+MAX_METADATA_BYTES = 4096
 
 PLATFORMS = ["android", "ios", "flutter", "react_native", "kotlin", "swift", "web"]
 PROVIDERS = ["fcm", "apns", "apns_voip"]
@@ -15,6 +20,16 @@ class VisitorIdentitySerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+
+
+class BoundedMetadataField(serializers.DictField):
+    """A JSON object of at most ``MAX_METADATA_BYTES`` once serialized (it is signed into tokens or stored)."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if len(json.dumps(value, default=str)) > MAX_METADATA_BYTES:
+            raise serializers.ValidationError(f"at most {MAX_METADATA_BYTES} bytes of JSON.")
+        return value
 
 
 def _expires_in() -> serializers.IntegerField:
@@ -47,7 +62,7 @@ class RegisterDeviceInput(serializers.Serializer):
     externalId = serializers.CharField(source="external_id", max_length=200, required=False, allow_blank=True)
     agentId = serializers.CharField(source="agent_id", max_length=64, required=False, allow_blank=True)
     callMode = serializers.ChoiceField(source="call_mode", choices=CALL_MODES, required=False, default="basic")
-    metadata = serializers.DictField(required=False, default=dict)
+    metadata = BoundedMetadataField(required=False, default=dict)
 
 
 class UnregisterDeviceInput(serializers.Serializer):
@@ -75,7 +90,7 @@ class DeviceOutput(serializers.Serializer):
 
 class VisitorContextTokenInput(serializers.Serializer):
     visitor = VisitorIdentitySerializer(required=False)
-    metadata = serializers.DictField(required=False, default=dict)
+    metadata = BoundedMetadataField(required=False, default=dict)
     expiresIn = _expires_in()
 
 
@@ -87,9 +102,20 @@ class AgentTokenInput(serializers.Serializer):
     scopes = serializers.ListField(child=serializers.CharField(max_length=64), max_length=50, required=False)
     expiresIn = _expires_in()
 
-    def validate(self, attrs):
-        if not attrs.get("agentId") and not attrs.get("username"):
-            raise serializers.ValidationError({"agentId": "agentId or username is required."})
+    def to_internal_value(self, data):
+        """The missing agent is reported together with any bad field (``validate`` would only run after)."""
+        if not isinstance(data, Mapping):
+            return super().to_internal_value(data)  # raises "Invalid data. Expected a dictionary"
+        attrs, errors = {}, {}
+        try:
+            attrs = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            errors = dict(exc.detail)
+        named = attrs if not errors else data
+        if not errors.keys() & {"agentId", "username"} and not (named.get("agentId") or named.get("username")):
+            errors["agentId"] = ["agentId or username is required."]
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
 
 

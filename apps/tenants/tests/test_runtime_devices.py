@@ -167,3 +167,10 @@ def test_a_long_verified_identity_registers_devices_under_one_stable_subject(
     )
     assert again["data"]["device"]["id"] == first["data"]["device"]["id"]
     assert first["data"]["device"]["externalId"] == visitor.get("externalId")
+
+
+def test_device_metadata_is_bounded(api_client, assert_contract, tenant):
+    response = _register(api_client, runtime_headers(tenant), metadata={"blob": "x" * 5000})
+    assert_contract(response, "registerDevicePushToken", status=400)
+    assert response.json()["details"][0].startswith("metadata:")
+    assert not DevicePushToken.objects.exists()

@@ -168,3 +168,18 @@ def test_admin_token_carries_admin_scopes_only(api_client, assert_contract, tena
 def test_admin_token_expiry_is_bounded(api_client, assert_contract, headers):
     response = api_client.post("/api/server/sdk-token/admin", {"expiresIn": 999999}, format="json", **headers)
     assert_contract(response, "createAdminToken", status=400)
+
+
+def test_visitor_context_token_reports_oversized_metadata_with_the_other_bad_fields(
+    api_client, assert_contract, headers
+):
+    body = {"metadata": {"notes": "x" * 5000}, "visitor": {"email": "not-an-email"}, "expiresIn": 5}
+    response = api_client.post("/api/server/visitor-context-token", body, format="json", **headers)
+    assert_contract(response, "createVisitorContextToken", status=400)
+    assert {d.split(":")[0] for d in response.json()["details"]} == {"metadata", "visitor.email", "expiresIn"}
+
+
+def test_agent_token_reports_the_missing_agent_with_the_other_bad_fields(api_client, assert_contract, headers):
+    response = api_client.post("/api/server/sdk-token/agent", {"expiresIn": 5}, format="json", **headers)
+    assert_contract(response, "createAgentToken", status=400)
+    assert {d.split(":")[0] for d in response.json()["details"]} == {"agentId", "expiresIn"}
