@@ -59,7 +59,7 @@ def _valid(serializer_class, data):
 
 
 def _presented_refresh_token(request, cookie_name: str) -> str:
-    data = _valid(s.RefreshTokenInput, request.data if isinstance(request.data, dict) else {})
+    data = _valid(s.RefreshTokenInput, request.data)
     return data.get("refreshToken") or request.COOKIES.get(cookie_name, "")
 
 

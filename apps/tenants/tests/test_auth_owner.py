@@ -196,3 +196,14 @@ def test_logout_with_the_cookie_only_and_twice_is_fine(api_client, assert_contra
     _login(api_client, owner)
     assert_contract(api_client.post(LOGOUT), "logoutOwner", status=200)
     assert_contract(api_client.post(LOGOUT), "logoutOwner", status=200)
+
+
+@pytest.mark.parametrize("body", [["token"], "token", {"refreshToken": ["a", "b"]}])
+def test_refresh_and_logout_refuse_a_malformed_body_even_with_a_cookie(api_client, assert_contract, owner, body):
+    _login(api_client, owner)  # the client holds a valid ownerRefreshToken cookie
+    response = api_client.post(REFRESH, body, format="json")
+    assert assert_contract(response, "refreshOwnerSession", status=400)["code"] == "VALIDATION_FAILED"
+    response = api_client.post(LOGOUT, body, format="json")
+    assert assert_contract(response, "logoutOwner", status=400)["code"] == "VALIDATION_FAILED"
+    # Nothing happened: the cookie's session still refreshes.
+    assert_contract(api_client.post(REFRESH), "refreshOwnerSession", status=200)
