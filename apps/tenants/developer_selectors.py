@@ -16,10 +16,6 @@ def server_api_key_list(*, tenant: Tenant):
     return ServerApiKey.objects.for_tenant(tenant).order_by("-created_at", "-id")
 
 
-def server_api_key_get(*, tenant: Tenant, public_id: str) -> ServerApiKey | None:
-    return ServerApiKey.objects.for_tenant(tenant).filter(public_id=public_id).first()
-
-
 def developer_settings(*, tenant: Tenant) -> dict:
     return {
         "tenant": tenant,
