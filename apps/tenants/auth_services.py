@@ -15,6 +15,7 @@ from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,8 +32,6 @@ GOOGLE_LOGIN_THROTTLE = LoginThrottle("owner-google-login")
 WORKSPACE_LOGIN_THROTTLE = LoginThrottle("workspace-login")
 ENTRY_TOKEN_THROTTLE = LoginThrottle("workspace-auto-login")
 
-_DUMMY_USER = User()
-
 
 def _invalid_credentials() -> ApiError:
     return ApiError(ErrorCode.AUTH_INVALID_CREDENTIALS, "Invalid credentials.", status=401)
@@ -43,9 +42,13 @@ def _account_disabled() -> ApiError:
 
 
 def _password_matches(user: User | None, password: str) -> bool:
-    """Checks the password; an unknown user costs one hash too, so timing tells nothing."""
+    """Checks the password; an unknown user costs one hash too, so timing tells nothing.
+
+    ``make_password``, not ``set_password`` on a shared dummy user: that would keep the last
+    attempted password (in ``_password``) in the process for good.
+    """
     if user is None:
-        _DUMMY_USER.set_password(password)
+        make_password(password)
         return False
     return user.check_password(password)
 

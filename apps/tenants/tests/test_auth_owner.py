@@ -207,3 +207,13 @@ def test_refresh_and_logout_refuse_a_malformed_body_even_with_a_cookie(api_clien
     assert assert_contract(response, "logoutOwner", status=400)["code"] == "VALIDATION_FAILED"
     # Nothing happened: the cookie's session still refreshes.
     assert_contract(api_client.post(REFRESH), "refreshOwnerSession", status=200)
+
+
+def test_a_login_for_an_unknown_account_keeps_no_copy_of_the_password(api_client, assert_contract, db):
+    from apps.tenants import auth_services
+
+    attempt = "correct horse battery staple 9!"
+    response = api_client.post(LOGIN, {"email": "nobody@example.com", "password": attempt}, format="json")
+    assert_contract(response, "loginOwner", status=401)
+    kept = [name for name, value in vars(auth_services).items() if getattr(value, "_password", None) == attempt]
+    assert kept == []
