@@ -269,17 +269,59 @@ class AiUsageLogAdmin(ConsoleAdmin):
     date_hierarchy = "created_at"
 
 
+#: Column names that hold a credential in third-party models (OAuth toolkit tokens and grant codes,
+#: simplejwt's outstanding refresh JWTs, client secrets).
+SECRET_FIELD_NAMES = frozenset({"token", "token_checksum", "code", "client_secret", "secret"})
+
+
+class HiddenSecrets:
+    """For a model that holds credentials: a list without them, no search on them, no object pages.
+
+    Such models often print the credential as their ``str()`` (OAuth toolkit tokens and grants),
+    which the admin shows in titles, breadcrumbs, delete pages and the action log, so their rows
+    have no page at all; and the console never creates, edits or deletes them (no minting).
+    """
+
+    secret_fields: tuple[str, ...] = ()
+    read_only_model = True
+
+    def get_list_display(self, request):
+        shown = [name for name in super().get_list_display(request) if name not in self.secret_fields]
+        return [name for name in shown if name != "__str__"] or ["pk"]
+
+    def get_list_display_links(self, request, list_display):
+        return None
+
+    def get_search_fields(self, request):
+        # A substring search on a secret is an oracle that spells it out one character at a time.
+        return [name for name in super().get_search_fields(request) if name.split("__")[0] not in self.secret_fields]
+
+    def has_view_permission(self, request, obj=None):
+        return obj is None and super().has_view_permission(request, obj)
+
+
+def _secret_fields(model) -> tuple[str, ...]:
+    return tuple(
+        field.name
+        for field in model._meta.concrete_fields
+        if not field.is_relation and field.name in SECRET_FIELD_NAMES
+    )
+
+
 def apply_console_roles(site=admin.site) -> None:
     """Gives every other registered admin (auth, token blacklist, OAuth toolkit, later apps) the console's
-    role rules, so support can look at everything and change nothing anywhere. Called from
-    ``PlatformConfig.ready()``, after the admin's autodiscovery has imported every ``admin`` module.
+    role rules, so support can look at everything and change nothing anywhere, and hides the credentials
+    of the models that hold some (``HiddenSecrets``). Called from ``PlatformConfig.ready()``, after the
+    admin's autodiscovery has imported every ``admin`` module.
     """
     for model, model_admin in list(site._registry.items()):
         if isinstance(model_admin, RolePermissions):
             continue
         base = type(model_admin)
+        secrets = _secret_fields(model)
+        bases = (HiddenSecrets, RolePermissions, base) if secrets else (RolePermissions, base)
         site.unregister(model)
-        site.register(model, type(f"Console{base.__name__}", (RolePermissions, base), {}))
+        site.register(model, type(f"Console{base.__name__}", bases, {"secret_fields": secrets}))
 
 
 from apps.platform import admin_tenants  # noqa: E402, F401  (registers the tenant models' pages)

@@ -53,14 +53,18 @@ def test_tenant_staff_cannot_use_the_console(client, tenant):
 
 
 def test_every_registered_model_lists_and_opens_for_support(support_console, tenant):
-    for model in list(admin.site._registry):
+    """Models holding credentials (``HiddenSecrets``) list their rows but open no row page."""
+    from apps.platform.admin import HiddenSecrets
+
+    for model, model_admin in list(admin.site._registry.items()):
         opts = model._meta
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
         assert support_console.get(url).status_code == 200, url
         row = model.objects.first()
         if row is not None:
             change = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[row.pk])
-            assert support_console.get(change).status_code == 200, change
+            expected = 403 if isinstance(model_admin, HiddenSecrets) else 200
+            assert support_console.get(change).status_code == expected, change
 
 
 def test_tenant_page_shows_subscription_staff_domains_balance_and_ledger(admin_console, tenant):
@@ -283,3 +287,58 @@ def test_tenant_page_balance_inline_can_create_the_balance_row(rf):
     admin.site._registry[Tenant].save_formset(request, None, formset, change=True)
     balance = AiBalance.objects.get(tenant=tenant)
     assert (balance.balance_cents, balance.auto_top_up_enabled, balance.auto_top_up_amount_cents) == (0, True, 2500)
+
+
+@pytest.mark.parametrize("role", [PlatformRole.SUPPORT, PlatformRole.ADMIN, PlatformRole.OWNER])
+def test_console_never_shows_a_live_refresh_token(client, role):
+    """Outstanding refresh JWTs (here a platform owner's) are signed credentials: listed by jti, never shown."""
+    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from apps.tenants.sessions import SessionScope, session_issue
+
+    victim = PlatformOperatorFactory(platform_role=PlatformRole.OWNER)
+    issued = session_issue(user=victim, scope=SessionScope.PLATFORM).refresh
+    row = OutstandingToken.objects.get(jti=RefreshToken(issued)["jti"])
+    refresh = row.token
+    _console(client, role)
+    changelist = reverse("admin:token_blacklist_outstandingtoken_changelist")
+    listing = client.get(changelist)
+    assert listing.status_code == 200
+    assert row.jti in listing.content.decode()
+    assert refresh not in listing.content.decode()
+    change = client.get(reverse("admin:token_blacklist_outstandingtoken_change", args=[row.pk]))
+    assert refresh not in change.content.decode()
+    assert client.get(f"{changelist}?q={refresh[:40]}").content.decode().count(row.jti) == 0
+
+
+def test_console_never_shows_oauth_tokens_or_codes_and_cannot_mint_them(client, tenant):
+    from datetime import timedelta as td
+
+    from oauth2_provider.models import AccessToken, Application, Grant, RefreshToken
+
+    user = tenant.users.get(role="owner")
+    app = Application.objects.create(
+        name="Shop", user=user, client_type="confidential", authorization_grant_type="authorization-code"
+    )
+    expires = timezone.now() + td(hours=1)
+    access = AccessToken.objects.create(user=user, application=app, token="at-SECRET-123456", expires=expires)
+    RefreshToken.objects.create(user=user, application=app, token="rt-SECRET-123456", access_token=access)
+    Grant.objects.create(
+        user=user, application=app, code="gc-SECRET-123456", expires=expires, redirect_uri="https://a.example/cb"
+    )
+    _console(client, PlatformRole.OWNER)
+    for model in (AccessToken, RefreshToken, Grant):
+        opts = model._meta
+        changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        for url in (changelist, f"{changelist}?q=SECRET", reverse(f"admin:{opts.app_label}_{opts.model_name}_add")):
+            assert "SECRET-123456" not in client.get(url).content.decode(), url
+        row = model.objects.get()
+        assert (
+            "SECRET-123456"
+            not in client.get(
+                reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[row.pk])
+            ).content.decode()
+        )
+        assert client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add")).status_code == 403
+    assert AccessToken.objects.count() == 1
