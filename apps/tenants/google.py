@@ -8,6 +8,7 @@ and ``email_verified``. Nothing from the token is used before all of that passed
 
 from __future__ import annotations
 
+import http.client
 import logging
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -57,21 +58,41 @@ def _jwks_client(url: str) -> jwt.PyJWKClient:
     return jwt.PyJWKClient(url, cache_jwk_set=True, lifespan=300, timeout=5)
 
 
+def _unavailable() -> ApiError:
+    return ApiError(ErrorCode.NETWORK_ERROR, "Google sign-in is unavailable right now; retry later.", status=503)
+
+
+#: What fetching and reading the key set raises when Google is unreachable or answers with
+#: something that is not a usable JWKS (not JSON, no keys, malformed keys): Google's fault, a 503.
+_KEY_SET_ERRORS = (jwt.PyJWTError, ValueError, AttributeError, TypeError, OSError, http.client.HTTPException)
+
+
+def _signing_key(id_token: str) -> jwt.PyJWK:
+    """The published key named by the token's ``kid``; an unknown ``kid`` refetches the set once (rotation)."""
+    try:
+        kid = jwt.get_unverified_header(id_token).get("kid")
+    except jwt.InvalidTokenError as exc:
+        raise _invalid() from exc
+    client = _jwks_client(settings.GOOGLE_JWKS_URL)
+    for refresh in (False, True):
+        try:
+            keys = client.get_signing_keys(refresh=refresh)
+        except _KEY_SET_ERRORS as exc:
+            logger.warning("Google JWKS unusable: %s", exc)
+            raise _unavailable() from exc
+        key = next((key for key in keys if key.key_id == kid), None)
+        if key is not None:
+            return key
+    raise _invalid()
+
+
 def verify_google_id_token(id_token: str) -> GoogleIdentity:
     client_id = settings.GOOGLE_CLIENT_ID
     if not client_id:
         raise ApiError(ErrorCode.FEATURE_NOT_AVAILABLE, "Sign in with Google is not configured.", status=403)
     if not id_token or id_token.count(".") != 2:
         raise _invalid()
-    try:
-        signing_key = _jwks_client(settings.GOOGLE_JWKS_URL).get_signing_key_from_jwt(id_token)
-    except jwt.PyJWKClientConnectionError as exc:
-        logger.warning("Google JWKS unreachable: %s", exc)
-        raise ApiError(
-            ErrorCode.NETWORK_ERROR, "Google sign-in is unavailable right now; retry later.", status=503
-        ) from exc
-    except (jwt.PyJWKClientError, jwt.DecodeError, jwt.InvalidTokenError) as exc:
-        raise _invalid() from exc
+    signing_key = _signing_key(id_token)
     try:
         claims = jwt.decode(
             id_token,

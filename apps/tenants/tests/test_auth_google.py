@@ -1,5 +1,6 @@
 """Sign in with Google: ID tokens verified against a JWKS served by a real HTTP server on loopback."""
 
+import contextlib
 import json
 import threading
 import time
@@ -166,5 +167,40 @@ def test_unreachable_key_set_is_a_retryable_error_not_a_login(api_client, assert
         closed_url = f"http://127.0.0.1:{probe.getsockname()[1]}/certs"
     OwnerFactory(email="ada@example.com")
     with override_settings(GOOGLE_CLIENT_ID=CLIENT_ID, GOOGLE_JWKS_URL=closed_url):
+        response = _post(api_client, _id_token(google_keys))
+    assert assert_contract(response, "loginOwnerWithGoogle", status=503)["code"] == "NETWORK_ERROR"
+
+
+@contextlib.contextmanager
+def _key_set_answering(body: bytes):
+    """A loopback "Google" whose JWKS URL answers 200 with ``body``."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/certs"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    "body", [b"<html>maintenance</html>", b"[]", b"{}", b'{"keys": []}', b'{"keys": [1]}', b'{"keys": "x"}']
+)
+def test_an_unusable_key_set_is_a_retryable_error_not_a_500(api_client, assert_contract, google_keys, body):
+    OwnerFactory(email="ada@example.com")
+    api_client.raise_request_exception = False
+    with _key_set_answering(body) as url, override_settings(GOOGLE_CLIENT_ID=CLIENT_ID, GOOGLE_JWKS_URL=url):
         response = _post(api_client, _id_token(google_keys))
     assert assert_contract(response, "loginOwnerWithGoogle", status=503)["code"] == "NETWORK_ERROR"
