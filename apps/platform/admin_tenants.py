@@ -142,7 +142,9 @@ class RecentLedgerInline(RolePermissions, admin.TabularInline):
 
 @admin.register(Tenant)
 class TenantAdmin(ConsoleAdmin):
-    list_display = ("slug", "name", "public_id", "plan", "subscription_status", "ai_balance", "is_active", "created_at")
+    # "balance", not "ai_balance": a list column named like the reverse one-to-one accessor shows the
+    # related row's str() instead of calling the method.
+    list_display = ("slug", "name", "public_id", "plan", "subscription_status", "balance", "is_active", "created_at")
     list_filter = ("is_active", "subscription__plan", "subscription__status")
     search_fields = ("slug", "name", "company_name", "email", "public_id")
     list_select_related = ("subscription__plan", "ai_balance")
@@ -176,7 +178,7 @@ class TenantAdmin(ConsoleAdmin):
         return subscription.status if subscription else "none"
 
     @admin.display(description="AI balance", ordering="ai_balance__balance_cents")
-    def ai_balance(self, obj):
+    def balance(self, obj):
         balance = getattr(obj, "ai_balance", None)
         return cents(balance.balance_cents if balance else 0)
 

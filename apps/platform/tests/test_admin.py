@@ -342,3 +342,14 @@ def test_console_never_shows_oauth_tokens_or_codes_and_cannot_mint_them(client, 
         )
         assert client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add")).status_code == 403
     assert AccessToken.objects.count() == 1
+
+
+def test_tenant_list_shows_the_balance_as_money(admin_console, tenant):
+    TenantFactory()  # no balance row yet
+    html = admin_console.get(reverse("admin:tenants_tenant_changelist")).content.decode()
+    assert ">$12.34</td>" in html
+    assert ">$0.00</td>" in html
+    assert "AI balance $" not in html
+    fund_ai(TenantFactory(), 100)
+    ordered = admin_console.get(reverse("admin:tenants_tenant_changelist") + "?o=6").content.decode()
+    assert ordered.index(">$1.00<") < ordered.index(">$12.34<")
