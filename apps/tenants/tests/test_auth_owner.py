@@ -52,8 +52,9 @@ def test_owner_login_returns_the_owner_session_and_sets_the_refresh_cookie(api_c
 
 
 @override_settings(DEBUG=True)
-def test_refresh_cookie_is_not_secure_under_debug(api_client, owner):
+def test_refresh_cookie_is_not_secure_under_debug(api_client, assert_contract, owner):
     response = _login(api_client, owner)
+    assert_contract(response, "loginOwner", status=200)
     assert response.cookies["ownerRefreshToken"]["secure"] == ""
 
 
