@@ -370,8 +370,11 @@ class UserAdmin(ConsoleAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if getattr(request.user, "platform_role", "") != "platform_owner":
-            # Only owners grant or take console powers.
+            # Only owners grant or take console powers: that includes switching an operator off and
+            # changing the e-mail an operator signs in with.
             fields += ["platform_role", "is_staff", "is_superuser"]
+            if obj is not None and obj.is_platform_operator:
+                fields += ["email", "is_active"]
         return fields
 
 

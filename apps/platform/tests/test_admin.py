@@ -353,3 +353,23 @@ def test_tenant_list_shows_the_balance_as_money(admin_console, tenant):
     fund_ai(TenantFactory(), 100)
     ordered = admin_console.get(reverse("admin:tenants_tenant_changelist") + "?o=6").content.decode()
     assert ordered.index(">$1.00<") < ordered.index(">$12.34<")
+
+
+def test_platform_admin_cannot_deactivate_or_re_address_another_operator(admin_console):
+    owner = PlatformOperatorFactory(platform_role=PlatformRole.OWNER, email="boss@ringnity.example")
+    url = reverse("admin:tenants_user_change", args=[owner.pk])
+    page = admin_console.get(url).content.decode()
+    assert 'name="is_active"' not in page
+    assert 'name="email"' not in page
+    admin_console.post(url, {"email": "mine@evil.example", "username": "", "name": "x", "presence": "offline"})
+    owner.refresh_from_db()
+    assert (owner.is_active, owner.email) == (True, "boss@ringnity.example")
+
+
+def test_platform_admin_can_still_deactivate_tenant_staff(admin_console, tenant):
+    jane = tenant.users.get(username="jane")
+    url = reverse("admin:tenants_user_change", args=[jane.pk])
+    data = {"email": "jane@shop.example", "username": "jane", "name": "Jane", "presence": "offline"}
+    assert admin_console.post(url, data).status_code == 302
+    jane.refresh_from_db()
+    assert (jane.is_active, jane.email) == (False, "jane@shop.example")
