@@ -205,3 +205,22 @@ def test_another_tenants_token_changes_only_its_own_domains(api_client, assert_c
 
 def test_without_a_token_is_401(api_client, assert_contract, db):
     assert_contract(api_client.put(URL, {"allowedDomains": []}), "updateDeveloperAllowedDomains", status=401)
+
+
+def test_replacing_the_list_takes_a_constant_number_of_queries(
+    api_client, assert_contract, owner, django_assert_max_num_queries
+):
+    subscribe(owner.tenant, features={"chat": True}, quotas={"allowed_domains": 100})
+    headers = _bearer(owner)
+    response = api_client.put(URL, {"allowedDomains": ["old.example.com"]}, format="json", **headers)
+    assert_contract(response, "updateDeveloperAllowedDomains", status=200)
+    # Each replacement below deletes one entry and inserts the rest: 1 row, then 60.
+    with django_assert_max_num_queries(30) as few:
+        response = api_client.put(URL, {"allowedDomains": ["a.example.com"]}, format="json", **headers)
+        assert_contract(response, "updateDeveloperAllowedDomains", status=200)
+    many = [f"d{n}.example.com" for n in range(60)]
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = api_client.put(URL, {"allowedDomains": many}, format="json", **headers)
+        assert (
+            len(assert_contract(response, "updateDeveloperAllowedDomains", status=200)["data"]["allowedDomains"]) == 60
+        )

@@ -136,3 +136,17 @@ def test_readiness_calls_a_malformed_origin_invalid(api_client, assert_contract,
     response = api_client.post(TEST, {"origin": origin}, format="json", **_bearer(owner))
     data = assert_contract(response, "testDeveloperSdkSettings", status=200)["data"]
     assert (data["ready"], data["origin"]["valid"], data["origin"]["allowed"]) == (False, False, False)
+
+
+def test_settings_read_a_constant_number_of_queries_however_many_domains(
+    api_client, assert_contract, owner, django_assert_max_num_queries
+):
+    subscribe(owner.tenant, features={"chat": True}, quotas={"allowed_domains": 50})
+    headers = _bearer(owner)
+    assert_contract(api_client.get(SETTINGS, **headers), "getDeveloperSettings", status=200)  # warm the caches
+    with django_assert_max_num_queries(10) as few:
+        assert_contract(api_client.get(SETTINGS, **headers), "getDeveloperSettings", status=200)
+    AllowedDomain.objects.bulk_create(AllowedDomain(tenant=owner.tenant, domain=f"d{n}.example.com") for n in range(30))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        data = assert_contract(api_client.get(SETTINGS, **headers), "getDeveloperSettings", status=200)["data"]
+    assert len(data["allowedDomains"]) == 32
