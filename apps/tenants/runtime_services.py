@@ -9,7 +9,7 @@ import secrets
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.tenants.models import AllowedDomain, DevicePushToken, StaffRole, Tenant, User
+from apps.tenants.models import AllowedDomain, DevicePushToken, ServerApiKey, StaffRole, Tenant, User
 from apps.tenants.origins import origin_candidates
 from apps.tenants.runtime_tokens import (
     ADMIN_SCOPES,
@@ -20,6 +20,7 @@ from apps.tenants.runtime_tokens import (
     RuntimeTokenExpired,
     RuntimeTokenInvalid,
     TokenKind,
+    issuing_key_context,
     token_decode,
     token_issue,
 )
@@ -123,9 +124,15 @@ def runtime_session_create(
 
 
 def agent_token_issue(
-    *, tenant: Tenant, agent_id: str = "", username: str = "", scopes: list[str] | None, expires_in: int
+    *,
+    tenant: Tenant,
+    key: ServerApiKey,
+    agent_id: str = "",
+    username: str = "",
+    scopes: list[str] | None,
+    expires_in: int,
 ) -> IssuedToken:
-    """An agent runtime token for an active staff member of ``tenant`` (404 otherwise)."""
+    """An agent runtime token for an active staff member of ``tenant`` (404 otherwise), minted by ``key``."""
     staff = User.objects.filter(tenant=tenant, is_active=True)
     if agent_id:
         agent = staff.filter(public_id=agent_id).first()
@@ -144,22 +151,27 @@ def agent_token_issue(
         subject=agent.public_id,
         scopes=granted,
         expires_in=expires_in,
-        context={"name": agent.display_name, "username": agent.username, "role": agent.role},
+        context={
+            "name": agent.display_name,
+            "username": agent.username,
+            "role": agent.role,
+            **issuing_key_context(key),
+        },
     )
 
 
 def admin_token_issue(
-    *, tenant: Tenant, actor_id: str, name: str, role: str, scopes: list[str] | None, expires_in: int, key_id: str
+    *, tenant: Tenant, key: ServerApiKey, actor_id: str, name: str, role: str, scopes: list[str] | None, expires_in: int
 ) -> IssuedToken:
-    """An admin/reporting runtime token. The actor is the customer's own admin user (free-form id)."""
+    """An admin/reporting runtime token minted by ``key``. The actor is the customer's own admin (free-form id)."""
     granted = _granted(scopes, ADMIN_SCOPES)
     return token_issue(
         kind=TokenKind.ADMIN,
         tenant=tenant,
-        subject=actor_id or f"server-key:{key_id}",
+        subject=actor_id or f"server-key:{key.public_id}",
         scopes=granted,
         expires_in=expires_in,
-        context={"name": name, "role": role or StaffRole.ADMIN.value, "issuedByKey": key_id},
+        context={"name": name, "role": role or StaffRole.ADMIN.value, **issuing_key_context(key)},
     )
 
 

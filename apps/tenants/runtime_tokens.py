@@ -8,12 +8,15 @@ only (so it can never verify as a dashboard JWT, which simplejwt signs with
   ``visitor_context`` (a customer backend's signed visitor identity; never a session);
 * ``tid`` — the tenant's public id; ``sub`` — the subject (visitor id, agent public id,
   admin actor id); ``scp`` — scopes; ``exp``/``iat``; ``jti`` — a random token id;
-* ``ctx`` — kind-specific data (visitor identity, agent name, admin role).
+* ``ctx`` — kind-specific data (visitor identity, agent name, admin role; for agent and admin
+  tokens, which a Server API key mints, ``issuedByKey`` and ``keyVersion``).
 
 Runtime tokens are sent back in ``X-Ringnity-SDK-Session``. ``RuntimeBearerAuthentication``
 verifies them and produces a ``Principal`` of kind VISITOR, AGENT or ADMIN_SDK; the view's
 ``accepted_principals`` then refuses the wrong kind (401). The tenant must still be
-active, and for agent tokens the agent must still be an active staff member.
+active, and for agent tokens the agent must still be an active staff member. Agent and
+admin tokens live up to a day, so they also end when the key that minted them is disabled
+or rotated (``keyVersion`` is an opaque tag of the key's secret at issue time).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
-from apps.tenants.models import Tenant, User
+from apps.tenants.models import ServerApiKey, Tenant, User
 from ringnity.api.authentication import PrincipalAuthentication
 from ringnity.api.errors import ApiError, ErrorCode
 from ringnity.api.principal import Principal, PrincipalKind
@@ -82,6 +85,25 @@ ADMIN_SCOPES = frozenset(
 
 def _signing_key() -> bytes:
     return hmac.new(settings.SECRET_KEY.encode(), b"ringnity.runtime-token.v1", hashlib.sha256).digest()
+
+
+def key_version(key: ServerApiKey) -> str:
+    """An opaque tag of the key's current secret; it changes when the key is rotated."""
+    return hashlib.sha256(b"ringnity.runtime-key-version:" + key.secret_digest.encode()).hexdigest()[:24]
+
+
+def issuing_key_context(key: ServerApiKey) -> dict:
+    """The ``ctx`` entries binding an agent/admin token to the Server API key that mints it."""
+    return {"issuedByKey": key.public_id, "keyVersion": key_version(key)}
+
+
+def _issuing_key_active(tenant: Tenant, context: dict) -> bool:
+    key = (
+        ServerApiKey.objects.filter(tenant=tenant, public_id=str(context.get("issuedByKey", "")), is_active=True)
+        .only("secret_digest")
+        .first()
+    )
+    return key is not None and hmac.compare_digest(key_version(key), str(context.get("keyVersion", "")))
 
 
 @dataclass(frozen=True)
@@ -183,6 +205,12 @@ class RuntimeBearerAuthentication(PrincipalAuthentication):
         if not tenant.is_active:
             raise ApiError(ErrorCode.AUTH_ACCOUNT_DISABLED, "This tenant is inactive.", status=401)
         kind = TokenKind(claims["knd"])
+        if kind in (TokenKind.AGENT, TokenKind.ADMIN) and not _issuing_key_active(tenant, claims["ctx"]):
+            raise ApiError(
+                ErrorCode.AUTH_TOKEN_INVALID,
+                "The Server API key that issued this token was disabled or rotated.",
+                status=401,
+            )
         user = None
         if kind == TokenKind.AGENT:
             user = User.objects.filter(tenant=tenant, public_id=claims["sub"], is_active=True).first()

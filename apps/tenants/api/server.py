@@ -128,7 +128,8 @@ class AgentTokenView(ServerAPIView):
         tags=["Server API"],
         summary="Create a short-lived token for CRM/agent SDK runtime.",
         description="The agent (by `agentId`, else `username`) must be an active staff member of the key's "
-        "tenant, else 404. Granted scopes = requested ∩ agent scopes (all agent scopes when none requested).",
+        "tenant, else 404. Granted scopes = requested ∩ agent scopes (all agent scopes when none requested). "
+        "The token ends early when this key is disabled or rotated.",
         request=AgentTokenInput,
         responses={201: SdkTokenOutput},
     )
@@ -138,6 +139,7 @@ class AgentTokenView(ServerAPIView):
         data = serializer.validated_data
         issued = runtime_services.agent_token_issue(
             tenant=self.tenant,
+            key=self.principal.credential,
             agent_id=data.get("agentId", ""),
             username=data.get("username", ""),
             scopes=data.get("scopes"),
@@ -153,7 +155,8 @@ class AdminTokenView(ServerAPIView):
         operation_id="createAdminToken",
         tags=["Server API"],
         summary="Create a short-lived token for admin/reporting SDK runtime.",
-        description="Granted scopes = requested ∩ admin scopes (all admin scopes when none requested).",
+        description="Granted scopes = requested ∩ admin scopes (all admin scopes when none requested). "
+        "The token ends early when this key is disabled or rotated.",
         request=AdminTokenInput,
         responses={201: SdkTokenOutput},
     )
@@ -163,12 +166,12 @@ class AdminTokenView(ServerAPIView):
         data = serializer.validated_data
         issued = runtime_services.admin_token_issue(
             tenant=self.tenant,
+            key=self.principal.credential,
             actor_id=data.get("adminActorId") or data.get("username", ""),
             name=data.get("name", ""),
             role=data.get("role", ""),
             scopes=data.get("scopes"),
             expires_in=data["expiresIn"],
-            key_id=self.principal.credential.public_id,
         )
         return Response(issued.as_sdk_token(), status=201)
 

@@ -1,7 +1,14 @@
 """Helpers shared by the runtime, Server API, Admin SDK and contacts tests."""
 
 from apps.platform.tests.factories import subscribe
-from apps.tenants.runtime_tokens import ADMIN_SCOPES, AGENT_SCOPES, VISITOR_SCOPES, TokenKind, token_issue
+from apps.tenants.runtime_tokens import (
+    ADMIN_SCOPES,
+    AGENT_SCOPES,
+    VISITOR_SCOPES,
+    TokenKind,
+    issuing_key_context,
+    token_issue,
+)
 from apps.tenants.tests.factories import ServerApiKeyFactory, TenantFactory, server_key_headers
 
 ALL_SERVER_SCOPES = [
@@ -28,7 +35,10 @@ def server_headers(tenant, scopes=None) -> dict:
 
 
 def runtime_headers(tenant, kind: TokenKind = TokenKind.VISITOR, *, subject="vis_test", scopes=None, **kw) -> dict:
+    """A runtime token of ``kind``; agent and admin tokens are bound to a fresh active Server API key."""
     default = {TokenKind.VISITOR: VISITOR_SCOPES, TokenKind.AGENT: AGENT_SCOPES, TokenKind.ADMIN: ADMIN_SCOPES}
+    if kind in (TokenKind.AGENT, TokenKind.ADMIN):
+        kw["context"] = {**issuing_key_context(ServerApiKeyFactory(tenant=tenant)), **kw.get("context", {})}
     issued = token_issue(
         kind=kind, tenant=tenant, subject=subject, scopes=default.get(kind, []) if scopes is None else scopes, **kw
     )

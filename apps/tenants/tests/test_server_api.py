@@ -3,9 +3,10 @@
 import pytest
 
 from apps.platform.tests.factories import subscribe
+from apps.tenants.developer_services import server_api_key_disable, server_api_key_rotate
 from apps.tenants.runtime_tokens import ADMIN_SCOPES, AGENT_SCOPES, TokenKind, token_decode
 from apps.tenants.tests.factories import ServerApiKeyFactory, StaffFactory, TenantFactory, server_key_headers
-from apps.tenants.tests.runtime_fixtures import ready_tenant, server_headers
+from apps.tenants.tests.runtime_fixtures import ALL_SERVER_SCOPES, ready_tenant, server_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +184,30 @@ def test_agent_token_reports_the_missing_agent_with_the_other_bad_fields(api_cli
     response = api_client.post("/api/server/sdk-token/agent", {"expiresIn": 5}, format="json", **headers)
     assert_contract(response, "createAgentToken", status=400)
     assert {d.split(":")[0] for d in response.json()["details"]} == {"agentId", "expiresIn"}
+
+
+@pytest.mark.parametrize("end", ["disable", "rotate"])
+def test_agent_and_admin_tokens_end_with_the_key_that_issued_them(api_client, assert_contract, tenant, end):
+    key = ServerApiKeyFactory(tenant=tenant, scopes=ALL_SERVER_SCOPES)
+    agent = StaffFactory(tenant=tenant)
+    issued = {
+        "agent": api_client.post(
+            "/api/server/sdk-token/agent", {"agentId": agent.public_id}, format="json", **server_key_headers(key)
+        ),
+        "admin": api_client.post("/api/server/sdk-token/admin", {}, format="json", **server_key_headers(key)),
+    }
+    admin = {"HTTP_X_RINGNITY_SDK_SESSION": issued["admin"].json()["data"]["token"]}
+    agent_session = {"HTTP_X_RINGNITY_SDK_SESSION": issued["agent"].json()["data"]["token"]}
+    assert_contract(api_client.get("/api/admin-sdk/tenant", **admin), "getAdminTenant", status=200)
+    device = {"platform": "ios", "token": "apns-1", "audience": "agent"}
+    response = api_client.post("/api/sdk/devices/push-token", device, format="json", **agent_session)
+    assert_contract(response, "registerDevicePushToken", status=201)
+    if end == "disable":
+        server_api_key_disable(tenant=tenant, public_id=key.public_id)
+    else:
+        server_api_key_rotate(tenant=tenant, public_id=key.public_id)
+    response = api_client.get("/api/admin-sdk/tenant", **admin)
+    assert_contract(response, "getAdminTenant", status=401)
+    assert response.json()["code"] == "AUTH_TOKEN_INVALID"
+    response = api_client.post("/api/sdk/devices/push-token", device, format="json", **agent_session)
+    assert_contract(response, "registerDevicePushToken", status=401)
