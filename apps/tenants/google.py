@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import http.client
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import jwt
@@ -32,7 +32,6 @@ class GoogleIdentity:
     given_name: str = ""
     family_name: str = ""
     picture: str = ""
-    claims: dict = field(default_factory=dict, repr=False)
 
     def profile(self) -> dict:
         """The verified profile handed to the registration page."""
@@ -118,5 +117,4 @@ def verify_google_id_token(id_token: str) -> GoogleIdentity:
         given_name=claims.get("given_name") or "",
         family_name=claims.get("family_name") or "",
         picture=claims.get("picture") or "",
-        claims=claims,
     )
