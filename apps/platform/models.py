@@ -161,6 +161,15 @@ class Subscription(TenantOwnedModel):
         return f"{self.plan} ({self.get_status_display().lower()})"
 
 
+NON_NEGATIVE_PRICING_FIELDS = (
+    "input_cost_per_1m_usd",
+    "cached_input_cost_per_1m_usd",
+    "output_cost_per_1m_usd",
+    "voice_cost_per_minute_usd",
+    "risk_buffer_percent",
+)
+
+
 class AiPricing(models.Model):
     """The one row of AI pricing settings (``pk=1``); formulas live in ``apps.platform.pricing``."""
 
@@ -197,6 +206,15 @@ class AiPricing(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(markup_multiplier__gte=1.1), name="ai_pricing_markup_min"),
             models.CheckConstraint(condition=Q(voice_unit_seconds__gte=1), name="ai_pricing_voice_unit_min"),
+            # As validated by the API: a negative cost or buffer would meter negative usage.
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{field}__gte": 0}),
+                    name=f"ai_pricing_{field}_not_negative",
+                    violation_error_message=f"{field.replace('_', ' ').capitalize()} cannot be negative.",
+                )
+                for field in NON_NEGATIVE_PRICING_FIELDS
+            ),
         ]
 
     def __str__(self) -> str:

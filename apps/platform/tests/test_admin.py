@@ -373,3 +373,29 @@ def test_platform_admin_can_still_deactivate_tenant_staff(admin_console, tenant)
     assert admin_console.post(url, data).status_code == 302
     jane.refresh_from_db()
     assert (jane.is_active, jane.email) == (False, "jane@shop.example")
+
+
+@pytest.mark.parametrize(
+    "field", ["input_cost_per_1m_usd", "cached_input_cost_per_1m_usd", "output_cost_per_1m_usd", "risk_buffer_percent"]
+)
+def test_console_pricing_form_refuses_negative_costs_like_the_api(rf, field):
+    from django.forms.models import model_to_dict
+
+    from apps.platform.models import AiPricing
+
+    request = rf.post("/")
+    request.user = PlatformOperatorFactory(platform_role=PlatformRole.OWNER)
+    form_class = admin.site._registry[AiPricing].get_form(request)
+    data = {k: v for k, v in model_to_dict(AiPricing()).items() if v is not None}
+    form = form_class({**data, field: "-0.5"})
+    assert not form.is_valid()
+    assert field in form.errors or "__all__" in form.errors, form.errors
+
+
+def test_pricing_rows_cannot_hold_negative_costs():
+    from django.db import IntegrityError, transaction
+
+    from apps.platform.models import AiPricing
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AiPricing.objects.create(pk=1, voice_cost_per_minute_usd=-1)
