@@ -59,37 +59,42 @@ def test_upsert_creates_then_updates_by_external_id(api_client, assert_contract,
     assert [e[1] for e in events] == ["contact.created", "contact.updated"]
 
 
-def test_upsert_without_external_id_matches_by_normalized_email(api_client, headers, tenant):
-    first = _upsert(api_client, headers, email="Ann@Example.COM").json()["data"]["contact"]
-    second = _upsert(api_client, headers, email=" ann@example.com ", phone="+44 20 7946 0000").json()["data"]
+def _upserted(client, assert_contract, headers, **body) -> dict:
+    """The ``data`` of a contract-valid 200 upsert."""
+    return assert_contract(_upsert(client, headers, **body), "upsertContact", status=200)["data"]
+
+
+def test_upsert_without_external_id_matches_by_normalized_email(api_client, assert_contract, headers, tenant):
+    first = _upserted(api_client, assert_contract, headers, email="Ann@Example.COM")["contact"]
+    second = _upserted(api_client, assert_contract, headers, email=" ann@example.com ", phone="+44 20 7946 0000")
     assert second["created"] is False
     assert second["contact"]["id"] == first["id"]
 
 
-def test_upsert_without_email_matches_by_e164_phone(api_client, headers, tenant):
-    first = _upsert(api_client, headers, phone="+1 (415) 555-0100").json()["data"]["contact"]
-    second = _upsert(api_client, headers, phone="+14155550100", name="Ann 2").json()["data"]
+def test_upsert_without_email_matches_by_e164_phone(api_client, assert_contract, headers, tenant):
+    first = _upserted(api_client, assert_contract, headers, phone="+1 (415) 555-0100")["contact"]
+    second = _upserted(api_client, assert_contract, headers, phone="+14155550100", name="Ann 2")
     assert second["created"] is False
     assert second["contact"]["id"] == first["id"]
     assert Contact.objects.for_tenant(tenant).get().phone_normalized == "+14155550100"
 
 
-def test_upsert_with_a_new_external_id_adopts_the_contact_keyed_by_email(api_client, headers, tenant):
-    first = _upsert(api_client, headers, email="ann@example.com").json()["data"]["contact"]
-    second = _upsert(api_client, headers, email="ann@example.com", externalId="crm-9").json()["data"]
+def test_upsert_with_a_new_external_id_adopts_the_contact_keyed_by_email(api_client, assert_contract, headers, tenant):
+    first = _upserted(api_client, assert_contract, headers, email="ann@example.com")["contact"]
+    second = _upserted(api_client, assert_contract, headers, email="ann@example.com", externalId="crm-9")
     assert second["created"] is False
     assert second["contact"]["id"] == first["id"]
     assert second["contact"]["externalId"] == "crm-9"
 
 
-def test_distinct_external_ids_with_one_email_are_two_contacts(api_client, headers, tenant):
-    _upsert(api_client, headers, externalId="a", email="same@example.com")
-    assert _upsert(api_client, headers, externalId="b", email="same@example.com").json()["data"]["created"] is True
+def test_distinct_external_ids_with_one_email_are_two_contacts(api_client, assert_contract, headers, tenant):
+    assert _upserted(api_client, assert_contract, headers, externalId="a", email="same@example.com")["created"]
+    assert _upserted(api_client, assert_contract, headers, externalId="b", email="same@example.com")["created"]
 
 
-def test_unchanged_upsert_emits_no_event(api_client, headers, events):
-    _upsert(api_client, headers, externalId="crm-1")
-    _upsert(api_client, headers, externalId="crm-1")
+def test_unchanged_upsert_emits_no_event(api_client, assert_contract, headers, events):
+    assert_contract(_upsert(api_client, headers, externalId="crm-1"), "upsertContact", status=200)
+    assert_contract(_upsert(api_client, headers, externalId="crm-1"), "upsertContact", status=200)
     assert [e[1] for e in events] == ["contact.created"]
 
 
@@ -104,9 +109,9 @@ def test_upsert_validation_lists_each_bad_field_and_writes_nothing(api_client, a
     assert events == []
 
 
-def test_too_many_tags_is_400(api_client, headers):
+def test_too_many_tags_is_400(api_client, assert_contract, headers):
     response = _upsert(api_client, headers, tags=[f"t{i}" for i in range(51)])
-    assert response.status_code == 400
+    assert_contract(response, "upsertContact", status=400)
     assert response.json()["details"][0].startswith("tags:")
 
 
@@ -148,14 +153,15 @@ def test_list_bad_paging_is_400(api_client, assert_contract, headers):
     assert len(response.json()["details"]) == 2
 
 
-def test_list_search_is_case_insensitive_across_name_email_phone_company(api_client, tenant, headers):
+def test_list_search_is_case_insensitive_across_name_email_phone_company(api_client, assert_contract, tenant, headers):
     services.contact_upsert(tenant=tenant, fields={"name": "Zoe Quill", "phone": "+15550001111"})
     services.contact_upsert(tenant=tenant, fields={"name": "B", "phone": "+15550002222", "email": "zq@mail.example"})
     services.contact_upsert(tenant=tenant, fields={"name": "C", "phone": "+15550003333", "company": "ACME Corp"})
     services.contact_upsert(tenant=tenant, fields={"name": "D", "phone": "+15550004444"})
 
     def names(search):
-        contacts = api_client.get(URL, {"search": search}, **headers).json()["data"]["contacts"]
+        response = api_client.get(URL, {"search": search}, **headers)
+        contacts = assert_contract(response, "listContacts", status=200)["data"]["contacts"]
         return sorted(c["name"] for c in contacts)
 
     assert names("zoe") == ["Zoe Quill"]
@@ -164,13 +170,14 @@ def test_list_search_is_case_insensitive_across_name_email_phone_company(api_cli
     assert names("0004444") == ["D"]
 
 
-def test_list_tags_filter_is_any_of_and_case_insensitive(api_client, tenant, headers):
+def test_list_tags_filter_is_any_of_and_case_insensitive(api_client, assert_contract, tenant, headers):
     services.contact_upsert(tenant=tenant, fields={"name": "A", "phone": "+15550001111", "tags": ["VIP", "eu"]})
     services.contact_upsert(tenant=tenant, fields={"name": "B", "phone": "+15550002222", "tags": ["lead"]})
     services.contact_upsert(tenant=tenant, fields={"name": "C", "phone": "+15550003333", "tags": []})
 
     def names(tags):
-        contacts = api_client.get(URL, {"tags": tags}, **headers).json()["data"]["contacts"]
+        response = api_client.get(URL, {"tags": tags}, **headers)
+        contacts = assert_contract(response, "listContacts", status=200)["data"]["contacts"]
         return sorted(c["name"] for c in contacts)
 
     assert names("vip") == ["A"]
@@ -178,10 +185,11 @@ def test_list_tags_filter_is_any_of_and_case_insensitive(api_client, tenant, hea
     assert names("none") == []
 
 
-def test_list_query_count_does_not_grow_with_rows(api_client, tenant, headers):
+def test_list_query_count_does_not_grow_with_rows(api_client, assert_contract, tenant, headers):
     def count(**params):
         with CaptureQueriesContext(connection) as ctx:
-            assert api_client.get(URL, params, **headers).status_code == 200
+            response = api_client.get(URL, params, **headers)
+        assert_contract(response, "listContacts", status=200)
         return len(ctx)
 
     _make(tenant, 2, tags=["a"])
