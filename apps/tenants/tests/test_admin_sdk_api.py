@@ -107,10 +107,11 @@ def test_staff_summary_counts_by_role_department_and_presence(api_client, assert
     assert by_name["Unassigned"]["staff"] == 1
 
 
-def test_staff_summary_query_count_does_not_grow_with_staff(api_client, tenant, admin):
+def test_staff_summary_query_count_does_not_grow_with_staff(api_client, assert_contract, tenant, admin):
     def count():
         with CaptureQueriesContext(connection) as ctx:
-            assert api_client.get("/api/admin-sdk/staff-summary", **admin).status_code == 200
+            response = api_client.get("/api/admin-sdk/staff-summary", **admin)
+        assert_contract(response, "getAdminStaffSummary", status=200)
         return len(ctx)
 
     StaffFactory(tenant=tenant)

@@ -10,6 +10,7 @@ from apps.tenants.runtime_selectors import bootstrap_cache_invalidate
 from apps.tenants.runtime_services import visitor_context_token_issue
 from apps.tenants.runtime_tokens import TokenKind, token_decode
 from apps.tenants.tests.runtime_fixtures import ready_tenant
+from ringnity.testing.contract import assert_contract
 
 pytestmark = pytest.mark.django_db
 ORIGIN = "https://shop.example.com"
@@ -24,9 +25,12 @@ def tenant():
 
 
 def _bootstrap(client, **params):
-    return client.get(
+    """GET /sdk/bootstrap; whatever the status, the answer must match the contract."""
+    response = client.get(
         "/api/sdk/bootstrap", params, **({"HTTP_ORIGIN": params.pop("origin")} if "origin" in params else {})
     )
+    assert_contract(response, "bootstrapRuntime")
+    return response
 
 
 # --- health ----------------------------------------------------------------------------
@@ -180,8 +184,11 @@ def test_preflight_for_another_tenant_does_not_allow_this_tenants_origin(api_cli
 
 
 def _session(client, body, origin=None):
+    """POST /sdk/session; whatever the status, the answer must match the contract."""
     extra = {"HTTP_ORIGIN": origin} if origin else {}
-    return client.post("/api/sdk/session", body, format="json", **extra)
+    response = client.post("/api/sdk/session", body, format="json", **extra)
+    assert_contract(response, "createRuntimeSession")
+    return response
 
 
 def _claims(response):
@@ -276,7 +283,7 @@ def test_session_refuses_bad_expired_and_foreign_context_tokens(api_client, asse
 def test_a_runtime_session_token_is_not_a_context_token(api_client, tenant):
     session = _session(api_client, {"slug": tenant.slug}).json()["data"]["sessionToken"]
     response = _session(api_client, {"slug": tenant.slug, "contextToken": session})
-    assert response.status_code == 401
+    assert_contract(response, "createRuntimeSession", status=401)
     assert response.json()["code"] == "SDK_CONTEXT_TOKEN_INVALID"
 
 

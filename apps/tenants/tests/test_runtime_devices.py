@@ -6,6 +6,7 @@ from apps.tenants.models import AllowedDomain, DevicePushToken
 from apps.tenants.runtime_tokens import TokenKind
 from apps.tenants.tests.factories import StaffFactory
 from apps.tenants.tests.runtime_fixtures import ready_tenant, runtime_headers, server_headers
+from ringnity.testing.contract import assert_contract
 
 pytestmark = pytest.mark.django_db
 URL = "/api/sdk/devices/push-token"
@@ -17,12 +18,18 @@ def tenant():
 
 
 def _register(client, headers, **body):
+    """POST the push token; whatever the status, the answer must match the contract."""
     payload = {"platform": "android", "token": "fcm-token-1", "deviceId": "device-1", **body}
-    return client.post(URL, payload, format="json", **headers)
+    response = client.post(URL, payload, format="json", **headers)
+    assert_contract(response, "registerDevicePushToken")
+    return response
 
 
 def _unregister(client, headers, **body):
-    return client.delete(URL, body, format="json", **headers)
+    """DELETE the push token; whatever the status, the answer must match the contract."""
+    response = client.delete(URL, body, format="json", **headers)
+    assert_contract(response, "unregisterDevicePushToken")
+    return response
 
 
 def test_register_creates_an_enabled_device_without_echoing_the_token(api_client, assert_contract, tenant):

@@ -108,13 +108,14 @@ def test_visitor_context_token_lifetime_is_bounded(api_client, assert_contract, 
     assert response.json()["details"][0].startswith("expiresIn:")
 
 
-def test_visitor_context_token_of_tenant_b_is_refused_by_tenant_a(api_client, tenant):
+def test_visitor_context_token_of_tenant_b_is_refused_by_tenant_a(api_client, assert_contract, tenant):
     other = ready_tenant()
-    token = api_client.post(
+    issued = api_client.post(
         "/api/server/visitor-context-token", {"visitor": {"externalId": "x"}}, format="json", **server_headers(other)
-    ).json()["data"]["token"]
+    )
+    token = assert_contract(issued, "createVisitorContextToken", status=201)["data"]["token"]
     response = api_client.post("/api/sdk/session", {"slug": tenant.slug, "contextToken": token}, format="json")
-    assert response.status_code == 401
+    assert_contract(response, "createRuntimeSession", status=401)
     assert response.json()["code"] == "SDK_CONTEXT_TOKEN_INVALID"
 
 
