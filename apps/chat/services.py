@@ -22,7 +22,7 @@ from django.db.models import Q
 
 from apps.chat.models import Contact, ContactTag
 from apps.webhooks.events import event_emit
-from ringnity.api.errors import ApiError, ErrorCode
+from ringnity.api.errors import ApiError, ErrorCode, not_found
 
 UPSERT_ATTEMPTS = 4
 _FIELD_NAMES = {
@@ -203,7 +203,9 @@ def _invalid(details: list[str]) -> ApiError:
 @transaction.atomic
 def contact_update(*, contact: Contact, fields: dict) -> Contact:
     """Partial update of the given fields; identity collisions → 400 naming the field."""
-    contact = Contact.objects.for_tenant(contact.tenant).select_for_update().get(pk=contact.pk)
+    contact = Contact.objects.for_tenant(contact.tenant).select_for_update().filter(pk=contact.pk).first()
+    if contact is None:  # deleted since the caller read it
+        raise not_found("Contact")
     values = _prepare(fields)
     changed = [key for key, value in values.items() if getattr(contact, key) != value]
     if not changed:
@@ -228,7 +230,9 @@ def contact_update(*, contact: Contact, fields: dict) -> Contact:
 def contact_delete(*, contact: Contact) -> str:
     public_id, tenant = contact.public_id, contact.tenant
     payload = contact_payload(contact)
-    Contact.objects.for_tenant(tenant).filter(pk=contact.pk).delete()
+    deleted, _ = Contact.objects.for_tenant(tenant).filter(pk=contact.pk).delete()
+    if not deleted:  # a concurrent DELETE won: one deletion, one event
+        raise not_found("Contact")
     event_emit(tenant=tenant, event_type="contact.deleted", payload=payload)
     return public_id
 

@@ -9,6 +9,7 @@ from apps.chat.models import Contact, ContactTag
 from apps.platform.tests.factories import subscribe
 from apps.tenants.tests.factories import ServerApiKeyFactory, server_key_headers
 from apps.tenants.tests.runtime_fixtures import ready_tenant, server_headers
+from ringnity.api.errors import ApiError
 
 pytestmark = pytest.mark.django_db
 URL = "/api/server/contacts"
@@ -306,3 +307,18 @@ def test_an_impossible_contact_id_is_404_never_a_500(api_client, assert_contract
     assert_contract(api_client.get(one, **headers), "getContact", status=404)
     assert_contract(api_client.patch(one, {"name": "x"}, format="json", **headers), "updateContact", status=404)
     assert_contract(api_client.delete(one, **headers), "deleteContact", status=404)
+
+
+def test_a_contact_deleted_meanwhile_is_404_for_update_and_delete_and_emits_nothing(tenant, events):
+    """A PATCH or DELETE racing a DELETE: the loser read the contact before it went away."""
+    contact = services.contact_upsert(tenant=tenant, fields={"name": "Ann", "phone": "+14155550100"})[0]
+    stale = Contact.objects.for_tenant(tenant).get(pk=contact.pk)
+    services.contact_delete(contact=contact)
+    for call in (
+        lambda: services.contact_update(contact=stale, fields={"name": "Bo"}),
+        lambda: services.contact_delete(contact=stale),
+    ):
+        with pytest.raises(ApiError) as raised:
+            call()
+        assert raised.value.status == 404
+    assert [e[1] for e in events] == ["contact.created", "contact.deleted"]
