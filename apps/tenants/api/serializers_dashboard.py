@@ -35,7 +35,8 @@ class AutoLoginQuery(serializers.Serializer):
 
 
 class AllowedDomainsInput(serializers.Serializer):
-    allowedDomains = serializers.ListField(child=serializers.JSONField(), allow_empty=True)
+    # Entries of any JSON type (null too) reach the service, which reports every bad one in one answer.
+    allowedDomains = serializers.ListField(child=serializers.JSONField(allow_null=True), allow_empty=True)
 
 
 class DeveloperTestInput(serializers.Serializer):

@@ -224,3 +224,12 @@ def test_replacing_the_list_takes_a_constant_number_of_queries(
         assert (
             len(assert_contract(response, "updateDeveloperAllowedDomains", status=200)["data"]["allowedDomains"]) == 60
         )
+
+
+def test_a_null_entry_is_reported_with_every_other_bad_entry(api_client, assert_contract, owner):
+    response = api_client.put(
+        URL, {"allowedDomains": ["bad domain", None, "ok.example.com", {"host": "x"}]}, format="json", **_bearer(owner)
+    )
+    body = assert_contract(response, "updateDeveloperAllowedDomains", status=400)
+    assert [d.split(":")[0] for d in body["details"]] == ["allowedDomains[0]", "allowedDomains[1]", "allowedDomains[3]"]
+    assert not AllowedDomain.objects.for_tenant(owner.tenant).exists()
