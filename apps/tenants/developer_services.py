@@ -186,7 +186,7 @@ def server_api_key_update(*, tenant: Tenant, public_id: str, changes: dict) -> S
                 f"create a new credential for '{environment}'."
             )
     activate = changes.get("is_active")
-    if activate is not None and not isinstance(activate, bool):
+    if "is_active" in changes and not isinstance(activate, bool):
         errors.append("isActive: must be a boolean.")
     if errors:
         raise _invalid(errors)

@@ -51,18 +51,18 @@ class DeveloperTestInput(serializers.Serializer):
 
 
 class ServerCredentialCreateInput(serializers.Serializer):
-    """Shape only; the service checks names and scopes so every bad field is reported together."""
+    """Shape only (null too); the service checks every value so every bad field is reported together."""
 
-    name = serializers.JSONField()
-    environment = serializers.JSONField(required=False, default="live")
-    scopes = serializers.JSONField()
+    name = serializers.JSONField(allow_null=True)
+    environment = serializers.JSONField(required=False, default="live", allow_null=True)
+    scopes = serializers.JSONField(allow_null=True)
 
 
 class ServerCredentialUpdateInput(serializers.Serializer):
-    name = serializers.JSONField(required=False)
-    environment = serializers.JSONField(required=False)
-    scopes = serializers.JSONField(required=False)
-    isActive = serializers.JSONField(required=False)
+    name = serializers.JSONField(required=False, allow_null=True)
+    environment = serializers.JSONField(required=False, allow_null=True)
+    scopes = serializers.JSONField(required=False, allow_null=True)
+    isActive = serializers.JSONField(required=False, allow_null=True)
 
 
 # --- Output: owner and workspace sessions -----------------------------------

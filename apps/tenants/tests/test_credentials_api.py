@@ -307,3 +307,19 @@ def test_a_credential_id_with_a_nul_byte_is_404(api_client, assert_contract, own
         f"{_one('sak_%00x')}{suffix}", {"name": "x"}, format="json", **_bearer(owner)
     )
     assert assert_contract(response, operation_id, status=404)["code"] == "NOT_FOUND"
+
+
+def test_nulls_are_reported_together_with_every_other_bad_field(api_client, assert_contract, owner):
+    body = {"name": None, "scopes": ["server:bogus"], "environment": None}
+    created = assert_contract(
+        api_client.post(LIST, body, format="json", **_bearer(owner)), "createServerApiCredential", 400
+    )
+    assert sorted(d.split(":")[0] for d in created["details"]) == ["environment", "name", "scopes"]
+    key = ServerApiKeyFactory(tenant=owner.tenant, name="Keep")
+    body = {"name": None, "scopes": None, "environment": None, "isActive": None}
+    updated = api_client.patch(_one(key.public_id), body, format="json", **_bearer(owner))
+    details = assert_contract(updated, "updateServerApiCredential", status=400)["details"]
+    assert sorted(d.split(":")[0] for d in details) == ["environment", "isActive", "name", "scopes"]
+    key.refresh_from_db()
+    assert (key.name, key.scopes, key.is_active) == ("Keep", ["server:health"], True)
+    assert ServerApiKey.objects.count() == 1
