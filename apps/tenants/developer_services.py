@@ -30,6 +30,7 @@ SERVER_API_SCOPES = (
 )
 MAX_ALLOWED_DOMAIN_ENTRIES = 500
 NAME_MAX_LENGTH = 120
+MAX_SCOPE_ENTRIES = 50
 
 
 def _invalid(details: list[str]) -> ApiError:
@@ -110,6 +111,9 @@ def _clean_name(name, errors: list[str]) -> str:
 def _clean_scopes(scopes, errors: list[str]) -> list[str]:
     if not isinstance(scopes, list) or not scopes:
         errors.append("scopes: give at least one scope.")
+        return []
+    if len(scopes) > MAX_SCOPE_ENTRIES:  # each unknown entry gets its own line below: bound the answer
+        errors.append(f"scopes: at most {MAX_SCOPE_ENTRIES} entries.")
         return []
     unknown = [s for s in scopes if s not in SERVER_API_SCOPES]
     for scope in unknown:

@@ -323,3 +323,11 @@ def test_nulls_are_reported_together_with_every_other_bad_field(api_client, asse
     key.refresh_from_db()
     assert (key.name, key.scopes, key.is_active) == ("Keep", ["server:health"], True)
     assert ServerApiKey.objects.count() == 1
+
+
+def test_a_long_scope_list_is_refused_in_one_line_not_echoed_entry_by_entry(api_client, assert_contract, owner):
+    body = {"name": "Backend", "scopes": ["x"] * 5000}
+    response = api_client.post(LIST, body, format="json", **_bearer(owner))
+    details = assert_contract(response, "createServerApiCredential", status=400)["details"]
+    assert details == ["scopes: at most 50 entries."]
+    assert len(response.content) < 1000
