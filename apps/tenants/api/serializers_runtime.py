@@ -8,6 +8,7 @@ from rest_framework import serializers
 from apps.tenants.runtime_tokens import DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, MIN_TTL_SECONDS
 
 MAX_METADATA_BYTES = 4096
+MAX_METADATA_DEPTH = 10
 
 PLATFORMS = ["android", "ios", "flutter", "react_native", "kotlin", "swift", "web"]
 PROVIDERS = ["fcm", "apns", "apns_voip"]
@@ -22,11 +23,38 @@ class VisitorIdentitySerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
 
 
+def _choice(choices: list[str], **kwargs) -> serializers.ChoiceField:
+    """A ChoiceField whose error names the choices instead of echoing the input.
+
+    DRF's default message quotes the input, and a lone surrogate (valid JSON, not UTF-8) in it
+    made the error response itself fail to render: a 500 instead of the 400.
+    """
+    message = f"must be one of: {', '.join(choices)}."
+    return serializers.ChoiceField(choices=choices, error_messages={"invalid_choice": message}, **kwargs)
+
+
+def _storable_text(text: str) -> bool:
+    """PostgreSQL stores no NUL, and a lone surrogate is not UTF-8."""
+    return "\x00" not in text and not any("\ud800" <= char <= "\udfff" for char in text)
+
+
 class BoundedMetadataField(serializers.DictField):
-    """A JSON object of at most ``MAX_METADATA_BYTES`` once serialized (it is signed into tokens or stored)."""
+    """A JSON object the database and a token can hold: small, shallow, UTF-8 text without NUL."""
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
+        stack = [(value, 1)]
+        while stack:  # iterative: no recursion limit to hit
+            item, depth = stack.pop()
+            if depth > MAX_METADATA_DEPTH:
+                raise serializers.ValidationError(f"nest at most {MAX_METADATA_DEPTH} levels deep.")
+            if isinstance(item, dict):
+                stack.extend((key, depth) for key in item)
+                stack.extend((child, depth + 1) for child in item.values())
+            elif isinstance(item, list):
+                stack.extend((child, depth + 1) for child in item)
+            elif isinstance(item, str) and not _storable_text(item):
+                raise serializers.ValidationError("must not contain NUL or unpaired surrogate characters.")
         if len(json.dumps(value, default=str)) > MAX_METADATA_BYTES:
             raise serializers.ValidationError(f"at most {MAX_METADATA_BYTES} bytes of JSON.")
         return value
@@ -53,21 +81,21 @@ class RuntimeSessionOutput(serializers.Serializer):
 
 
 class RegisterDeviceInput(serializers.Serializer):
-    platform = serializers.ChoiceField(choices=PLATFORMS)
-    provider = serializers.ChoiceField(choices=PROVIDERS, required=False, default="fcm")
+    platform = _choice(PLATFORMS)
+    provider = _choice(PROVIDERS, required=False, default="fcm")
     token = serializers.CharField(max_length=4096)
     deviceId = serializers.CharField(source="device_id", max_length=200, required=False, allow_blank=True)
     appId = serializers.CharField(source="app_id", max_length=200, required=False, allow_blank=True)
-    audience = serializers.ChoiceField(choices=AUDIENCES, required=False, default="visitor")
+    audience = _choice(AUDIENCES, required=False, default="visitor")
     externalId = serializers.CharField(source="external_id", max_length=200, required=False, allow_blank=True)
     agentId = serializers.CharField(source="agent_id", max_length=64, required=False, allow_blank=True)
-    callMode = serializers.ChoiceField(source="call_mode", choices=CALL_MODES, required=False, default="basic")
+    callMode = _choice(CALL_MODES, source="call_mode", required=False, default="basic")
     metadata = BoundedMetadataField(required=False, default=dict)
 
 
 class UnregisterDeviceInput(serializers.Serializer):
     deviceId = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    provider = serializers.ChoiceField(choices=PROVIDERS, required=False, default="fcm")
+    provider = _choice(PROVIDERS, required=False, default="fcm")
     token = serializers.CharField(max_length=4096, required=False, allow_blank=True)
 
 

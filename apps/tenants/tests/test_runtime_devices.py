@@ -181,3 +181,30 @@ def test_device_metadata_is_bounded(api_client, assert_contract, tenant):
     assert_contract(response, "registerDevicePushToken", status=400)
     assert response.json()["details"][0].startswith("metadata:")
     assert not DevicePushToken.objects.exists()
+
+
+def _raw(client, method, headers, raw: str):
+    """Sends ``raw`` as the JSON body as is: a lone surrogate such as "\\ud800" is valid JSON, not UTF-8."""
+    return getattr(client, method)(URL, raw.encode(), content_type="application/json", **headers)
+
+
+@pytest.mark.parametrize("field", ["platform", "provider", "audience", "callMode"])
+def test_an_unencodable_choice_is_a_400_not_a_500(api_client, assert_contract, tenant, field):
+    headers = runtime_headers(tenant)
+    response = _raw(api_client, "post", headers, f'{{"platform": "ios", "token": "t", "{field}": "\\ud800"}}')
+    assert_contract(response, "registerDevicePushToken", status=400)
+    assert response.json()["details"][0].startswith(f"{field}:")
+    response = _raw(api_client, "delete", headers, '{"token": "t", "provider": "\\ud800"}')
+    assert_contract(response, "unregisterDevicePushToken", status=400)
+
+
+@pytest.mark.parametrize(
+    "metadata", ['{"a": "\\ud800"}', '{"\\ud800": 1}', '{"a": ["x\\u0000"]}', '{"a": ' * 40 + "1" + "}" * 40]
+)
+def test_metadata_the_database_cannot_store_is_a_400(api_client, assert_contract, tenant, metadata):
+    response = _raw(
+        api_client, "post", runtime_headers(tenant), f'{{"platform": "ios", "token": "t", "metadata": {metadata}}}'
+    )
+    assert_contract(response, "registerDevicePushToken", status=400)
+    assert response.json()["details"][0].startswith("metadata:")
+    assert not DevicePushToken.objects.exists()

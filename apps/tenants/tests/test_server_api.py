@@ -212,3 +212,12 @@ def test_agent_and_admin_tokens_end_with_the_key_that_issued_them(api_client, as
     assert response.json()["code"] == "AUTH_TOKEN_INVALID"
     response = api_client.post("/api/sdk/devices/push-token", device, format="json", **agent_session)
     assert_contract(response, "registerDevicePushToken", status=401)
+
+
+def test_visitor_context_metadata_must_be_storable_text(api_client, assert_contract, headers):
+    for raw in ('{"metadata": {"a": "\\ud800"}}', '{"metadata": {"a": "x\\u0000"}}'):
+        response = api_client.post(
+            "/api/server/visitor-context-token", raw.encode(), content_type="application/json", **headers
+        )
+        assert_contract(response, "createVisitorContextToken", status=400)
+        assert response.json()["details"][0].startswith("metadata:")
