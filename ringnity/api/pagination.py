@@ -13,6 +13,8 @@ from ringnity.api.errors import ApiError, ErrorCode
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 100
+# Keeps OFFSET = (page - 1) * limit far inside PostgreSQL's bigint; nobody pages this deep.
+MAX_PAGE = 1_000_000_000
 
 
 def _int_param(params, name: str, default: int, minimum: int, errors: list[str]) -> int:
@@ -47,6 +49,8 @@ class PageParams:
         """Reads ``page`` (>= 1) and ``limit`` (>= 1, capped at ``max_limit``)."""
         errors: list[str] = []
         page = _int_param(params, "page", 1, 1, errors)
+        if page > MAX_PAGE:
+            errors.append(f"page: must be at most {MAX_PAGE}.")
         limit = _int_param(params, "limit", default_limit, 1, errors)
         if errors:
             raise ApiError(error_code, "Invalid pagination parameters.", details=errors)

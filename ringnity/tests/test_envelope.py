@@ -33,6 +33,12 @@ def test_malformed_json_is_a_400_validation_error(api_client):
     assert response.json() == {"success": False, "code": "VALIDATION_FAILED", "message": "Malformed request body."}
 
 
+def test_deeply_nested_json_is_a_400_not_a_crash(api_client):
+    response = api_client.generic("POST", "/api/test/echo", "[" * 100_000, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "VALIDATION_FAILED"
+
+
 def test_unsupported_media_type_is_a_415_envelope(api_client):
     response = api_client.generic("POST", "/api/test/echo", "name=x", content_type="text/plain")
     assert response.status_code == 415

@@ -27,6 +27,12 @@ def test_page_params_list_every_bad_parameter():
     assert excinfo.value.details == ["page: must be at least 1.", "limit: must be an integer."]
 
 
+def test_page_params_refuse_pages_beyond_any_real_offset():
+    with pytest.raises(ApiError) as excinfo:
+        PageParams.from_query({"page": str(2**63)})
+    assert excinfo.value.details == ["page: must be at most 1000000000."]
+
+
 def test_paginate_page_reports_total_and_has_more(departments):
     items, pagination = paginate_page(departments, PageParams(page=2, limit=3))
     assert [d.name for d in items] == ["D3", "D4", "D5"]

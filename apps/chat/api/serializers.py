@@ -11,8 +11,6 @@ from ringnity.api.exceptions import flatten_errors
 from ringnity.api.pagination import PageParams
 
 MAX_TAGS = 50
-# Far beyond any real list, and keeps OFFSET = (page - 1) * limit inside PostgreSQL's bigint.
-MAX_PAGE = 1_000_000_000
 _PHONE_CHARS = re.compile(r"^\+?[0-9 ().\-/]+$")
 
 
@@ -66,8 +64,6 @@ def contact_list_params(query_params) -> tuple[PageParams, str, list[str]]:
         page = PageParams.from_query(query_params, error_code=ErrorCode.SERVER_CONTACT_VALIDATION_FAILED)
     except ApiError as exc:
         page, errors = None, list(exc.details)
-    if page is not None and page.page > MAX_PAGE:
-        errors.append(f"page: must be at most {MAX_PAGE}.")
     filters = ContactListQuery(data=query_params)
     if not filters.is_valid():
         errors.extend(flatten_errors(filters.errors))

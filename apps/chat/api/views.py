@@ -5,11 +5,11 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from apps.chat import selectors, services
-from apps.chat.api.serializers import MAX_PAGE, ContactInputSerializer, ContactSerializer, contact_list_params
+from apps.chat.api.serializers import ContactInputSerializer, ContactSerializer, contact_list_params
 from apps.tenants.authentication import ServerApiKeyAuthentication
 from apps.tenants.runtime_selectors import server_api_require_feature
 from ringnity.api.errors import ErrorCode
-from ringnity.api.pagination import paginate_page
+from ringnity.api.pagination import MAX_PAGE, paginate_page
 from ringnity.api.principal import PrincipalKind
 from ringnity.api.views import TenantAPIView
 
