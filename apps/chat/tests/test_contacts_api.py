@@ -293,7 +293,7 @@ def test_list_bad_query_values_are_400_listing_each_never_a_500(api_client, asse
     assert_contract(response, "listContacts", status=400)
     payload = response.json()
     assert payload["code"] == "SERVER_CONTACT_VALIDATION_FAILED"
-    assert {d.split(":")[0] for d in payload["details"]} == {"search", "tags", "limit"}
+    assert {d.split(":")[0] for d in payload["details"]} == {"search", "tags", "page", "limit"}
     response = api_client.get(URL, {"page": "99999999999999999999"}, **headers)
     assert_contract(response, "listContacts", status=400)
     assert response.json()["details"][0].startswith("page:")
