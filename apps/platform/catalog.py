@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 
 from django.db.models import Count
@@ -14,6 +15,7 @@ from django.db.models import Count
 from apps.platform.models import FeatureKey, Plan, PlanFeature, PlanQuota, QuotaKey, QuotaValueType
 
 VALUE_TYPES = set(QuotaValueType.values)
+SLUG_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # as the serializer's KEY_REGEX
 
 
 def feature_key_dict(row: FeatureKey) -> dict:
@@ -82,47 +84,78 @@ def _duplicates(values: list[str]) -> list[str]:
     return sorted(value for value, n in Counter(values).items() if n > 1)
 
 
-def catalog_problems(catalog: dict) -> list[str]:
-    """Every problem of a submitted catalog (already shape-checked by the serializer)."""
+def _items(value) -> list[dict]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _keys(value, field: str) -> list[str] | None:
+    """The string keys of a key list, or None when the list is not well formed (unknown-key checks skipped)."""
+    if not isinstance(value, list) or not all(isinstance(i, dict) and isinstance(i.get(field), str) for i in value):
+        return None
+    return [item[field] for item in value]
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def catalog_problems(catalog) -> list[str]:
+    """Every cross-field problem of a submitted catalog, as ``details`` strings.
+
+    Runs on validated data, and also on the raw body when the serializer found shape
+    errors, so one answer lists both kinds; anything malformed here is skipped (the
+    serializer has reported it).
+    """
+    if not isinstance(catalog, dict):
+        return []
     problems: list[str] = []
-    feature_keys = [f["featureKey"] for f in catalog["featureKeys"]]
-    quota_keys = [q["quotaKey"] for q in catalog["quotaKeys"]]
-    slugs = [p["slug"] for p in catalog["plans"]]
-    problems += [f"featureKeys: duplicate featureKey '{k}'." for k in _duplicates(feature_keys)]
-    problems += [f"quotaKeys: duplicate quotaKey '{k}'." for k in _duplicates(quota_keys)]
-    problems += [f"plans: duplicate slug '{s}'." for s in _duplicates(slugs)]
-    known_features, known_quotas = set(feature_keys), set(quota_keys)
-    for index, plan in enumerate(catalog["plans"]):
-        where = f"plans[{index}]"
-        for key, contract in plan.get("features", {}).items():
-            if key not in known_features:
-                problems.append(f"{where}.features.{key}: unknown feature key.")
-            if contract.get("featureKey") not in (None, key):
-                problems.append(f"{where}.features.{key}.featureKey: must match its key.")
-        for key, contract in plan.get("quotas", {}).items():
-            field = f"{where}.quotas.{key}"
-            if key not in known_quotas:
-                problems.append(f"{field}: unknown quota key.")
-            if contract.get("quotaKey") not in (None, key):
-                problems.append(f"{field}.quotaKey: must match its key.")
-            value_type, limit = contract["valueType"], contract.get("limitValue")
-            if value_type == "number" and limit is None:
-                problems.append(f"{field}.limitValue: required when valueType is 'number'.")
-            if value_type != "number" and limit is not None:
-                problems.append(f"{field}.limitValue: must be null when valueType is '{value_type}'.")
-            if limit is not None and limit < 0:
-                problems.append(f"{field}.limitValue: must not be negative.")
-    kept = set(slugs)
-    dropped = (
-        Plan.objects.exclude(slug__in=kept)
-        .annotate(subscribers=Count("subscriptions"))
-        .filter(subscribers__gt=0)
-        .values_list("slug", "subscribers")
-    )
-    for slug, subscribers in dropped:
-        problems.append(
-            f"plans: plan '{slug}' has {subscribers} subscribed tenant(s) and cannot be removed; set isActive false."
+    feature_keys = _keys(catalog.get("featureKeys"), "featureKey")
+    quota_keys = _keys(catalog.get("quotaKeys"), "quotaKey")
+    plans = catalog.get("plans")
+    slugs = _keys(plans, "slug")
+    problems += [f"featureKeys: duplicate featureKey '{k}'." for k in _duplicates(feature_keys or [])]
+    problems += [f"quotaKeys: duplicate quotaKey '{k}'." for k in _duplicates(quota_keys or [])]
+    problems += [f"plans: duplicate slug '{s}'." for s in _duplicates(slugs or [])]
+    for index, plan in enumerate(plans if isinstance(plans, list) else []):
+        if isinstance(plan, dict):
+            problems += _plan_problems(f"plans[{index}]", plan, feature_keys, quota_keys)
+    if slugs is not None and all(SLUG_RE.fullmatch(slug) for slug in slugs):
+        dropped = (
+            Plan.objects.exclude(slug__in=set(slugs))
+            .annotate(subscribers=Count("subscriptions"))
+            .filter(subscribers__gt=0)
+            .values_list("slug", "subscribers")
         )
+        problems += [
+            f"plans: plan '{slug}' has {count} subscribed tenant(s) and cannot be removed; set isActive false."
+            for slug, count in dropped
+        ]
+    return problems
+
+
+def _plan_problems(where: str, plan: dict, feature_keys: list | None, quota_keys: list | None) -> list[str]:
+    problems: list[str] = []
+    features, quotas = plan.get("features"), plan.get("quotas")
+    for key, contract in features.items() if isinstance(features, dict) else []:
+        if feature_keys is not None and key not in feature_keys:
+            problems.append(f"{where}.features.{key}: unknown feature key.")
+        if isinstance(contract, dict) and contract.get("featureKey") not in (None, key):
+            problems.append(f"{where}.features.{key}.featureKey: must match its key.")
+    for key, contract in quotas.items() if isinstance(quotas, dict) else []:
+        field = f"{where}.quotas.{key}"
+        if quota_keys is not None and key not in quota_keys:
+            problems.append(f"{field}: unknown quota key.")
+        if not isinstance(contract, dict):
+            continue
+        if contract.get("quotaKey") not in (None, key):
+            problems.append(f"{field}.quotaKey: must match its key.")
+        value_type, limit = contract.get("valueType"), contract.get("limitValue")
+        if value_type == "number" and limit is None:
+            problems.append(f"{field}.limitValue: required when valueType is 'number'.")
+        if isinstance(value_type, str) and value_type in VALUE_TYPES and value_type != "number" and limit is not None:
+            problems.append(f"{field}.limitValue: must be null when valueType is '{value_type}'.")
+        if _is_int(limit) and limit < 0:
+            problems.append(f"{field}.limitValue: must not be negative.")
     return problems
 
 

@@ -16,6 +16,7 @@ from apps.platform.api import serializers as s
 from apps.tenants.authentication import PLATFORM_READ, PLATFORM_WRITE, PlatformJWTAuthentication
 from apps.tenants.sessions import SessionScope, session_issue, session_refresh
 from ringnity.api.errors import ApiError, ErrorCode
+from ringnity.api.exceptions import flatten_errors
 from ringnity.api.principal import PrincipalKind
 from ringnity.api.throttling import LoginThrottle, client_ip
 from ringnity.api.views import PublicAPIView
@@ -86,7 +87,10 @@ class PlanContractsView(PlatformAPIView):
     )
     def put(self, request):
         data = s.PlanContractCatalogIO(data=request.data)
-        data.is_valid(raise_exception=True)
+        if not data.is_valid():
+            # Shape errors and the catalog's cross-field problems in one answer.
+            details = flatten_errors(data.errors) + catalog.catalog_problems(request.data)
+            raise ApiError(ErrorCode.VALIDATION_FAILED, "Validation failed.", details=list(dict.fromkeys(details)))
         return Response(services.plan_catalog_replace(catalog_data=data.validated_data))
 
 

@@ -141,3 +141,52 @@ def test_a_plan_change_is_enforced_on_the_very_next_request(api_client, assert_c
     data["plans"][1]["features"]["server_api"]["enabled"] = True
     api_client.put(URL, data, format="json", **admin_headers)
     assert api_client.get("/api/server/tenant", **key_headers).status_code == 200
+
+
+def test_put_reports_shape_errors_and_catalog_problems_together(api_client, assert_contract, admin_headers, seeded):
+    before = catalog.catalog_read()
+    data = copy.deepcopy(before)
+    data["plans"][0]["sortOrder"] = "first"  # a shape error ...
+    data["plans"][1]["features"]["teleport"] = {"enabled": True}  # ... and catalog problems
+    data["plans"][1]["quotas"]["agents"] = {"valueType": "unlimited", "limitValue": 5}
+    data["plans"][2]["quotas"]["contacts"] = {"valueType": "sometimes"}
+    data["plans"].append(copy.deepcopy(data["plans"][3]))
+    body = assert_contract(
+        api_client.put(URL, data, format="json", **admin_headers), "updatePlatformPlanContracts", status=400
+    )
+    assert set(body["details"]) >= {
+        "plans[0].sortOrder: A valid integer is required.",
+        'plans[2].quotas.contacts.valueType: "sometimes" is not a valid choice.',
+        "plans[1].features.teleport: unknown feature key.",
+        "plans[1].quotas.agents.limitValue: must be null when valueType is 'unlimited'.",
+        "plans: duplicate slug 'enterprise'.",
+    }, body["details"]
+    assert len(body["details"]) == len(set(body["details"])) == 5
+    assert catalog.catalog_read() == before
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"featureKeys": "x", "quotaKeys": None, "plans": [{"slug": 5, "features": [], "quotas": {"a": None}}]},
+        {"featureKeys": [None, {"featureKey": 3}], "quotaKeys": [[]], "plans": {"a": 1}},
+        {
+            "plans": [
+                None,
+                "p",
+                {"features": {"chat": "on"}, "quotas": {"agents": {"valueType": "number", "limitValue": "7"}}},
+            ]
+        },
+        {
+            "plans": [
+                {"slug": "p", "quotas": {"agents": {"valueType": {}, "limitValue": 1}, "contacts": {"valueType": []}}}
+            ]
+        },
+        {"featureKeys": [], "quotaKeys": [], "plans": [{"slug": "p\x00", "name": 1}]},
+    ],
+)
+def test_put_with_any_broken_shape_is_400(api_client, assert_contract, admin_headers, seeded, raw):
+    before = catalog.catalog_read()
+    body = assert_contract(api_client.put(URL, raw, format="json", **admin_headers), "updatePlatformPlanContracts", 400)
+    assert body["code"] == "VALIDATION_FAILED"
+    assert catalog.catalog_read() == before
