@@ -5,6 +5,11 @@ edited is never overwritten, unless ``reset=True``, which puts every default
 key, plan and contract back to the values below (rows the defaults do not name
 are left alone, except contracts of a default plan for keys it does not list,
 which are removed so the plan matches the defaults exactly).
+
+A plan that already exists only gets contracts for keys created in the same run
+(a default key new in this release). A missing contract for a key that already
+existed is an operator's removal (no contract = disabled), and ``make run``
+reseeding must not switch that feature back on.
 """
 
 from __future__ import annotations
@@ -139,8 +144,11 @@ def _quota_fields(key: str, value) -> dict:
     }
 
 
-def _put(model, lookup: dict, defaults: dict, *, reset: bool, label: str, report: list) -> object:
+def _put(model, lookup: dict, defaults: dict, *, reset: bool, label: str, report: list, create: bool = True) -> object:
     row = model.objects.filter(**lookup).first()
+    if row is None and not create:
+        report.append(("kept", f"{label} (removed by an operator)"))
+        return None
     if row is None:
         row = model.objects.create(**lookup, **defaults)
         report.append(("created", label))
@@ -167,9 +175,11 @@ def catalog_seed(*, reset: bool = False) -> list[tuple[str, str]]:
         defaults = {"name": name, "unit": unit, "category": category, "description": description}
         defaults["sort_order"] = order * 10
         quotas[key] = _put(QuotaKey, {"key": key}, defaults, reset=reset, label=f"quota {key}", report=report)
+    created = {what for action, what in report if action == "created"}
     for order, (slug, name, enabled, limits) in enumerate(PLANS, start=1):
         defaults = {"name": name, "sort_order": order * 10, "is_active": True}
         plan = _put(Plan, {"slug": slug}, defaults, reset=reset, label=f"plan {slug}", report=report)
+        new_plan = report[-1][0] == "created"
         for key, feature in features.items():
             _put(
                 PlanFeature,
@@ -178,6 +188,7 @@ def catalog_seed(*, reset: bool = False) -> list[tuple[str, str]]:
                 reset=reset,
                 label=f"{slug}.features.{key}",
                 report=report,
+                create=reset or new_plan or f"feature {key}" in created,
             )
         for key, value in limits.items():
             _put(
@@ -187,6 +198,7 @@ def catalog_seed(*, reset: bool = False) -> list[tuple[str, str]]:
                 reset=reset,
                 label=f"{slug}.quotas.{key}",
                 report=report,
+                create=reset or new_plan or f"quota {key}" in created,
             )
         if reset:
             extra_f = PlanFeature.objects.filter(plan=plan).exclude(feature__key__in=features)

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from apps.platform import capabilities, catalog, entitlements
-from apps.platform.models import AiBalance, FeatureKey, PlanQuota
+from apps.platform.models import AiBalance, FeatureKey, PlanFeature, PlanQuota
 from apps.platform.seed import FEATURE_KEYS, QUOTA_KEYS
 from apps.platform.tests.factories import AiUsageLogFactory, fund_ai, subscribe
 from apps.tenants.models import ServiceToggle
@@ -176,3 +176,25 @@ def test_capabilities_query_count_is_small_and_fixed(django_assert_max_num_queri
     # toggles + balance + two monthly AI usage counters (+ knowledge documents once apps.ai has them)
     with django_assert_max_num_queries(5):
         capabilities.service_capabilities(tenant)
+
+
+def test_seed_plans_does_not_bring_back_a_contract_an_operator_removed():
+    """Removing a contract (PUT without it) disables the feature; a later seed (make run) must not re-enable it."""
+    _seed()
+    PlanFeature.objects.filter(plan__slug="starter", feature__key="webhooks").delete()
+    PlanQuota.objects.filter(plan__slug="starter", quota__key="webhooks").delete()
+    before = catalog.catalog_read()
+    out = _seed("--verbose-rows")
+    assert catalog.catalog_read() == before
+    assert "0 created" in out
+    assert "kept     starter.features.webhooks (removed by an operator)" in out
+    _seed("--reset")
+    assert PlanFeature.objects.get(plan__slug="starter", feature__key="webhooks").enabled is True
+
+
+def test_seed_plans_adds_a_new_default_key_to_existing_plans():
+    _seed()
+    FeatureKey.objects.filter(key="reports_export").delete()  # as if an older release had not had it
+    _seed()
+    assert PlanFeature.objects.get(plan__slug="professional", feature__key="reports_export").enabled is True
+    assert PlanFeature.objects.get(plan__slug="free", feature__key="reports_export").enabled is False
