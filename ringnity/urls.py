@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from ringnity.api.fallback import api_not_found, server_error
+from ringnity.api.fallback import api_not_found, bad_request, server_error
 
 admin.site.site_header = "Ringnity Platform Console"
 admin.site.site_title = "Ringnity Platform Console"
@@ -28,4 +28,5 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
 ]
 
+handler400 = bad_request
 handler500 = server_error

@@ -51,6 +51,8 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "NOT_FOUND"
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    BAD_REQUEST = "BAD_REQUEST"
     NOT_ACCEPTABLE = "NOT_ACCEPTABLE"
     AUTH_REQUIRED = "AUTH_REQUIRED"
     AUTH_INVALID_CREDENTIALS = "AUTH_INVALID_CREDENTIALS"
@@ -73,6 +75,8 @@ ADDITIONS = {
     "NOT_FOUND": "No such route or object (another tenant's object is also simply not found).",
     "METHOD_NOT_ALLOWED": "The route exists but not for this HTTP method.",
     "UNSUPPORTED_MEDIA_TYPE": "The request body is not in a content type the operation accepts.",
+    "PAYLOAD_TOO_LARGE": "The request body is larger than the server accepts (DATA_UPLOAD_MAX_MEMORY_SIZE).",
+    "BAD_REQUEST": "The request itself is malformed (e.g. a Host header this deployment does not serve).",
     "NOT_ACCEPTABLE": "The client asked for a response format the API cannot produce.",
     "AUTH_REQUIRED": "The operation needs credentials and none were sent.",
     "AUTH_INVALID_CREDENTIALS": "Login failed; the same answer for an unknown account and a wrong password.",

@@ -2,6 +2,10 @@ from rest_framework.renderers import JSONRenderer
 
 
 class EnvelopeJSONRenderer(JSONRenderer):
+    # ASCII output: error details may echo client input, and a lone surrogate ("\ud800" is valid
+    # JSON) cannot be encoded as UTF-8; escaped it renders, unescaped it would be a 500.
+    ensure_ascii = True
+
     """Wraps successful responses as ``{"success": true, "data": ...}``.
 
     Error responses are already envelopes built by the exception handler

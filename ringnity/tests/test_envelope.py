@@ -39,6 +39,29 @@ def test_deeply_nested_json_is_a_400_not_a_crash(api_client):
     assert response.json()["code"] == "VALIDATION_FAILED"
 
 
+def test_a_body_over_the_upload_limit_is_a_413_without_parsing(api_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = '{"name": "' + "x" * 2000 + '", "age": 1}'
+    response = api_client.generic("POST", "/api/test/echo", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["code"] == "PAYLOAD_TOO_LARGE"
+
+
+def test_error_details_echoing_a_lone_surrogate_still_render(api_client):
+    response = api_client.generic(
+        "POST", "/api/test/echo", '{"name": "n", "age": 1, "kind": "\\ud800"}', content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["details"] == ['kind: "\ud800" is not a valid choice.']
+
+
+def test_a_host_this_deployment_does_not_serve_is_a_400_envelope(client, settings):
+    settings.DEBUG = False
+    response = client.get("/api/sdk/health", HTTP_HOST="evil.example.net")
+    assert response.status_code == 400
+    assert response.json() == {"success": False, "code": "BAD_REQUEST", "message": "Bad request."}
+
+
 def test_unsupported_media_type_is_a_415_envelope(api_client):
     response = api_client.generic("POST", "/api/test/echo", "name=x", content_type="text/plain")
     assert response.status_code == 415

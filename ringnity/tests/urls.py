@@ -6,6 +6,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
 from apps.tenants.authentication import OwnerJWTAuthentication, ServerApiKeyAuthentication
+from ringnity import urls as root_urls
 from ringnity.api.errors import ApiError, ErrorCode
 from ringnity.api.principal import PrincipalKind
 from ringnity.api.views import PublicAPIView
@@ -15,6 +16,7 @@ class EchoInput(serializers.Serializer):
     name = serializers.CharField(max_length=5)
     age = serializers.IntegerField(min_value=0)
     tags = serializers.ListField(child=serializers.CharField(max_length=3), required=False)
+    kind = serializers.ChoiceField(choices=["a", "b"], required=False)  # its error message echoes the input
 
 
 class EchoView(PublicAPIView):
@@ -74,3 +76,6 @@ urlpatterns = [
     path("api/test/closed", ClosedView.as_view()),
     path("", include("ringnity.urls")),
 ]
+
+handler400 = root_urls.handler400
+handler500 = root_urls.handler500
