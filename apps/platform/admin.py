@@ -27,6 +27,7 @@ from apps.platform.models import (
     PlanQuota,
     QuotaKey,
     Subscription,
+    format_cents,
 )
 from ringnity.api.errors import ApiError
 from ringnity.api.throttling import LoginThrottle, client_ip
@@ -100,8 +101,7 @@ admin.site.login_form = ThrottledAdminAuthenticationForm
 def cents(value: int | None) -> str:
     if value is None:
         return "—"
-    sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value) / 100:,.2f}"
+    return format_cents(value)
 
 
 # --- plan catalog ------------------------------------------------------------------

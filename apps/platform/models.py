@@ -18,6 +18,12 @@ from django.utils import timezone
 from apps.tenants.tenancy import TenantOwnedModel
 
 
+def format_cents(value: int) -> str:
+    """``-$1,234.05`` from whole cents, in integers (a float would drift on large amounts)."""
+    dollars, rest = divmod(abs(int(value)), 100)
+    return f"{'-' if value < 0 else ''}${dollars:,}.{rest:02d}"
+
+
 def plan_public_id() -> str:
     return f"pln_{secrets.token_hex(8)}"
 
@@ -244,8 +250,7 @@ class AiBalance(TenantOwnedModel):
         verbose_name = "AI balance"
 
     def __str__(self) -> str:
-        sign = "-" if self.balance_cents < 0 else ""
-        return f"AI balance {sign}${abs(self.balance_cents) / 100:,.2f}"
+        return f"AI balance {format_cents(self.balance_cents)}"
 
     def clean(self) -> None:
         if self.auto_top_up_enabled and not self.auto_top_up_amount_cents:

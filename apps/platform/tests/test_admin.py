@@ -399,3 +399,20 @@ def test_pricing_rows_cannot_hold_negative_costs():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         AiPricing.objects.create(pk=1, voice_cost_per_minute_usd=-1)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0, "$0.00"),
+        (1999, "$19.99"),
+        (-5, "-$0.05"),
+        (123456789, "$1,234,567.89"),
+        (10**17 + 1, "$1,000,000,000,000,000.01"),
+    ],
+)
+def test_money_is_formatted_from_whole_cents_without_floats(value, text):
+    from apps.platform.admin import cents
+
+    assert cents(value) == text
+    assert str(AiBalance(balance_cents=value)) == f"AI balance {text}"
