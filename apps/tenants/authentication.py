@@ -79,23 +79,29 @@ def _scopes_for(user: User, scope: SessionScope) -> frozenset[str]:
 
 
 class OwnerJWTAuthentication(ScopedJWTAuthentication):
+    security_scheme = "OwnerBearer"
     accepted_scopes = frozenset({SessionScope.OWNER})
 
 
 class WorkspaceJWTAuthentication(ScopedJWTAuthentication):
+    security_scheme = "WorkspaceBearer"
     accepted_scopes = frozenset({SessionScope.WORKSPACE})
 
 
 class DashboardJWTAuthentication(ScopedJWTAuthentication):
+    security_scheme = "DashboardBearer"
     accepted_scopes = frozenset({SessionScope.OWNER, SessionScope.WORKSPACE})
 
 
 class PlatformJWTAuthentication(ScopedJWTAuthentication):
+    security_scheme = "PlatformBearer"
     accepted_scopes = frozenset({SessionScope.PLATFORM})
 
 
 class ServerApiKeyAuthentication(PrincipalAuthentication):
     """``Authorization: Bearer rn_sk_<env>_<secret>``: a tenant's backend."""
+
+    security_scheme = "ServerApiKey"
 
     missing_credentials_code = ErrorCode.SERVER_API_KEY_INVALID
     www_authenticate = 'Bearer realm="server-api"'

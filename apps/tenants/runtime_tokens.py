@@ -31,7 +31,6 @@ from enum import StrEnum
 import jwt
 from django.conf import settings
 from django.utils import timezone
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 from apps.tenants.models import ServerApiKey, Tenant, User
 from ringnity.api.authentication import PrincipalAuthentication
@@ -183,6 +182,7 @@ def token_decode(raw: str, *, kinds: set[TokenKind]) -> dict:
 
 
 class RuntimeBearerAuthentication(PrincipalAuthentication):
+    security_scheme = "RuntimeBearer"
     """``X-Ringnity-SDK-Session: <runtime token>`` → Principal VISITOR | AGENT | ADMIN_SDK."""
 
     missing_credentials_code = ErrorCode.SDK_SESSION_REQUIRED
@@ -225,18 +225,3 @@ class RuntimeBearerAuthentication(PrincipalAuthentication):
             token_id=claims["jti"],
             claims=claims,
         )
-
-
-class RuntimeBearerScheme(OpenApiAuthenticationExtension):
-    """Documents ``RuntimeBearerAuthentication`` as the contract's ``RuntimeBearer`` scheme."""
-
-    target_class = RuntimeBearerAuthentication
-    name = "RuntimeBearer"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": SESSION_HEADER,
-            "description": "Short-lived SDK runtime token issued by `/sdk/session`.",
-        }

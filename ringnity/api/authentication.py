@@ -11,6 +11,8 @@ from ringnity.api.errors import ErrorCode
 
 
 class PrincipalAuthentication(BaseAuthentication):
+    #: The contract's security scheme this class implements (documented from the contract's definition).
+    security_scheme: str = ""
     #: The error code when the request carries no credential of this scheme.
     missing_credentials_code: ErrorCode = ErrorCode.AUTH_REQUIRED
     #: The WWW-Authenticate challenge; DRF turns 401 into 403 without one.

@@ -7,12 +7,41 @@
   with the full ``ErrorCode`` enum, contract codes and additions.
 """
 
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 
 from ringnity.api.errors import ADDITIONS, ErrorCode
 from ringnity.api.renderers import EnvelopeJSONRenderer
 
 ERROR_ENVELOPE_REF = {"$ref": "#/components/schemas/ErrorEnvelope"}
+CONTRACT_PATH = Path(__file__).resolve().parents[2] / "docs" / "contract" / "ringnity-openapi.json"
+
+
+@lru_cache(maxsize=1)
+def contract_security_schemes() -> dict:
+    return json.loads(CONTRACT_PATH.read_text())["components"]["securitySchemes"]
+
+
+class ContractSecurityScheme(OpenApiAuthenticationExtension):
+    """Documents every ``PrincipalAuthentication`` as the contract security scheme it names.
+
+    The definition is copied from the contract, so the generated schema and the contract can
+    never disagree on a scheme's type, header or description.
+    """
+
+    target_class = "ringnity.api.authentication.PrincipalAuthentication"
+    match_subclasses = True
+
+    @property
+    def name(self) -> str:
+        return self.target.security_scheme
+
+    def get_security_definition(self, auto_schema):
+        return contract_security_schemes()[self.name]
 
 
 def envelope_schema(data_schema: dict) -> dict:

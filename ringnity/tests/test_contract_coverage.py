@@ -64,3 +64,20 @@ def test_generated_schema_is_openapi_3_1_with_the_full_error_code_enum():
     assert schema["openapi"] == "3.1.0"
     contract_codes = set(load_contract()["components"]["schemas"]["ErrorCode"]["enum"])
     assert set(schema["components"]["schemas"]["ErrorCode"]["enum"]) == contract_codes
+
+
+def test_served_operations_declare_the_contracts_security_and_scheme_definitions():
+    contract = load_contract()
+    generated = SchemaGenerator().get_schema(request=None, public=True)
+    problems = []
+    for path, item in contract["paths"].items():
+        for method in METHODS:
+            served = generated["paths"].get(f"/api{path}", {}).get(method)
+            if method in item and served is not None:
+                want, got = item[method].get("security") or None, served.get("security") or None
+                if want != got:
+                    problems.append(f"{method.upper()} {path}: security {got}, contract {want}")
+    for name, definition in generated["components"].get("securitySchemes", {}).items():
+        if contract["components"]["securitySchemes"].get(name) != definition:
+            problems.append(f"security scheme {name} differs from the contract")
+    assert not problems, "\n".join(problems)

@@ -11,7 +11,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.platform import catalog, pricing, selectors, services
-from apps.platform.api import schema as _schema  # noqa: F401  (registers PlatformBearer)
 from apps.platform.api import serializers as s
 from apps.tenants.authentication import PLATFORM_READ, PLATFORM_WRITE, PlatformJWTAuthentication
 from apps.tenants.sessions import SessionScope, session_issue, session_refresh

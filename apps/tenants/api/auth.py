@@ -16,7 +16,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from apps.tenants import auth_services
-from apps.tenants.api import schema_auth  # noqa: F401 - registers the security schemes
 from apps.tenants.api import serializers_dashboard as s
 from apps.tenants.authentication import OwnerJWTAuthentication
 from apps.tenants.sessions import SessionScope, session_refresh, session_revoke
