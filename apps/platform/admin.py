@@ -300,11 +300,14 @@ class HiddenSecrets:
         return obj is None and super().has_view_permission(request, obj)
 
 
+def _is_secret(name: str) -> bool:
+    return name in SECRET_FIELD_NAMES or name.endswith(("secret", "_token"))
+
+
 def _secret_fields(model) -> tuple[str, ...]:
+    """Credential columns by name (also ``signing_secret``, ``push_token``, ... of admins added later)."""
     return tuple(
-        field.name
-        for field in model._meta.concrete_fields
-        if not field.is_relation and field.name in SECRET_FIELD_NAMES
+        field.name for field in model._meta.concrete_fields if not field.is_relation and _is_secret(field.name)
     )
 
 

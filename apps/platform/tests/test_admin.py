@@ -416,3 +416,10 @@ def test_money_is_formatted_from_whole_cents_without_floats(value, text):
 
     assert cents(value) == text
     assert str(AiBalance(balance_cents=value)) == f"AI balance {text}"
+
+
+def test_secret_columns_are_recognised_by_name():
+    from apps.platform.admin import _is_secret
+
+    assert all(map(_is_secret, ["token", "code", "client_secret", "signing_secret", "secret", "push_token"]))
+    assert not any(map(_is_secret, ["jti", "token_family", "name", "client_id", "secret_last4", "created"]))
