@@ -42,7 +42,12 @@ RECENT_LEDGER_ROWS = 20
 
 class TopUpForm(forms.Form):
     amount_usd = forms.DecimalField(
-        label="Amount (USD)", max_digits=12, decimal_places=2, min_value=Decimal("0.01"), help_text="e.g. 50 or 19.99"
+        label="Amount (USD)",
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal(services.MAX_TOP_UP_CENTS) / 100,
+        help_text="e.g. 50 or 19.99",
     )
     note = forms.CharField(max_length=500, required=False)
     # One token per rendered form: a double submit tops up once (Idempotency-Key of the service).

@@ -30,6 +30,8 @@ from apps.platform.models import (
 from apps.tenants.models import Tenant
 from ringnity.api.errors import ApiError, ErrorCode
 
+MAX_TOP_UP_CENTS = 10**11  # one billion dollars per top-up, whichever way it arrives (API, console)
+
 
 def _invalid(details: list[str], message: str = "Validation failed.") -> ApiError:
     return ApiError(ErrorCode.VALIDATION_FAILED, message, details=details)
@@ -183,6 +185,8 @@ def ai_balance_top_up(
     """
     if not isinstance(amount_cents, int) or isinstance(amount_cents, bool) or amount_cents <= 0:
         raise _invalid(["amountCents: must be a positive whole number of cents."])
+    if amount_cents > MAX_TOP_UP_CENTS:
+        raise _invalid([f"amountCents: at most {MAX_TOP_UP_CENTS} per top-up."])
     note = (note or "").strip()[:500]
     key = (idempotency_key or "").strip()
     if len(key) > 200:

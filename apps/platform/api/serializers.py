@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from apps.platform.models import FeatureStatus, QuotaValueType
 from apps.platform.pricing import SETTINGS_FIELDS
+from apps.platform.services import MAX_TOP_UP_CENTS
 from apps.tenants.models import PlatformRole
 
 KEY_REGEX = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -176,9 +177,6 @@ class AiPricingSettingsUpdateInput(serializers.Serializer):
 
 
 # --- AI balance ------------------------------------------------------------------
-
-
-MAX_TOP_UP_CENTS = 10**11  # one billion dollars, whichever field carries the amount
 
 
 class AiBalanceTopUpInput(serializers.Serializer):

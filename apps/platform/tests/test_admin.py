@@ -16,6 +16,7 @@ from apps.platform.services import ai_balance_top_up
 from apps.platform.tests.factories import AiUsageLogFactory, fund_ai, plan_with, subscribe
 from apps.tenants.models import AllowedDomain, PlatformRole, Tenant
 from apps.tenants.tests.factories import OwnerFactory, PlatformOperatorFactory, StaffFactory, TenantFactory
+from ringnity.api.errors import ApiError
 
 pytestmark = pytest.mark.django_db
 
@@ -423,3 +424,13 @@ def test_secret_columns_are_recognised_by_name():
 
     assert all(map(_is_secret, ["token", "code", "client_secret", "signing_secret", "secret", "push_token"]))
     assert not any(map(_is_secret, ["jti", "token_family", "name", "client_id", "secret_last4", "created"]))
+
+
+def test_console_top_up_has_the_api_ceiling(admin_console, tenant):
+    url = reverse("admin:tenants_tenant_top_up", args=[tenant.pk])
+    response = admin_console.post(url, {"amount_usd": "1000000000.01", "request_token": "big"})
+    assert response.status_code == 200
+    assert "amount_usd" in response.context["form"].errors
+    with pytest.raises(ApiError):
+        ai_balance_top_up(tenant=tenant, amount_cents=10**11 + 1)
+    assert AiLedgerEntry.objects.for_tenant(tenant).count() == 1
