@@ -11,11 +11,18 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from apps.tenants.tenancy import TenantOwnedModel
+
+#: Catalog keys and plan slugs, as the platform API accepts them (so a console edit survives a GET → PUT).
+key_validator = RegexValidator(
+    r"^[a-z0-9][a-z0-9_-]{0,63}\Z",
+    "Use lowercase letters, digits, '_' or '-' (at most 64), starting with a letter or digit.",
+)
 
 
 def format_cents(value: int) -> str:
@@ -41,7 +48,7 @@ class FeatureStatus(models.TextChoices):
 class FeatureKey(models.Model):
     """A switchable capability (``chat``, ``webhooks``, ...). ``status=beta`` surfaces as capability ``beta``."""
 
-    key = models.SlugField(max_length=64, unique=True)
+    key = models.SlugField(max_length=64, unique=True, validators=[key_validator])
     name = models.CharField(max_length=120)
     category = models.CharField(max_length=64, default="core")
     description = models.TextField(blank=True)
@@ -58,7 +65,7 @@ class FeatureKey(models.Model):
 class QuotaKey(models.Model):
     """A countable limit (``agents``, ``ai_chat_replies``, ...)."""
 
-    key = models.SlugField(max_length=64, unique=True)
+    key = models.SlugField(max_length=64, unique=True, validators=[key_validator])
     name = models.CharField(max_length=120)
     unit = models.CharField(max_length=40, default="item")
     category = models.CharField(max_length=64, default="core")
@@ -76,7 +83,7 @@ class Plan(models.Model):
     """A plan; inactive plans are no longer offered but keep serving their subscribers."""
 
     public_id = models.CharField(max_length=32, unique=True, default=plan_public_id, editable=False)
-    slug = models.SlugField(max_length=64, unique=True)
+    slug = models.SlugField(max_length=64, unique=True, validators=[key_validator])
     name = models.CharField(max_length=120)
     sort_order = models.IntegerField(default=0)
     is_active = models.BooleanField(default=True)

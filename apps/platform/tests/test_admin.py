@@ -434,3 +434,17 @@ def test_console_top_up_has_the_api_ceiling(admin_console, tenant):
     with pytest.raises(ApiError):
         ai_balance_top_up(tenant=tenant, amount_cents=10**11 + 1)
     assert AiLedgerEntry.objects.for_tenant(tenant).count() == 1
+
+
+@pytest.mark.parametrize(("model_name", "field"), [("featurekey", "key"), ("quotakey", "key"), ("plan", "slug")])
+def test_console_keys_follow_the_api_key_rule(rf, model_name, field):
+    """A key the console accepted must survive a GET → PUT round trip of the plan catalog (lowercase keys)."""
+    from django.apps import apps as django_apps
+
+    model = django_apps.get_model("platform", model_name)
+    request = rf.post("/")
+    request.user = PlatformOperatorFactory(platform_role=PlatformRole.OWNER)
+    form_class = admin.site._registry[model].get_form(request)
+    base = {"name": "X", "category": "core", "status": "stable", "unit": "item", "sort_order": "1", "is_active": "on"}
+    assert not form_class({**base, field: "AI-Chat"}).is_valid()
+    assert form_class({**base, field: "ai-chat_2"}).is_valid()
