@@ -1,6 +1,7 @@
 """Input/Output serializers of the platform API (field names as in the contract)."""
 
 import json
+import math
 from decimal import Decimal
 
 from rest_framework import serializers
@@ -35,6 +36,8 @@ def validate_config(value) -> None:
             stack.extend((child, depth + 1) for child in item.values())
         elif isinstance(item, list):
             stack.extend((child, depth + 1) for child in item)
+        elif isinstance(item, float) and not math.isfinite(item):  # 1e400 parses to inf; JSON cannot hold it
+            raise serializers.ValidationError("Numbers must be finite.")
         elif isinstance(item, str):
             if "\x00" in item:
                 raise serializers.ValidationError("Null characters are not allowed.")

@@ -104,3 +104,14 @@ def test_amount_usd_has_the_same_ceiling_as_amount_cents(api_client, assert_cont
     response = api_client.post(url, {"amountUsd": "1000000000.00"}, format="json", **admin_headers)
     assert assert_contract(response, "topUpPlatformAiBalance", status=200)["data"]["amountCents"] == 10**11
     assert not AiLedgerEntry.objects.for_tenant(tenant).exclude(amount_cents=10**11).exists()
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400"])
+def test_catalog_config_number_too_large_for_json_is_400(api_client, assert_contract, admin_headers, current, number):
+    """1e400 parses to an infinite float, which JSON (and PostgreSQL's jsonb) cannot hold."""
+    raw = json.dumps(current).replace('"config": {}', f'"config": {{"x": {number}}}', 1)
+    before = catalog.catalog_read()
+    response = api_client.put(URL, raw, content_type="application/json", **admin_headers)
+    body = assert_contract(response, "updatePlatformPlanContracts", status=400)
+    assert any(".config: " in d for d in body["details"]), body["details"]
+    assert catalog.catalog_read() == before
