@@ -6,6 +6,8 @@ tenant each. Nothing here is read directly by other apps: they ask
 ``apps.platform.entitlements.for_tenant(tenant)``.
 """
 
+import json
+import math
 import secrets
 from decimal import Decimal
 
@@ -23,6 +25,37 @@ key_validator = RegexValidator(
     r"^[a-z0-9][a-z0-9_-]{0,63}\Z",
     "Use lowercase letters, digits, '_' or '-' (at most 64), starting with a letter or digit.",
 )
+
+
+CONFIG_MAX_DEPTH = 10
+CONFIG_MAX_CHARS = 16_000
+
+
+def validate_config(value) -> None:
+    """A contract's free-form ``config`` must be storable as JSONB and stay small.
+
+    PostgreSQL refuses NUL characters and lone surrogates in JSON text; deep nesting is
+    refused here before it reaches the encoder. Walked iteratively (no recursion limit).
+    """
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > CONFIG_MAX_DEPTH:
+            raise ValidationError(f"Nest at most {CONFIG_MAX_DEPTH} levels deep.")
+        if isinstance(item, dict):
+            stack.extend((key, depth) for key in item)
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+        elif isinstance(item, float) and not math.isfinite(item):  # 1e400 parses to inf; JSON cannot hold it
+            raise ValidationError("Numbers must be finite.")
+        elif isinstance(item, str):
+            if "\x00" in item:
+                raise ValidationError("Null characters are not allowed.")
+            if any("\ud800" <= char <= "\udfff" for char in item):
+                raise ValidationError("Surrogate characters are not allowed.")
+    if len(json.dumps(value)) > CONFIG_MAX_CHARS:
+        raise ValidationError(f"At most {CONFIG_MAX_CHARS} characters of JSON.")
 
 
 def format_cents(value: int) -> str:
@@ -103,7 +136,7 @@ class PlanFeature(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="features")
     feature = models.ForeignKey(FeatureKey, on_delete=models.CASCADE, related_name="plan_contracts")
     enabled = models.BooleanField(default=False)
-    config = models.JSONField(default=dict, blank=True)
+    config = models.JSONField(default=dict, blank=True, validators=[validate_config])
 
     class Meta:
         ordering = ["plan__sort_order", "feature__sort_order"]
@@ -128,7 +161,7 @@ class PlanQuota(models.Model):
     value_type = models.CharField(max_length=12, choices=QuotaValueType.choices)
     limit_value = models.BigIntegerField(null=True, blank=True)
     reset_period = models.CharField(max_length=20, blank=True, help_text="e.g. monthly; blank = never resets")
-    config = models.JSONField(default=dict, blank=True)
+    config = models.JSONField(default=dict, blank=True, validators=[validate_config])
 
     class Meta:
         ordering = ["plan__sort_order", "quota__sort_order"]

@@ -1,12 +1,10 @@
 """Input/Output serializers of the platform API (field names as in the contract)."""
 
-import json
-import math
 from decimal import Decimal
 
 from rest_framework import serializers
 
-from apps.platform.models import FeatureStatus, QuotaValueType
+from apps.platform.models import FeatureStatus, QuotaValueType, validate_config
 from apps.platform.pricing import SETTINGS_FIELDS
 from apps.platform.services import MAX_TOP_UP_CENTS
 from apps.tenants.models import PlatformRole
@@ -16,35 +14,6 @@ KEY_MESSAGE = "Use lowercase letters, digits, '_' or '-' (at most 64)."
 #: The columns' ranges (PostgreSQL integer / bigint): a larger number is a 400, not a database error.
 INT32 = {"min_value": -(2**31), "max_value": 2**31 - 1}
 BIGINT_MAX = 2**63 - 1
-CONFIG_MAX_DEPTH = 10
-CONFIG_MAX_CHARS = 16_000
-
-
-def validate_config(value) -> None:
-    """A contract's free-form ``config`` must be storable as JSONB and stay small.
-
-    PostgreSQL refuses NUL characters and lone surrogates in JSON text; deep nesting is
-    refused here before it reaches the encoder. Walked iteratively (no recursion limit).
-    """
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > CONFIG_MAX_DEPTH:
-            raise serializers.ValidationError(f"Nest at most {CONFIG_MAX_DEPTH} levels deep.")
-        if isinstance(item, dict):
-            stack.extend((key, depth) for key in item)
-            stack.extend((child, depth + 1) for child in item.values())
-        elif isinstance(item, list):
-            stack.extend((child, depth + 1) for child in item)
-        elif isinstance(item, float) and not math.isfinite(item):  # 1e400 parses to inf; JSON cannot hold it
-            raise serializers.ValidationError("Numbers must be finite.")
-        elif isinstance(item, str):
-            if "\x00" in item:
-                raise serializers.ValidationError("Null characters are not allowed.")
-            if any("\ud800" <= char <= "\udfff" for char in item):
-                raise serializers.ValidationError("Surrogate characters are not allowed.")
-    if len(json.dumps(value)) > CONFIG_MAX_CHARS:
-        raise serializers.ValidationError(f"At most {CONFIG_MAX_CHARS} characters of JSON.")
 
 
 # --- sessions ----------------------------------------------------------------

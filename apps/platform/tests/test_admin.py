@@ -448,3 +448,17 @@ def test_console_keys_follow_the_api_key_rule(rf, model_name, field):
     base = {"name": "X", "category": "core", "status": "stable", "unit": "item", "sort_order": "1", "is_active": "on"}
     assert not form_class({**base, field: "AI-Chat"}).is_valid()
     assert form_class({**base, field: "ai-chat_2"}).is_valid()
+
+
+@pytest.mark.parametrize("config", ['{"x": 1e400}', '{"x": "a\\u0000b"}', '{"x": ' + "[" * 12 + "]" * 12 + "}"])
+def test_console_contract_config_refuses_what_jsonb_cannot_store(rf, config):
+    from django.forms.models import modelform_factory
+
+    from apps.platform.models import PlanFeature
+
+    form_class = modelform_factory(PlanFeature, fields=("plan", "feature", "enabled", "config"))
+    plan = plan_with(slug="console-json", features={"chat": True})
+    feature = plan.features.get().feature
+    form = form_class({"plan": plan.pk, "feature": feature.pk, "enabled": "on", "config": config})
+    assert not form.is_valid()
+    assert "config" in form.errors
