@@ -22,7 +22,7 @@ from django.utils.safestring import mark_safe
 
 from apps.platform import charts, selectors, services
 from apps.platform.admin import ConsoleAdmin, RolePermissions, can_write, cents, save_balance_settings
-from apps.platform.models import AiBalance, AiLedgerEntry, Plan, Subscription
+from apps.platform.models import AiBalance, AiLedgerEntry, Plan, Subscription, validate_jsonb
 from apps.tenants.models import (
     AllowedDomain,
     Department,
@@ -145,8 +145,18 @@ class RecentLedgerInline(RolePermissions, admin.TabularInline):
 # --- the tenant page ----------------------------------------------------------------------
 
 
+class TenantConsoleForm(forms.ModelForm):
+    """``branding`` must be storable as jsonb (a NUL or 1e400 would otherwise be a database error)."""
+
+    def clean_branding(self):
+        branding = self.cleaned_data.get("branding")
+        validate_jsonb(branding)
+        return branding
+
+
 @admin.register(Tenant)
 class TenantAdmin(ConsoleAdmin):
+    form = TenantConsoleForm
     # "balance", not "ai_balance": a list column named like the reverse one-to-one accessor shows the
     # related row's str() instead of calling the method.
     list_display = ("slug", "name", "public_id", "plan", "subscription_status", "balance", "is_active", "created_at")

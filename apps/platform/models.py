@@ -31,29 +31,35 @@ CONFIG_MAX_DEPTH = 10
 CONFIG_MAX_CHARS = 16_000
 
 
-def validate_config(value) -> None:
-    """A contract's free-form ``config`` must be storable as JSONB and stay small.
+def validate_jsonb(value, *, max_depth: int = 32) -> None:
+    """Raises unless ``value`` can be stored as PostgreSQL ``jsonb``.
 
-    PostgreSQL refuses NUL characters and lone surrogates in JSON text; deep nesting is
-    refused here before it reaches the encoder. Walked iteratively (no recursion limit).
+    PostgreSQL refuses NUL characters and lone surrogates in JSON text, and JSON has no
+    infinite numbers (``1e400`` parses to one); deep nesting is refused before it reaches
+    the encoder. Walked iteratively (no recursion limit).
     """
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        if depth > CONFIG_MAX_DEPTH:
-            raise ValidationError(f"Nest at most {CONFIG_MAX_DEPTH} levels deep.")
+        if depth > max_depth:
+            raise ValidationError(f"Nest at most {max_depth} levels deep.")
         if isinstance(item, dict):
             stack.extend((key, depth) for key in item)
             stack.extend((child, depth + 1) for child in item.values())
         elif isinstance(item, list):
             stack.extend((child, depth + 1) for child in item)
-        elif isinstance(item, float) and not math.isfinite(item):  # 1e400 parses to inf; JSON cannot hold it
+        elif isinstance(item, float) and not math.isfinite(item):
             raise ValidationError("Numbers must be finite.")
         elif isinstance(item, str):
             if "\x00" in item:
                 raise ValidationError("Null characters are not allowed.")
             if any("\ud800" <= char <= "\udfff" for char in item):
                 raise ValidationError("Surrogate characters are not allowed.")
+
+
+def validate_config(value) -> None:
+    """A contract's free-form ``config``: storable as ``jsonb`` and small."""
+    validate_jsonb(value, max_depth=CONFIG_MAX_DEPTH)
     if len(json.dumps(value)) > CONFIG_MAX_CHARS:
         raise ValidationError(f"At most {CONFIG_MAX_CHARS} characters of JSON.")
 

@@ -462,3 +462,25 @@ def test_console_contract_config_refuses_what_jsonb_cannot_store(rf, config):
     form = form_class({"plan": plan.pk, "feature": feature.pk, "enabled": "on", "config": config})
     assert not form.is_valid()
     assert "config" in form.errors
+
+
+@pytest.mark.parametrize("branding", ['{"color": 1e400}', '{"color": "a\\u0000b"}'])
+def test_console_tenant_branding_refuses_what_jsonb_cannot_store(rf, tenant, branding):
+    request = rf.post("/")
+    request.user = PlatformOperatorFactory(platform_role=PlatformRole.OWNER)
+    form_class = admin.site._registry[Tenant].get_form(request, tenant, change=True)
+    data = {
+        "slug": tenant.slug,
+        "name": tenant.name,
+        "company_name": "",
+        "email": "",
+        "phone": "",
+        "is_active": "on",
+        "timezone": "UTC",
+        "industry": "",
+        "logo_url": "",
+        "branding": branding,
+    }
+    form = form_class(data, instance=tenant)
+    assert not form.is_valid()
+    assert "branding" in form.errors
