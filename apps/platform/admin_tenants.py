@@ -393,8 +393,26 @@ class UserAdmin(ConsoleAdmin):
         return fields
 
 
+class ServerApiKeyConsoleForm(forms.ModelForm):
+    """``scopes``: a list of the contract's Server API scopes, as the developer API accepts them."""
+
+    def clean_scopes(self):
+        from apps.tenants.developer_services import SERVER_API_SCOPES
+
+        scopes = self.cleaned_data.get("scopes")
+        if not isinstance(scopes, list) or not all(isinstance(scope, str) for scope in scopes):
+            raise forms.ValidationError('A list of scopes, e.g. ["server:tenant:read"].')
+        unknown = [scope for scope in scopes if scope not in SERVER_API_SCOPES]
+        if unknown:
+            raise forms.ValidationError(
+                f"Unknown scope(s): {', '.join(unknown)}; allowed: {', '.join(SERVER_API_SCOPES)}."
+            )
+        return list(dict.fromkeys(scopes))
+
+
 @admin.register(ServerApiKey)
 class ServerApiKeyAdmin(ConsoleAdmin):
+    form = ServerApiKeyConsoleForm
     list_display = ("name", "tenant", "secret_preview", "environment", "is_active", "last_used_at", "created_at")
     list_filter = ("environment", "is_active")
     search_fields = ("name", "public_id", "tenant__slug", "secret_last4")

@@ -484,3 +484,22 @@ def test_console_tenant_branding_refuses_what_jsonb_cannot_store(rf, tenant, bra
     form = form_class(data, instance=tenant)
     assert not form.is_valid()
     assert "branding" in form.errors
+
+
+@pytest.mark.parametrize(
+    "scopes", ["5", '"server:tenant:read"', '{"server:tenant:read": true}', '["server:everything"]']
+)
+def test_console_server_key_scopes_must_be_known_scopes(rf, tenant, scopes):
+    """A key whose scopes are not a list of catalog scopes would break (or widen) every request made with it."""
+    from apps.tenants.models import ServerApiKey
+    from apps.tenants.tests.factories import ServerApiKeyFactory
+
+    key = ServerApiKeyFactory(tenant=tenant, scopes=["server:tenant:read"])
+    request = rf.post("/")
+    request.user = PlatformOperatorFactory(platform_role=PlatformRole.OWNER)
+    form_class = admin.site._registry[ServerApiKey].get_form(request, key, change=True)
+    data = {"name": key.name, "environment": key.environment, "is_active": "on"}
+    assert form_class({**data, "scopes": '["server:tenant:read"]'}, instance=key).is_valid()
+    form = form_class({**data, "scopes": scopes}, instance=key)
+    assert not form.is_valid()
+    assert "scopes" in form.errors
