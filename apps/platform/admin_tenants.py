@@ -22,7 +22,8 @@ from django.utils.safestring import mark_safe
 
 from apps.platform import charts, selectors, services
 from apps.platform.admin import ConsoleAdmin, RolePermissions, can_write, cents, save_balance_settings
-from apps.platform.models import AiBalance, AiLedgerEntry, Plan, Subscription, validate_jsonb
+from apps.platform.admin_forms import AllowedDomainConsoleForm, ServerApiKeyConsoleForm, TenantConsoleForm
+from apps.platform.models import AiBalance, AiLedgerEntry, Plan, Subscription
 from apps.tenants.models import (
     AllowedDomain,
     Department,
@@ -84,6 +85,7 @@ class StaffInline(RolePermissions, admin.TabularInline):
 
 class AllowedDomainInline(RolePermissions, admin.TabularInline):
     model = AllowedDomain
+    form = AllowedDomainConsoleForm
     fields = ("domain", "created_at")
     readonly_fields = ("created_at",)
     extra = 0
@@ -143,15 +145,6 @@ class RecentLedgerInline(RolePermissions, admin.TabularInline):
 
 
 # --- the tenant page ----------------------------------------------------------------------
-
-
-class TenantConsoleForm(forms.ModelForm):
-    """``branding`` must be storable as jsonb (a NUL or 1e400 would otherwise be a database error)."""
-
-    def clean_branding(self):
-        branding = self.cleaned_data.get("branding")
-        validate_jsonb(branding)
-        return branding
 
 
 @admin.register(Tenant)
@@ -393,23 +386,6 @@ class UserAdmin(ConsoleAdmin):
         return fields
 
 
-class ServerApiKeyConsoleForm(forms.ModelForm):
-    """``scopes``: a list of the contract's Server API scopes, as the developer API accepts them."""
-
-    def clean_scopes(self):
-        from apps.tenants.developer_services import SERVER_API_SCOPES
-
-        scopes = self.cleaned_data.get("scopes")
-        if not isinstance(scopes, list) or not all(isinstance(scope, str) for scope in scopes):
-            raise forms.ValidationError('A list of scopes, e.g. ["server:tenant:read"].')
-        unknown = [scope for scope in scopes if scope not in SERVER_API_SCOPES]
-        if unknown:
-            raise forms.ValidationError(
-                f"Unknown scope(s): {', '.join(unknown)}; allowed: {', '.join(SERVER_API_SCOPES)}."
-            )
-        return list(dict.fromkeys(scopes))
-
-
 @admin.register(ServerApiKey)
 class ServerApiKeyAdmin(ConsoleAdmin):
     form = ServerApiKeyConsoleForm
@@ -440,6 +416,7 @@ class ServiceToggleAdmin(ConsoleAdmin):
 
 @admin.register(AllowedDomain)
 class AllowedDomainAdmin(ConsoleAdmin):
+    form = AllowedDomainConsoleForm
     list_display = ("domain", "tenant", "created_at")
     search_fields = ("domain", "tenant__slug")
     list_select_related = ("tenant",)

@@ -503,3 +503,14 @@ def test_console_server_key_scopes_must_be_known_scopes(rf, tenant, scopes):
     form = form_class({**data, "scopes": scopes}, instance=key)
     assert not form.is_valid()
     assert "scopes" in form.errors
+
+
+def test_console_allowed_domains_are_normalised_like_the_developer_api(admin_console, tenant):
+    add = reverse("admin:tenants_alloweddomain_add")
+    response = admin_console.post(add, {"tenant": tenant.pk, "domain": "https://Shop2.Example.com/"})
+    assert response.status_code == 302
+    assert AllowedDomain.objects.filter(tenant=tenant, domain="shop2.example.com").exists()
+    response = admin_console.post(add, {"tenant": tenant.pk, "domain": "*"})
+    assert response.status_code == 200
+    assert "domain" in response.context["adminform"].form.errors
+    assert not AllowedDomain.objects.filter(domain="*").exists()
