@@ -44,7 +44,7 @@ class Tenant(models.Model):
     slug = models.CharField(max_length=50, unique=True, validators=[SLUG_VALIDATOR])
     name = models.CharField(max_length=200)
     company_name = models.CharField(max_length=200, blank=True)
-    email = models.EmailField(blank=True)
+    email = models.EmailField(help_text="Billing/contact e-mail; the contract requires one for every tenant.")
     phone = models.CharField(max_length=40, blank=True)
     timezone = models.CharField(max_length=64, default="UTC")
     industry = models.CharField(max_length=100, blank=True)

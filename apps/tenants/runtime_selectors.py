@@ -35,6 +35,7 @@ from django.dispatch import receiver
 
 from apps.platform import entitlements
 from apps.platform.capabilities import ai_readiness, service_capabilities
+from apps.platform.models import AiBalance
 from apps.tenants.models import AllowedDomain, Presence, ServiceToggle, StaffRole, Tenant, User
 from apps.tenants.runtime_tokens import DEFAULT_TTL_SECONDS, SESSION_HEADER
 from ringnity.api.errors import ApiError, ErrorCode
@@ -125,6 +126,7 @@ def _tenant_changed(sender, instance, **kwargs):
 
 @receiver([post_save, post_delete], sender=AllowedDomain, dispatch_uid="runtime-bootstrap-domain")
 @receiver([post_save, post_delete], sender=ServiceToggle, dispatch_uid="runtime-bootstrap-toggle")
+@receiver([post_save, post_delete], sender=AiBalance, dispatch_uid="runtime-bootstrap-ai-balance")  # ai_not_ready
 def _tenant_setting_changed(sender, instance, **kwargs):
     bootstrap_cache_invalidate(tenant_pk=instance.tenant_id)
 
@@ -132,7 +134,8 @@ def _tenant_setting_changed(sender, instance, **kwargs):
 def _plan_fingerprint(tenant_pk) -> str:
     """The plan part of the tenant's entitlements (cache-only when entitlements are cached)."""
     ent = entitlements.for_tenant(Tenant(pk=tenant_pk))
-    raw = f"{ent.plan_id}|{ent.plan_slug}|{ent.subscription_status}|{','.join(ent.enabled_features())}"
+    features = ",".join(f"{key}:{ent.feature_status(key)}" for key in ent.enabled_features())  # beta flips too
+    raw = f"{ent.plan_id}|{ent.plan_slug}|{ent.subscription_status}|{features}"
     return hashlib.sha256(raw.encode()).hexdigest()
 
 

@@ -4,11 +4,14 @@ import copy
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from apps.platform import catalog, entitlements
 from apps.platform.models import Plan, PlanQuota
 from apps.platform.services import subscription_set
+from apps.platform.tests.factories import subscribe
 from apps.tenants.tests.factories import TenantFactory
+from ringnity.api.errors import ApiError
 
 pytestmark = pytest.mark.django_db
 URL = "/api/platform/plan-contracts"
@@ -190,3 +193,14 @@ def test_put_with_any_broken_shape_is_400(api_client, assert_contract, admin_hea
     body = assert_contract(api_client.put(URL, raw, format="json", **admin_headers), "updatePlatformPlanContracts", 400)
     assert body["code"] == "VALIDATION_FAILED"
     assert catalog.catalog_read() == before
+
+
+def test_a_plan_subscribed_to_between_validation_and_write_is_a_400_and_nothing_changes():
+    """The write step's own guard, for the race validation cannot see (a subscription landing in between)."""
+    subscribe(TenantFactory(), plan_slug="doomed", features={"chat": True})
+    current = catalog.catalog_read()
+    without = {**current, "plans": [p for p in current["plans"] if p["slug"] != "doomed"]}
+    with pytest.raises(ApiError) as excinfo, transaction.atomic():
+        catalog.catalog_write(without)
+    assert excinfo.value.details == ["plans: a dropped plan now has 1 subscribed tenant(s) and cannot be removed."]
+    assert Plan.objects.filter(slug="doomed").exists()

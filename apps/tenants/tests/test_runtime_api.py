@@ -4,7 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.platform.tests.factories import subscribe
+from apps.platform.services import ai_balance_top_up
+from apps.platform.tests.factories import fund_ai, subscribe
 from apps.tenants.models import AllowedDomain, ServiceToggle
 from apps.tenants.runtime_selectors import bootstrap_cache_invalidate
 from apps.tenants.runtime_services import visitor_context_token_issue
@@ -344,3 +345,12 @@ def test_a_blank_slug_beside_a_key_is_cached_under_the_key_not_shared_between_te
     second = _bootstrap(api_client, slug=" ", apiKey=other.public_widget_key).json()["data"]
     assert first["tenant"]["clientId"] == tenant.public_id
     assert second["tenant"]["clientId"] == other.public_id
+
+
+def test_bootstrap_cache_is_invalidated_when_the_ai_balance_changes(api_client, tenant, settings):
+    settings.AI_PROVIDER_BASE_URL, settings.AI_PROVIDER_API_KEY = "http://127.0.0.1:9/v1", "test-key"
+    subscribe(tenant, features={"chat": True, "ai_chat": True}, quotas={"ai_chat_replies": "disabled"})
+    fund_ai(tenant, 0, block_on_zero=True, overage_enabled=False)
+    assert _service(api_client, tenant, "ai_chat")["status"] == "ai_not_ready"
+    ai_balance_top_up(tenant=tenant, amount_cents=500)
+    assert _service(api_client, tenant, "ai_chat")["status"] == "available"
