@@ -32,3 +32,10 @@ class TenantAPIView(APIView):
             # Fail closed: a tenant view reached without a tenant-bound principal.
             raise ApiError(ErrorCode.PERMISSION_DENIED, "No tenant is bound to this credential.", status=403)
         return tenant
+
+
+def validate_input(serializer_class, data, **context) -> dict:
+    """Runs an Input serializer; its errors become the one 400 envelope listing every bad field."""
+    serializer = serializer_class(data=data, context=context)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

@@ -23,7 +23,7 @@ from ringnity.api.errors import ApiError, ErrorCode
 from ringnity.api.exceptions import error_response, flatten_errors
 from ringnity.api.principal import PrincipalKind
 from ringnity.api.throttling import client_ip
-from ringnity.api.views import PublicAPIView, TenantAPIView
+from ringnity.api.views import PublicAPIView, TenantAPIView, validate_input
 
 OWNER_COOKIE = "ownerRefreshToken"
 WORKSPACE_COOKIE = "workspaceRefreshToken"
@@ -51,14 +51,8 @@ def clear_refresh_cookie(response: Response, name: str) -> Response:
     return response
 
 
-def _valid(serializer_class, data):
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 def _presented_refresh_token(request, cookie_name: str) -> str:
-    data = _valid(s.RefreshTokenInput, request.data)
+    data = validate_input(s.RefreshTokenInput, request.data)
     return data.get("refreshToken") or request.COOKIES.get(cookie_name, "")
 
 
@@ -93,7 +87,7 @@ class OwnerLoginView(PublicAPIView):
         responses={200: s.OwnerSessionOutput},
     )
     def post(self, request):
-        data = _valid(s.OwnerLoginInput, request.data)
+        data = validate_input(s.OwnerLoginInput, request.data)
         tokens = auth_services.owner_login(email=data["email"], password=data["password"], ip=client_ip(request))
         return set_refresh_cookie(Response(s.owner_session_data(tokens)), OWNER_COOKIE, tokens.refresh)
 
@@ -107,7 +101,7 @@ class OwnerGoogleLoginView(PublicAPIView):
         responses={200: s.OwnerGoogleLoginOutput},
     )
     def post(self, request):
-        data = _valid(s.OwnerGoogleLoginInput, request.data)
+        data = validate_input(s.OwnerGoogleLoginInput, request.data)
         result = auth_services.owner_login_with_google(id_token=data["idToken"], ip=client_ip(request))
         if result.tokens is None:
             return Response({"requiresRegistration": True, "googleProfile": result.identity.profile()})
@@ -226,7 +220,7 @@ class WorkspaceAutoLoginView(PublicAPIView):
         responses={200: s.WorkspaceSessionOutput},
     )
     def get(self, request):
-        data = _valid(s.AutoLoginQuery, request.query_params)
+        data = validate_input(s.AutoLoginQuery, request.query_params)
         tokens = auth_services.workspace_entry_token_redeem(
             token=data["token"], tenant_slug=_workspace_slug_hint(request), ip=client_ip(request)
         )

@@ -20,7 +20,7 @@ from apps.tenants.models import StaffRole
 from ringnity.api.errors import ApiError, ErrorCode
 from ringnity.api.permissions import PrincipalPermission
 from ringnity.api.principal import DASHBOARD_KINDS
-from ringnity.api.views import TenantAPIView
+from ringnity.api.views import TenantAPIView, validate_input
 
 TAGS = ["Developer Settings"]
 DEVELOPER_ROLES = frozenset({StaffRole.OWNER, StaffRole.ADMIN})
@@ -42,12 +42,6 @@ class DeveloperView(TenantAPIView):
     authentication_classes = [DashboardJWTAuthentication]
     permission_classes = [PrincipalPermission, DeveloperRolePermission]
     accepted_principals = DASHBOARD_KINDS
-
-
-def _valid(serializer_class, data):
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def _settings_body(tenant) -> dict:
@@ -78,7 +72,7 @@ class AllowedDomainsView(DeveloperView):
         responses={200: s.DeveloperSettingsOutput},
     )
     def put(self, request):
-        data = _valid(s.AllowedDomainsInput, request.data)
+        data = validate_input(s.AllowedDomainsInput, request.data)
         services.allowed_domains_replace(tenant=self.tenant, entries=data["allowedDomains"])
         return Response(_settings_body(self.tenant))
 
@@ -92,7 +86,7 @@ class DeveloperTestView(DeveloperView):
         responses={200: s.ReadinessOutput},
     )
     def post(self, request):
-        data = _valid(s.DeveloperTestInput, request.data)
+        data = validate_input(s.DeveloperTestInput, request.data)
         return Response(
             selectors.developer_readiness(
                 tenant=self.tenant,
@@ -122,7 +116,7 @@ class ServerCredentialsView(DeveloperView):
         responses={201: s.ServerCredentialSecretOutput},
     )
     def post(self, request):
-        data = _valid(s.ServerCredentialCreateInput, request.data)
+        data = validate_input(s.ServerCredentialCreateInput, request.data)
         key, secret = services.server_api_key_create(
             tenant=self.tenant,
             name=data["name"],
@@ -142,7 +136,7 @@ class ServerCredentialView(DeveloperView):
         responses={200: s.ServerCredentialEnvelopeOutput},
     )
     def patch(self, request, credentialId: str):
-        data = _valid(s.ServerCredentialUpdateInput, request.data)
+        data = validate_input(s.ServerCredentialUpdateInput, request.data)
         changes = {
             "is_active" if field == "isActive" else field: value
             for field, value in data.items()
