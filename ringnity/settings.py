@@ -170,6 +170,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "prune-session-records": {"task": "tenants.prune_session_records", "schedule": 24 * 60 * 60},
+}
 
 # --- Auth -------------------------------------------------------------------
 AUTH_USER_MODEL = "tenants.User"

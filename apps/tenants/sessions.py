@@ -162,3 +162,18 @@ def session_revoke(*, refresh_token: str, scope: SessionScope) -> bool:
     with contextlib.suppress(TokenError):
         RefreshToken(refresh_token).blacklist()
     return True
+
+
+@transaction.atomic
+def session_records_prune(*, now=None) -> dict[str, int]:
+    """Deletes what can no longer authenticate anybody: expired refresh-token records (simplejwt's
+    outstanding/blacklist rows), families revoked longer ago than a refresh token lives, and spent or
+    expired workspace entry tokens. Run daily by Celery beat (``tenants.prune_session_records``)."""
+    from apps.tenants.models import WorkspaceEntryToken
+
+    now = now or timezone.now()
+    _, per_model = OutstandingToken.objects.filter(expires_at__lt=now).delete()  # cascades to the blacklist
+    tokens = per_model.get(OutstandingToken._meta.label, 0)
+    families, _ = SessionFamily.objects.filter(revoked_at__lt=now - jwt_settings.REFRESH_TOKEN_LIFETIME).delete()
+    entry_tokens, _ = WorkspaceEntryToken.objects.cross_tenant().filter(expires_at__lt=now).delete()
+    return {"refreshTokens": tokens, "families": families, "entryTokens": entry_tokens}
