@@ -43,11 +43,8 @@ def _tenant_first(model) -> list[str]:
 
 def _tenant_models():
     for model in apps.get_models():
-        try:
-            field = model._meta.get_field("tenant")
-        except Exception:  # noqa: BLE001 - FieldDoesNotExist: not tenant-owned
-            continue
-        if field.many_to_one or field.one_to_one:
+        field = next((f for f in model._meta.get_fields() if f.name == "tenant"), None)
+        if field is not None and (field.many_to_one or field.one_to_one):
             yield model
 
 
