@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.platform.tests.factories import fund_ai, subscribe
 from apps.tenants.models import AllowedDomain, ServerApiKey, ServiceToggle
+from apps.tenants.runtime_selectors import bootstrap_cache_invalidate
 from apps.tenants.runtime_tokens import TokenKind, token_decode
 from apps.tenants.sessions import SessionScope, session_issue
 from apps.tenants.tests.factories import OwnerFactory, ServerApiKeyFactory, TenantFactory
@@ -164,3 +165,42 @@ def test_a_credential_created_by_tenant_b_is_b_s_and_a_s_full_quota_does_not_cou
     assert ServerApiKey.objects.for_tenant(owner_b.tenant).get().public_id == created_id
     listed_a = assert_contract(api_client.get(url, **headers_a), "listServerApiCredentials", status=200)["data"]
     assert created_id not in {c["id"] for c in listed_a["credentials"]}
+
+
+def test_uncached_bootstrap_query_count_does_not_grow_with_domains_or_toggles(api_client, assert_contract, tenant_b):
+    def cold_count():
+        assert_contract(api_client.get("/api/sdk/bootstrap", {"slug": tenant_b.slug}), "bootstrapRuntime", 200)
+        bootstrap_cache_invalidate(tenant=tenant_b)  # only the bootstrap answer is cold; other caches stay warm
+        with CaptureQueriesContext(connection) as ctx:
+            response = api_client.get("/api/sdk/bootstrap", {"slug": tenant_b.slug})
+        assert_contract(response, "bootstrapRuntime", status=200)
+        return len(ctx)
+
+    few = cold_count()
+    assert few > 0  # really recomputed, not served from the cache
+    AllowedDomain.objects.bulk_create([AllowedDomain(tenant=tenant_b, domain=f"d{i}.example.com") for i in range(20)])
+    for service in ("chat", "voice_call", "video_call", "ai_chat"):
+        ServiceToggle.objects.create(tenant=tenant_b, service=service, admin_enabled=False)
+    assert cold_count() == few
+
+
+def test_developer_sdk_test_query_count_does_not_grow_with_domains(api_client, assert_contract):
+    owner, headers = _owner_of("alpha", 1)
+    body = {"origin": "https://d19.example.com", "slug": "alpha"}
+
+    def count():
+        url = "/api/sdk/developer/test"
+        assert_contract(api_client.post(url, body, format="json", **headers), "testDeveloperSdkSettings", 200)
+        with CaptureQueriesContext(connection) as ctx:
+            response = api_client.post(url, body, format="json", **headers)
+        return len(ctx), assert_contract(response, "testDeveloperSdkSettings", status=200)["data"]
+
+    AllowedDomain.objects.create(tenant=owner.tenant, domain="shop.example.com")
+    few, data = count()
+    assert data["origin"]["allowed"] is False
+    AllowedDomain.objects.bulk_create(
+        [AllowedDomain(tenant=owner.tenant, domain=f"d{i}.example.com") for i in range(20)]
+    )
+    many, data = count()
+    assert data["origin"]["allowed"] is True
+    assert many == few
