@@ -58,6 +58,28 @@ def test_a_tenant_owner_cannot_use_platform_writes_even_on_its_own_tenant(
     assert _ai_state(owner.tenant) == before
 
 
+@pytest.mark.parametrize(
+    ("method", "url", "operation"),
+    [
+        ("get", "/api/platform/plan-contracts", "getPlatformPlanContracts"),
+        ("put", "/api/platform/plan-contracts", "updatePlatformPlanContracts"),
+        ("get", "/api/platform/ai-pricing", "getPlatformAiPricing"),
+        ("put", "/api/platform/ai-pricing", "updatePlatformAiPricing"),
+        ("get", "/api/platform/ai-balance", "getPlatformAiBalance"),
+    ],
+)
+@pytest.mark.parametrize("scope", [SessionScope.OWNER, SessionScope.WORKSPACE])
+def test_a_tenant_dashboard_token_never_reads_or_writes_cross_tenant_platform_data(
+    api_client, assert_contract, method, url, operation, scope
+):
+    TenantFactory(name="Someone Else Ltd")
+    owner = OwnerFactory()
+    access = session_issue(user=owner, scope=scope).access
+    response = getattr(api_client, method)(url, {}, format="json", HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert assert_contract(response, operation, status=401)["code"] == "AUTH_TOKEN_INVALID"
+    assert "Someone Else" not in response.content.decode()
+
+
 def test_plan_contracts_query_count_does_not_grow_with_plans(api_client, assert_contract, admin_headers):
     call_command("seed_plans", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
