@@ -187,6 +187,9 @@ class AllowedDomain(TenantOwnedModel):
     class Meta:
         ordering = ["domain"]
         constraints = [models.UniqueConstraint(fields=["tenant", "domain"], name="allowed_domain_per_tenant")]
+        # CORS preflights cannot name their tenant (no SDK header on OPTIONS): they ask whether any
+        # active tenant allows the origin, a lookup by domain alone (runtime_services).
+        indexes = [models.Index(fields=["domain"], name="allowed_domain_domain")]
 
     def __str__(self) -> str:
         return self.domain
