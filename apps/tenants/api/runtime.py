@@ -33,7 +33,7 @@ from apps.tenants.runtime_selectors import allowed_domains, runtime_bootstrap, t
 from apps.tenants.runtime_tokens import DEVICES_WRITE, SESSION_HEADER, RuntimeBearerAuthentication
 from ringnity.api.errors import ApiError, ErrorCode
 from ringnity.api.principal import RUNTIME_KINDS, PrincipalKind
-from ringnity.api.views import PublicAPIView, TenantAPIView
+from ringnity.api.views import PublicAPIView, TenantAPIView, validate_input
 
 CORS_MAX_AGE_SECONDS = 600
 _ALLOW_HEADERS = f"Content-Type, {SESSION_HEADER}, X-Request-Id"
@@ -144,9 +144,7 @@ class RuntimeSessionView(RuntimeCorsMixin, PublicAPIView):
         responses={201: RuntimeSessionOutput},
     )
     def post(self, request):
-        serializer = RuntimeSessionInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validate_input(RuntimeSessionInput, request.data)
         tenant = tenant_resolve_public(
             slug=data.get("slug") or request.query_params.get("slug"),
             api_key=data.get("apiKey") or request.query_params.get("apiKey"),
@@ -214,9 +212,7 @@ class DevicePushTokenView(RuntimeCorsMixin, TenantAPIView):
         responses={200: inline_serializer("DevicePushTokenDisabled", {"disabled": serializers.IntegerField()})},
     )
     def delete(self, request):
-        serializer = UnregisterDeviceInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validate_input(UnregisterDeviceInput, request.data)
         disabled = runtime_services.device_unregister(
             tenant=self.tenant,
             subject=self.principal.subject,

@@ -23,7 +23,7 @@ from apps.tenants.authentication import ServerApiKeyAuthentication
 from apps.tenants.runtime_selectors import server_api_require_feature, tenant_payload, tenant_readiness
 from ringnity.api.errors import ErrorCode
 from ringnity.api.principal import PrincipalKind
-from ringnity.api.views import TenantAPIView
+from ringnity.api.views import TenantAPIView, validate_input
 
 
 class ServerAPIView(TenantAPIView):
@@ -111,9 +111,7 @@ class VisitorContextTokenView(ServerAPIView):
         responses={201: SdkTokenOutput},
     )
     def post(self, request):
-        serializer = VisitorContextTokenInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validate_input(VisitorContextTokenInput, request.data)
         issued = runtime_services.visitor_context_token_issue(
             tenant=self.tenant, visitor=data.get("visitor"), metadata=data["metadata"], expires_in=data["expiresIn"]
         )
@@ -134,9 +132,7 @@ class AgentTokenView(ServerAPIView):
         responses={201: SdkTokenOutput},
     )
     def post(self, request):
-        serializer = AgentTokenInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validate_input(AgentTokenInput, request.data)
         issued = runtime_services.agent_token_issue(
             tenant=self.tenant,
             key=self.principal.credential,
@@ -161,9 +157,7 @@ class AdminTokenView(ServerAPIView):
         responses={201: SdkTokenOutput},
     )
     def post(self, request):
-        serializer = AdminTokenInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validate_input(AdminTokenInput, request.data)
         issued = runtime_services.admin_token_issue(
             tenant=self.tenant,
             key=self.principal.credential,
