@@ -7,7 +7,6 @@ tenant each. Nothing here is read directly by other apps: they ask
 """
 
 import json
-import math
 import secrets
 from decimal import Decimal
 
@@ -19,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.tenants.tenancy import TenantOwnedModel
+from ringnity.api.storable import json_storage_problem
 
 #: Catalog keys and plan slugs, as the platform API accepts them (so a console edit survives a GET → PUT).
 key_validator = RegexValidator(
@@ -32,29 +32,10 @@ CONFIG_MAX_CHARS = 16_000
 
 
 def validate_jsonb(value, *, max_depth: int = 32) -> None:
-    """Raises unless ``value`` can be stored as PostgreSQL ``jsonb``.
-
-    PostgreSQL refuses NUL characters and lone surrogates in JSON text, and JSON has no
-    infinite numbers (``1e400`` parses to one); deep nesting is refused before it reaches
-    the encoder. Walked iteratively (no recursion limit).
-    """
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > max_depth:
-            raise ValidationError(f"Nest at most {max_depth} levels deep.")
-        if isinstance(item, dict):
-            stack.extend((key, depth) for key in item)
-            stack.extend((child, depth + 1) for child in item.values())
-        elif isinstance(item, list):
-            stack.extend((child, depth + 1) for child in item)
-        elif isinstance(item, float) and not math.isfinite(item):
-            raise ValidationError("Numbers must be finite.")
-        elif isinstance(item, str):
-            if "\x00" in item:
-                raise ValidationError("Null characters are not allowed.")
-            if any("\ud800" <= char <= "\udfff" for char in item):
-                raise ValidationError("Surrogate characters are not allowed.")
+    """Raises unless ``value`` can be stored as PostgreSQL ``jsonb`` (see ``ringnity.api.storable``)."""
+    problem = json_storage_problem(value, max_depth=max_depth)
+    if problem:
+        raise ValidationError(problem)
 
 
 def validate_config(value) -> None:

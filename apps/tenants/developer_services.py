@@ -14,6 +14,7 @@ from apps.tenants.domains import normalize_domains
 from apps.tenants.models import AllowedDomain, ServerApiEnvironment, ServerApiKey, Tenant, User
 from apps.tenants.runtime_selectors import bootstrap_cache_invalidate
 from ringnity.api.errors import ApiError, ErrorCode, not_found
+from ringnity.api.storable import storable_text
 
 #: The contract's ``ServerApiScope`` enum: the only scopes a credential may hold.
 SERVER_API_SCOPES = (
@@ -85,15 +86,6 @@ def _shown(value) -> str:
     return text[:100].encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def _storable(text: str) -> bool:
-    """PostgreSQL text holds no NUL, and a lone surrogate (valid in JSON) is not UTF-8."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return "\x00" not in text
-
-
 def _clean_name(name, errors: list[str]) -> str:
     if not isinstance(name, str):
         errors.append("name: must be a string.")
@@ -103,7 +95,7 @@ def _clean_name(name, errors: list[str]) -> str:
         errors.append("name: must not be empty.")
     elif len(name) > NAME_MAX_LENGTH:
         errors.append(f"name: at most {NAME_MAX_LENGTH} characters.")
-    elif not _storable(name):
+    elif not storable_text(name):
         errors.append("name: must not contain NUL or unpaired surrogate characters.")
     return name
 
@@ -159,7 +151,7 @@ def server_api_key_create(
 
 
 def _get_for_update(tenant: Tenant, public_id: str) -> ServerApiKey:
-    if not _storable(public_id):  # no stored id has one; PostgreSQL would refuse the query
+    if not storable_text(public_id):  # no stored id has one; PostgreSQL would refuse the query
         raise not_found("Server API credential")
     key = ServerApiKey.objects.for_tenant(tenant).select_for_update().filter(public_id=public_id).first()
     if key is None:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from rest_framework import serializers
 
 from apps.tenants.runtime_tokens import DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, MIN_TTL_SECONDS
+from ringnity.api.storable import json_storage_problem
 
 MAX_METADATA_BYTES = 4096
 MAX_METADATA_DEPTH = 10
@@ -33,28 +34,14 @@ def _choice(choices: list[str], **kwargs) -> serializers.ChoiceField:
     return serializers.ChoiceField(choices=choices, error_messages={"invalid_choice": message}, **kwargs)
 
 
-def _storable_text(text: str) -> bool:
-    """PostgreSQL stores no NUL, and a lone surrogate is not UTF-8."""
-    return "\x00" not in text and not any("\ud800" <= char <= "\udfff" for char in text)
-
-
 class BoundedMetadataField(serializers.DictField):
     """A JSON object the database and a token can hold: small, shallow, UTF-8 text without NUL."""
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
-        stack = [(value, 1)]
-        while stack:  # iterative: no recursion limit to hit
-            item, depth = stack.pop()
-            if depth > MAX_METADATA_DEPTH:
-                raise serializers.ValidationError(f"nest at most {MAX_METADATA_DEPTH} levels deep.")
-            if isinstance(item, dict):
-                stack.extend((key, depth) for key in item)
-                stack.extend((child, depth + 1) for child in item.values())
-            elif isinstance(item, list):
-                stack.extend((child, depth + 1) for child in item)
-            elif isinstance(item, str) and not _storable_text(item):
-                raise serializers.ValidationError("must not contain NUL or unpaired surrogate characters.")
+        problem = json_storage_problem(value, max_depth=MAX_METADATA_DEPTH)
+        if problem:
+            raise serializers.ValidationError(problem)
         if len(json.dumps(value, default=str)) > MAX_METADATA_BYTES:
             raise serializers.ValidationError(f"at most {MAX_METADATA_BYTES} bytes of JSON.")
         return value
