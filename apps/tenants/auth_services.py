@@ -8,7 +8,6 @@ Failures are throttled per client IP and per account (``ringnity.api.throttling`
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,6 +18,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from apps.tenants.credentials import secret_digest
 from apps.tenants.google import GoogleIdentity, verify_google_id_token
 from apps.tenants.models import RESERVED_SLUGS, StaffRole, Tenant, User, WorkspaceEntryToken
 from apps.tenants.sessions import SessionScope, SessionTokens, session_issue, user_may_hold_session
@@ -113,10 +113,6 @@ def owner_login_with_google(*, id_token: str, ip: str) -> GoogleLoginResult:
 # --- Workspace --------------------------------------------------------------
 
 
-def _token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @transaction.atomic
 def workspace_entry_token_create(*, owner: User) -> tuple[str, WorkspaceEntryToken]:
     """A one-time ticket (60 s) from the owner session into the owner's own workspace. Stored as a digest."""
@@ -129,7 +125,7 @@ def workspace_entry_token_create(*, owner: User) -> tuple[str, WorkspaceEntryTok
     entry = WorkspaceEntryToken.objects.create(
         tenant=owner.tenant,
         user=owner,
-        token_digest=_token_digest(token),
+        token_digest=secret_digest(token),
         expires_at=now + ENTRY_TOKEN_LIFETIME,
     )
     return token, entry
@@ -145,7 +141,7 @@ def workspace_entry_token_redeem(*, token: str, tenant_slug: str = "", ip: str) 
     """
     ENTRY_TOKEN_THROTTLE.check(ip=ip)
     invalid = ApiError(ErrorCode.AUTH_TOKEN_INVALID, "The entry token is invalid, expired or already used.", 401)
-    digest = _token_digest(token or "")
+    digest = secret_digest(token or "")
     now = timezone.now()
     with transaction.atomic():
         spent = WorkspaceEntryToken.objects.filter(

@@ -13,6 +13,7 @@ def server_secret_generate(environment: str) -> str:
 
 
 def secret_digest(secret: str) -> str:
+    """SHA-256 hex of a high-entropy secret or token (API keys, entry and push tokens): a lookup key."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 

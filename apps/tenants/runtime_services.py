@@ -9,6 +9,7 @@ import secrets
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.tenants.credentials import secret_digest
 from apps.tenants.models import AllowedDomain, DevicePushToken, ServerApiKey, StaffRole, Tenant, User
 from apps.tenants.origins import origin_candidates
 from apps.tenants.runtime_tokens import (
@@ -192,10 +193,6 @@ def _granted(requested: list[str] | None, allowed: frozenset[str]) -> frozenset[
 # --- device push tokens ------------------------------------------------------------
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def device_payload(device: DevicePushToken, tenant: Tenant) -> dict:
     """The contract's ``DevicePushToken`` (the raw push token is never echoed)."""
     return {
@@ -233,7 +230,7 @@ def device_identity(principal) -> dict:
 
 def _register_once(*, tenant: Tenant, subject: str, fields: dict) -> DevicePushToken:
     devices = DevicePushToken.objects.for_tenant(tenant).select_for_update()
-    digest = _digest(fields["token"])
+    digest = secret_digest(fields["token"])
     # Holding the push token proves possession of the device: that row moves to this subject.
     device = devices.filter(provider=fields["provider"], token_digest=digest).first()
     if device is None and fields.get("device_id"):
@@ -277,5 +274,5 @@ def device_unregister(*, tenant: Tenant, subject: str, device_id: str = "", prov
     if device_id:
         devices = devices.filter(device_id=device_id)
     if token:
-        devices = devices.filter(provider=provider or "fcm", token_digest=_digest(token))
+        devices = devices.filter(provider=provider or "fcm", token_digest=secret_digest(token))
     return devices.update(enabled=False, updated_at=timezone.now())
