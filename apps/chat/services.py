@@ -22,7 +22,7 @@ from django.db.models import Q
 
 from apps.chat.models import Contact, ContactTag
 from apps.webhooks.events import event_emit
-from ringnity.api.errors import ApiError, ErrorCode, not_found
+from ringnity.api.errors import ErrorCode, not_found, validation_failed
 
 UPSERT_ATTEMPTS = 4
 _FIELD_NAMES = {
@@ -196,10 +196,6 @@ def _conflicts(contact: Contact, values: dict) -> list[str]:
     return problems
 
 
-def _invalid(details: list[str]) -> ApiError:
-    return ApiError(ErrorCode.SERVER_CONTACT_VALIDATION_FAILED, "Validation failed.", details=details)
-
-
 @transaction.atomic
 def contact_update(*, contact: Contact, fields: dict) -> Contact:
     """Partial update of the given fields; identity collisions → 400 naming the field."""
@@ -212,14 +208,17 @@ def contact_update(*, contact: Contact, fields: dict) -> Contact:
         return contact
     problems = _conflicts(contact, values)
     if problems:
-        raise _invalid(problems)
+        raise validation_failed(problems, code=ErrorCode.SERVER_CONTACT_VALIDATION_FAILED)
     for key in changed:
         setattr(contact, key, values[key])
     try:
         with transaction.atomic():
             contact.save(update_fields=[*changed, "updated_at"])
     except IntegrityError as exc:
-        raise _invalid(["externalId: another contact of this tenant has the same identity."]) from exc
+        raise validation_failed(
+            ["externalId: another contact of this tenant has the same identity."],
+            code=ErrorCode.SERVER_CONTACT_VALIDATION_FAILED,
+        ) from exc
     if "tags" in changed:
         _sync_tags(contact)
     event_emit(tenant=contact.tenant, event_type="contact.updated", payload=contact_payload(contact))

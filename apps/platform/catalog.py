@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from django.db.models import Count, ProtectedError
 
 from apps.platform.models import FeatureKey, Plan, PlanFeature, PlanQuota, QuotaKey, QuotaValueType
-from ringnity.api.errors import ApiError, ErrorCode
+from ringnity.api.errors import validation_failed
 
 VALUE_TYPES = set(QuotaValueType.values)
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # as the serializer's KEY_REGEX
@@ -219,8 +219,6 @@ def catalog_write(catalog: dict) -> None:
     except ProtectedError as exc:
         # Validation saw no subscribers, but a tenant subscribed to a dropped plan meanwhile.
         count = len(exc.protected_objects)
-        raise ApiError(
-            ErrorCode.VALIDATION_FAILED,
-            "Validation failed.",
-            details=[f"plans: a dropped plan now has {count} subscribed tenant(s) and cannot be removed."],
+        raise validation_failed(
+            [f"plans: a dropped plan now has {count} subscribed tenant(s) and cannot be removed."],
         ) from exc

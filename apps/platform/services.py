@@ -28,13 +28,9 @@ from apps.platform.models import (
     SubscriptionStatus,
 )
 from apps.tenants.models import Tenant
-from ringnity.api.errors import ApiError, ErrorCode
+from ringnity.api.errors import ApiError, ErrorCode, validation_failed
 
 MAX_TOP_UP_CENTS = 10**11  # one billion dollars per top-up, whichever way it arrives (API, console)
-
-
-def _invalid(details: list[str], message: str = "Validation failed.") -> ApiError:
-    return ApiError(ErrorCode.VALIDATION_FAILED, message, details=details)
 
 
 # --- plans and subscriptions -------------------------------------------------
@@ -45,9 +41,9 @@ def subscription_set(*, tenant: Tenant, plan_slug: str, status: str = Subscripti
     """Puts ``tenant`` on plan ``plan_slug`` (creating or changing its one subscription)."""
     plan = Plan.objects.filter(slug=(plan_slug or "").strip()).first()
     if plan is None:
-        raise _invalid([f"plan: unknown plan '{plan_slug}'."])
+        raise validation_failed([f"plan: unknown plan '{plan_slug}'."])
     if status not in SubscriptionStatus.values:
-        raise _invalid([f"status: must be one of {', '.join(SubscriptionStatus.values)}."])
+        raise validation_failed([f"status: must be one of {', '.join(SubscriptionStatus.values)}."])
     now = timezone.now()
     subscription, created = Subscription.objects.select_for_update().get_or_create(
         tenant=tenant, defaults={"plan": plan, "status": status, "current_period_start": now}
@@ -66,7 +62,7 @@ def plan_catalog_replace(*, catalog_data: dict) -> dict:
     """Validates the whole catalog, then replaces it; any problem → 400 with all of them, nothing written."""
     problems = catalog.catalog_problems(catalog_data)
     if problems:
-        raise _invalid(problems, "The plan catalog is invalid.")
+        raise validation_failed(problems, message="The plan catalog is invalid.")
     catalog.catalog_write(catalog_data)
     entitlements.invalidate()
     return catalog.catalog_read()
@@ -184,15 +180,15 @@ def ai_balance_top_up(
     again after the lock is taken, so two concurrent requests with one key add once.
     """
     if not isinstance(amount_cents, int) or isinstance(amount_cents, bool) or amount_cents <= 0:
-        raise _invalid(["amountCents: must be a positive whole number of cents."])
+        raise validation_failed(["amountCents: must be a positive whole number of cents."])
     if amount_cents > MAX_TOP_UP_CENTS:
-        raise _invalid([f"amountCents: at most {MAX_TOP_UP_CENTS} per top-up."])
+        raise validation_failed([f"amountCents: at most {MAX_TOP_UP_CENTS} per top-up."])
     note = (note or "").strip()[:500]
     key = (idempotency_key or "").strip()
     if len(key) > 200:
-        raise _invalid(["Idempotency-Key: at most 200 characters."])
+        raise validation_failed(["Idempotency-Key: at most 200 characters."])
     if not all(" " <= char <= "~" for char in key):  # a NUL byte would even be a database error
-        raise _invalid(["Idempotency-Key: use printable ASCII characters only."])
+        raise validation_failed(["Idempotency-Key: use printable ASCII characters only."])
     fingerprint = _fingerprint(op="top_up", amount=amount_cents, note=note)
     if key and (replay := _replay(tenant, key, fingerprint)):
         return replay
@@ -220,7 +216,7 @@ def ai_balance_adjust(*, tenant: Tenant, amount_cents: int, note: str, actor=Non
     if not (note or "").strip():
         problems.append("note: required for an adjustment.")
     if problems:
-        raise _invalid(problems)
+        raise validation_failed(problems)
     balance = _locked_balance(tenant)
     return _append(
         tenant=tenant,
@@ -248,12 +244,12 @@ def ai_balance_settings_update(*, tenant: Tenant, changes: dict) -> AiBalance:
     """Partial update of overage / block-on-zero / auto top-up (``changes`` uses model field names)."""
     unknown = sorted(set(changes) - set(BALANCE_SETTINGS_FIELDS))
     if unknown:
-        raise _invalid([f"{name}: not a balance setting." for name in unknown])
+        raise validation_failed([f"{name}: not a balance setting." for name in unknown])
     balance = _locked_balance(tenant)
     for field, value in changes.items():
         setattr(balance, field, value)
     if balance.auto_top_up_enabled and balance.auto_top_up_amount_cents <= 0:
-        raise _invalid(["autoTopUpAmountCents: must be positive while auto top-up is enabled."])
+        raise validation_failed(["autoTopUpAmountCents: must be positive while auto top-up is enabled."])
     balance.save(update_fields=[*changes, "updated_at"])  # never the balance columns: only the ledger moves them
     entitlements.invalidate(tenant)
     return balance
@@ -278,7 +274,7 @@ def ai_usage_record(
     a cent are carried in ``unbilled_usage_micros`` until they add up to a whole cent.
     """
     if kind not in AiUsageKind.values:
-        raise _invalid([f"kind: must be one of {', '.join(AiUsageKind.values)}."])
+        raise validation_failed([f"kind: must be one of {', '.join(AiUsageKind.values)}."])
     pricing_row = selectors.ai_pricing()
     internal, retail = pricing.event_cost_micros(
         pricing_row,

@@ -22,7 +22,7 @@ from apps.tenants.credentials import secret_digest
 from apps.tenants.google import GoogleIdentity, verify_google_id_token
 from apps.tenants.models import RESERVED_SLUGS, StaffRole, Tenant, User, WorkspaceEntryToken
 from apps.tenants.sessions import SessionScope, SessionTokens, session_issue, user_may_hold_session
-from ringnity.api.errors import ApiError, ErrorCode
+from ringnity.api.errors import ApiError, ErrorCode, validation_failed
 from ringnity.api.throttling import LoginThrottle
 
 ENTRY_TOKEN_LIFETIME = timedelta(seconds=60)
@@ -202,9 +202,7 @@ def workspace_tenant_resolve(*, host: str, header_slug: str) -> tuple[Tenant | N
     slug = workspace_slug_from_host(host) or (header_slug or "").strip().lower()
     if not slug:
         hint = " or send X-Ringnity-Tenant" if settings.RINGNITY_ALLOW_TENANT_HEADER else ""
-        raise ApiError(
-            ErrorCode.VALIDATION_FAILED,
-            "Validation failed.",
-            details=[f"tenant: sign in on your workspace host ({{slug}}.<domain>){hint}."],
+        raise validation_failed(
+            [f"tenant: sign in on your workspace host ({{slug}}.<domain>){hint}."],
         )
     return Tenant.objects.filter(slug=slug).first(), slug

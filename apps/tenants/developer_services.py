@@ -13,7 +13,7 @@ from apps.tenants.credentials import secret_digest, server_secret_generate
 from apps.tenants.domains import normalize_domains
 from apps.tenants.models import AllowedDomain, ServerApiEnvironment, ServerApiKey, Tenant, User
 from apps.tenants.runtime_selectors import bootstrap_cache_invalidate
-from ringnity.api.errors import ApiError, ErrorCode, not_found
+from ringnity.api.errors import not_found, validation_failed
 from ringnity.api.storable import storable_text
 
 #: The contract's ``ServerApiScope`` enum: the only scopes a credential may hold.
@@ -32,10 +32,6 @@ SERVER_API_SCOPES = (
 MAX_ALLOWED_DOMAIN_ENTRIES = 500
 NAME_MAX_LENGTH = 120
 MAX_SCOPE_ENTRIES = 50
-
-
-def _invalid(details: list[str]) -> ApiError:
-    return ApiError(ErrorCode.VALIDATION_FAILED, "Validation failed.", details=details)
 
 
 def _lock_tenant(tenant: Tenant) -> None:
@@ -61,10 +57,10 @@ def allowed_domains_replace(*, tenant: Tenant, entries: list) -> list[str]:
     nothing changes.
     """
     if len(entries) > MAX_ALLOWED_DOMAIN_ENTRIES:
-        raise _invalid([f"allowedDomains: at most {MAX_ALLOWED_DOMAIN_ENTRIES} entries."])
+        raise validation_failed([f"allowedDomains: at most {MAX_ALLOWED_DOMAIN_ENTRIES} entries."])
     normalized, errors = normalize_domains(entries)
     if errors:
-        raise _invalid(errors)
+        raise validation_failed(errors)
     _lock_tenant(tenant)
     entitlements.for_tenant(tenant).require_quota("allowed_domains", requested_total=len(normalized))
     existing = set(AllowedDomain.objects.for_tenant(tenant).values_list("domain", flat=True))
@@ -141,7 +137,7 @@ def server_api_key_create(
     scopes = _clean_scopes(scopes, errors)
     environment = _clean_environment(environment, errors)
     if errors:
-        raise _invalid(errors)
+        raise validation_failed(errors)
     _lock_tenant(tenant)
     _require_key_quota(tenant, extra=1)
     key = ServerApiKey(tenant=tenant, name=name, scopes=scopes, environment=environment, created_by=created_by)
@@ -185,7 +181,7 @@ def server_api_key_update(*, tenant: Tenant, public_id: str, changes: dict) -> S
     if "is_active" in changes and not isinstance(activate, bool):
         errors.append("isActive: must be a boolean.")
     if errors:
-        raise _invalid(errors)
+        raise validation_failed(errors)
     if activate is True and not key.is_active:
         _require_key_quota(tenant, extra=1)
     if activate is not None:

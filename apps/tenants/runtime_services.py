@@ -25,7 +25,7 @@ from apps.tenants.runtime_tokens import (
     token_decode,
     token_issue,
 )
-from ringnity.api.errors import ApiError, ErrorCode, not_found
+from ringnity.api.errors import ApiError, ErrorCode, not_found, validation_failed
 from ringnity.api.principal import PrincipalKind
 
 MAX_CONTEXT_METADATA_BYTES = 4096
@@ -56,11 +56,7 @@ def visitor_context_token_issue(*, tenant: Tenant, visitor: dict | None, metadat
     """Signs the customer backend's statement "this visitor is X" for ``createRuntimeSession``."""
     metadata = metadata or {}
     if len(json.dumps(metadata, default=str)) > MAX_CONTEXT_METADATA_BYTES:
-        raise ApiError(
-            ErrorCode.VALIDATION_FAILED,
-            "Validation failed.",
-            details=[f"metadata: at most {MAX_CONTEXT_METADATA_BYTES} bytes of JSON."],
-        )
+        raise validation_failed([f"metadata: at most {MAX_CONTEXT_METADATA_BYTES} bytes of JSON."])
     identity = _identity(visitor)
     subject = identity.get("externalId") or identity.get("email") or f"anon_{secrets.token_hex(8)}"
     return token_issue(
@@ -140,9 +136,7 @@ def agent_token_issue(
     elif username:
         agent = staff.filter(username=username).first()
     else:
-        raise ApiError(
-            ErrorCode.VALIDATION_FAILED, "Validation failed.", details=["agentId: agentId or username is required."]
-        )
+        raise validation_failed(["agentId: agentId or username is required."])
     if agent is None:
         raise not_found("Agent")
     granted = _granted(scopes, AGENT_SCOPES)
@@ -182,10 +176,8 @@ def _granted(requested: list[str] | None, allowed: frozenset[str]) -> frozenset[
         return allowed
     granted = allowed & set(requested)
     if not granted:
-        raise ApiError(
-            ErrorCode.VALIDATION_FAILED,
-            "Validation failed.",
-            details=[f"scopes: none of the requested scopes is allowed; allowed: {', '.join(sorted(allowed))}."],
+        raise validation_failed(
+            [f"scopes: none of the requested scopes is allowed; allowed: {', '.join(sorted(allowed))}."],
         )
     return granted
 

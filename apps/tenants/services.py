@@ -15,11 +15,7 @@ from apps.tenants.models import (
     Tenant,
     User,
 )
-from ringnity.api.errors import ApiError, ErrorCode
-
-
-def _invalid(details: list[str]) -> ApiError:
-    return ApiError(ErrorCode.VALIDATION_FAILED, "Validation failed.", details=details)
+from ringnity.api.errors import validation_failed
 
 
 def _check(validator, value, field: str, errors: list[str]) -> None:
@@ -70,7 +66,7 @@ def tenant_create(
     if not errors and User.objects.filter(role=StaffRole.OWNER, email__iexact=owner_email).exists():
         errors.append("ownerEmail: already the owner of another tenant.")
     if errors:
-        raise _invalid(errors)
+        raise validation_failed(errors)
     tenant = Tenant.objects.create(
         slug=slug, name=name.strip(), company_name=company_name or name.strip(), email=owner_email, timezone=timezone
     )
@@ -105,7 +101,7 @@ def staff_create(
     if not errors and User.objects.filter(tenant=tenant, username=username).exists():
         errors.append(f"username: '{username}' already exists in this tenant.")
     if errors:
-        raise _invalid(errors)
+        raise validation_failed(errors)
     department = None
     if department_name:
         department, _ = Department.objects.get_or_create(tenant=tenant, name=department_name.strip())
@@ -130,7 +126,7 @@ def platform_operator_create(*, email: str, password: str, role: str, name: str 
         errors.append(f"role: must be one of {', '.join(PlatformRole.values)}.")
     _check_password(password or "", errors)
     if errors:
-        raise _invalid(errors)
+        raise validation_failed(errors)
     user = User.objects.select_for_update().filter(tenant__isnull=True, email__iexact=email).first()
     created = user is None
     if created:

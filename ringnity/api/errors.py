@@ -118,3 +118,10 @@ class ApiError(Exception):
 
 def not_found(what: str = "Resource", code: ErrorCode = ErrorCode.NOT_FOUND) -> ApiError:
     return ApiError(code, f"{what} not found.", status=404)
+
+
+def validation_failed(
+    details: list[str], *, code: ErrorCode = ErrorCode.VALIDATION_FAILED, message: str = "Validation failed."
+) -> ApiError:
+    """The 400 listing every bad field (``"field: problem"``); ``code`` is the area's code where it has one."""
+    return ApiError(code, message, status=400, details=details)

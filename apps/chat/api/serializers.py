@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from apps.chat.models import EMAIL_MAX_LENGTH, TAG_MAX_LENGTH
 from apps.chat.selectors import parse_tag_filter
-from ringnity.api.errors import ApiError, ErrorCode
+from ringnity.api.errors import ApiError, ErrorCode, validation_failed
 from ringnity.api.exceptions import flatten_errors
 from ringnity.api.pagination import PageParams
 
@@ -68,5 +68,5 @@ def contact_list_params(query_params) -> tuple[PageParams, str, list[str]]:
     if not filters.is_valid():
         errors.extend(flatten_errors(filters.errors))
     if errors:
-        raise ApiError(ErrorCode.SERVER_CONTACT_VALIDATION_FAILED, "Validation failed.", details=errors)
+        raise validation_failed(errors, code=ErrorCode.SERVER_CONTACT_VALIDATION_FAILED)
     return page, filters.validated_data["search"], parse_tag_filter(filters.validated_data["tags"])

@@ -14,7 +14,7 @@ from apps.platform import catalog, pricing, selectors, services
 from apps.platform.api import serializers as s
 from apps.tenants.authentication import PLATFORM_READ, PLATFORM_WRITE, PlatformJWTAuthentication
 from apps.tenants.sessions import SessionScope, session_issue, session_refresh
-from ringnity.api.errors import ApiError, ErrorCode
+from ringnity.api.errors import ApiError, ErrorCode, validation_failed
 from ringnity.api.exceptions import flatten_errors
 from ringnity.api.principal import PrincipalKind
 from ringnity.api.throttling import LoginThrottle, client_ip
@@ -89,7 +89,7 @@ class PlanContractsView(PlatformAPIView):
         if not data.is_valid():
             # Shape errors and the catalog's cross-field problems in one answer.
             details = flatten_errors(data.errors) + catalog.catalog_problems(request.data)
-            raise ApiError(ErrorCode.VALIDATION_FAILED, "Validation failed.", details=list(dict.fromkeys(details)))
+            raise validation_failed(list(dict.fromkeys(details)))
         return Response(services.plan_catalog_replace(catalog_data=data.validated_data))
 
 

@@ -19,7 +19,7 @@ from apps.tenants import auth_services
 from apps.tenants.api import serializers_dashboard as s
 from apps.tenants.authentication import OwnerJWTAuthentication
 from apps.tenants.sessions import SessionScope, session_refresh, session_revoke
-from ringnity.api.errors import ApiError, ErrorCode
+from ringnity.api.errors import ApiError, validation_failed
 from ringnity.api.exceptions import error_response, flatten_errors
 from ringnity.api.principal import PrincipalKind
 from ringnity.api.throttling import client_ip
@@ -203,7 +203,7 @@ class WorkspaceLoginView(PublicAPIView):
         except ApiError as exc:
             details.extend(exc.details)
         if details:  # every bad field at once: the body's and the missing workspace
-            raise ApiError(ErrorCode.VALIDATION_FAILED, "Validation failed.", details=details)
+            raise validation_failed(details)
         data = serializer.validated_data
         tokens = auth_services.workspace_login(
             tenant=tenant, tenant_slug=slug, username=data["username"], password=data["password"], ip=client_ip(request)

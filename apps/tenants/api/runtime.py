@@ -31,7 +31,7 @@ from apps.tenants.api.serializers_runtime import (
 from apps.tenants.origins import origin_allowed
 from apps.tenants.runtime_selectors import allowed_domains, runtime_bootstrap, tenant_resolve_public
 from apps.tenants.runtime_tokens import DEVICES_WRITE, SESSION_HEADER, RuntimeBearerAuthentication
-from ringnity.api.errors import ApiError, ErrorCode
+from ringnity.api.errors import ApiError, ErrorCode, validation_failed
 from ringnity.api.principal import RUNTIME_KINDS, PrincipalKind
 from ringnity.api.views import PublicAPIView, TenantAPIView, validate_input
 
@@ -195,10 +195,8 @@ class DevicePushTokenView(RuntimeCorsMixin, TenantAPIView):
         principal = self.principal
         if fields["audience"] not in _AUDIENCES_BY_KIND[principal.kind]:
             allowed = ", ".join(sorted(_AUDIENCES_BY_KIND[principal.kind]))
-            raise ApiError(
-                ErrorCode.SDK_DEVICE_TOKEN_INVALID,
-                "Validation failed.",
-                details=[f"audience: this session may register only {allowed}."],
+            raise validation_failed(
+                [f"audience: this session may register only {allowed}."], code=ErrorCode.SDK_DEVICE_TOKEN_INVALID
             )
         fields.update(runtime_services.device_identity(principal))
         device = runtime_services.device_register(tenant=self.tenant, subject=principal.subject, fields=fields)
