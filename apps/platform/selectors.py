@@ -122,7 +122,8 @@ def ai_balance_overview_cross_tenant(now: datetime | None = None) -> dict:
     tenants = list(Tenant.objects.select_related("subscription__plan", "ai_balance").order_by("slug"))
     usage = {
         row["tenant_id"]: row
-        for row in AiUsageLog.objects.filter(created_at__gte=start)
+        for row in AiUsageLog.objects.cross_tenant()
+        .filter(created_at__gte=start)
         .values("tenant_id")
         .annotate(
             chat=Count("id", filter=Q(kind=AiUsageKind.CHAT_REPLY)),
@@ -137,7 +138,9 @@ def ai_balance_overview_cross_tenant(now: datetime | None = None) -> dict:
     }
     ledger = {
         row["tenant_id"]: row
-        for row in AiLedgerEntry.objects.values("tenant_id").annotate(
+        for row in AiLedgerEntry.objects.cross_tenant()
+        .values("tenant_id")
+        .annotate(
             top_ups=Sum("amount_cents", filter=Q(kind=LedgerKind.TOP_UP)),
             debits=Sum("amount_cents", filter=Q(kind=LedgerKind.USAGE_DEBIT)),
             last_top_up=Max("created_at", filter=Q(kind=LedgerKind.TOP_UP)),

@@ -144,13 +144,15 @@ def workspace_entry_token_redeem(*, token: str, tenant_slug: str = "", ip: str) 
     digest = secret_digest(token or "")
     now = timezone.now()
     with transaction.atomic():
-        spent = WorkspaceEntryToken.objects.filter(
-            token_digest=digest, used_at__isnull=True, expires_at__gt=now
-        ).update(used_at=now)
+        spent = (
+            WorkspaceEntryToken.objects.cross_tenant()
+            .filter(token_digest=digest, used_at__isnull=True, expires_at__gt=now)
+            .update(used_at=now)
+        )
     if spent != 1:
         ENTRY_TOKEN_THROTTLE.record_failure(ip=ip)
         raise invalid
-    entry = WorkspaceEntryToken.objects.select_related("user__tenant").get(token_digest=digest)
+    entry = WorkspaceEntryToken.objects.cross_tenant().select_related("user__tenant").get(token_digest=digest)
     if tenant_slug and tenant_slug != entry.user.tenant.slug:
         raise invalid
     user = entry.user

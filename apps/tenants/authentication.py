@@ -114,7 +114,13 @@ class ServerApiKeyAuthentication(PrincipalAuthentication):
         invalid = ApiError(ErrorCode.SERVER_API_KEY_INVALID, "The Server API key is invalid or disabled.", status=401)
         if not raw.startswith(SECRET_PREFIX):
             raise invalid
-        key = ServerApiKey.objects.select_related("tenant").filter(secret_digest=secret_digest(raw)).first()
+        # The secret names its tenant: the lookup is by digest across tenants, before any principal exists.
+        key = (
+            ServerApiKey.objects.cross_tenant()
+            .select_related("tenant")
+            .filter(secret_digest=secret_digest(raw))
+            .first()
+        )
         if key is None or not digests_match(key.secret_digest, raw) or not key.is_active or not key.tenant.is_active:
             raise invalid
         self._touch(key)
