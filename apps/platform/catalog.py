@@ -85,10 +85,6 @@ def _duplicates(values: list[str]) -> list[str]:
     return sorted(value for value, n in Counter(values).items() if n > 1)
 
 
-def _items(value) -> list[dict]:
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-
-
 def _keys(value, field: str) -> list[str] | None:
     """The string keys of a key list, or None when the list is not well formed (unknown-key checks skipped)."""
     if not isinstance(value, list) or not all(isinstance(i, dict) and isinstance(i.get(field), str) for i in value):

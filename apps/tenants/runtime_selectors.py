@@ -60,10 +60,6 @@ _COUNTED_QUOTAS = ("contacts", "ai_chat_replies", "ai_voice_minutes")
 # --- shapes -------------------------------------------------------------------------
 
 
-def _iso(value) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
 def tenant_payload(tenant: Tenant) -> dict:
     """The contract's ``Tenant``; ``email`` is omitted when blank."""
     data = {

@@ -8,9 +8,10 @@ from django.utils import timezone
 
 from apps.platform import selectors
 from apps.platform.models import AiBalance, AiLedgerEntry, AiUsageKind
-from apps.platform.services import ai_usage_record
+from apps.platform.services import ai_balance_adjust, ai_usage_record
 from apps.platform.tests.factories import AiUsageLogFactory, fund_ai, plan_with, subscribe
 from apps.tenants.tests.factories import TenantFactory
+from ringnity.api.errors import ApiError
 
 pytestmark = pytest.mark.django_db
 
@@ -274,3 +275,18 @@ def test_usage_within_included_quota_is_free_and_overage_is_debited_exactly():
     ]
     assert sum(billed) == 21  # 20 * 1.05
     assert AiBalance.objects.get(tenant=tenant).balance_cents == ledger_sum(tenant) == 79
+
+
+def test_an_operator_adjustment_is_a_signed_ledger_row_and_needs_a_note():
+    tenant = TenantFactory()
+    fund_ai(tenant, 1000)
+    change = ai_balance_adjust(tenant=tenant, amount_cents=-250, note="refund of a duplicate charge")
+    assert (change.balance_before_cents, change.balance_after_cents) == (1000, 750)
+    with pytest.raises(ApiError) as excinfo:
+        ai_balance_adjust(tenant=tenant, amount_cents=0, note=" ")
+    assert excinfo.value.details == [
+        "amountCents: must be a non-zero whole number of cents.",
+        "note: required for an adjustment.",
+    ]
+    kinds = list(AiLedgerEntry.objects.for_tenant(tenant).order_by("id").values_list("kind", "amount_cents"))
+    assert kinds == [("top_up", 1000), ("adjustment", -250)]
