@@ -84,3 +84,300 @@ class ContactTag(TenantOwnedModel):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["contact", "tag"], name="contact_tag_unique")]
         indexes = [models.Index(fields=["tenant", "tag"], name="contact_tag_tenant_tag")]
+
+
+# --- Live chat: visitors, conversations, messages ------------------------------------------
+#
+# Every list/lookup query of this app has an index that starts with ``tenant``. Public ids are
+# random and prefixed; database keys never leave the server.
+
+
+def visitor_public_id() -> str:
+    return ids.new_public_id("vis")
+
+
+def chat_session_public_id() -> str:
+    return ids.new_public_id("chs")
+
+
+def conversation_public_id() -> str:
+    return ids.new_public_id("cnv")
+
+
+def message_public_id() -> str:
+    return ids.new_public_id("msg")
+
+
+def attachment_public_id() -> str:
+    return ids.new_public_id("att")
+
+
+def assignment_public_id() -> str:
+    return ids.new_public_id("asg")
+
+
+class Visitor(TenantOwnedModel):
+    """A website/app visitor of one tenant.
+
+    ``subject`` is the runtime-token subject that names this visitor (``vis_<hex>`` for an
+    anonymous SDK session, ``ext:<externalId>`` for one verified by a context token, or
+    ``chat:<public id>`` for a visitor that only ever used a chat session token); unique
+    per tenant, so concurrent first requests of one visitor end as one row.
+    """
+
+    public_id = models.CharField(max_length=32, unique=True, default=visitor_public_id, editable=False)
+    subject = models.CharField(max_length=200)
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="visitors")
+    external_id = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    email = models.CharField(max_length=EMAIL_MAX_LENGTH, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    verified = models.BooleanField(default=False, help_text="Identity asserted by the tenant's backend.")
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "subject"], name="visitor_subject_per_tenant")]
+        indexes = [models.Index(fields=["tenant", "-created_at"], name="visitor_tenant_created")]
+
+    def __str__(self) -> str:
+        return self.name or self.email or self.public_id
+
+
+class ChatSession(TenantOwnedModel):
+    """The widget's long-lived chat session token (``X-Ringnity-Chat-Session``).
+
+    Opaque and random; only its SHA-256 digest is stored. It expires ``expires_at`` (30
+    days, sliding: each use pushes it forward) and can be revoked (``revoked_at``).
+    """
+
+    public_id = models.CharField(max_length=32, unique=True, default=chat_session_public_id, editable=False)
+    visitor = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="chat_sessions")
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "visitor"], name="chatsession_tenant_visitor")]
+
+
+class ConversationCounter(TenantOwnedModel):
+    """The per-tenant conversation number sequence: one row, locked while numbering.
+
+    A new conversation takes ``last_number + 1`` under ``SELECT ... FOR UPDATE`` of this
+    row in the same transaction, so numbers are sequential, unique and gap-free (a rolled
+    back start also rolls back its increment).
+    """
+
+    last_number = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="conversation_counter_per_tenant")]
+
+
+class ConversationStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    PENDING = "pending", "Pending"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+
+
+ACTIVE_STATUSES = (ConversationStatus.OPEN, ConversationStatus.PENDING)
+
+
+class ConversationPriority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+class Conversation(TenantOwnedModel):
+    """One chat between a visitor and the tenant's agents (a "ticket").
+
+    At most one active (open/pending) conversation per visitor: a partial unique
+    constraint, so two concurrent starts by one visitor end with the same conversation.
+    The agent list pages by ``(last_message_at, id)`` descending.
+    """
+
+    public_id = models.CharField(max_length=32, unique=True, default=conversation_public_id, editable=False)
+    number = models.PositiveBigIntegerField()
+    visitor = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="conversations")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    department = models.ForeignKey(
+        "tenants.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_agent = models.ForeignKey(
+        "tenants.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    channel = models.CharField(max_length=32, default="web")
+    status = models.CharField(max_length=16, choices=ConversationStatus.choices, default=ConversationStatus.OPEN)
+    priority = models.CharField(
+        max_length=16, choices=ConversationPriority.choices, default=ConversationPriority.NORMAL
+    )
+    subject = models.CharField(max_length=500, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    last_message_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="conversation_number_per_tenant"),
+            models.UniqueConstraint(
+                fields=["tenant", "visitor"],
+                condition=Q(status__in=["open", "pending"]),
+                name="conversation_one_active_per_visitor",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "-last_message_at", "-id"], name="conv_tenant_last"),
+            models.Index(fields=["tenant", "status", "-last_message_at", "-id"], name="conv_tenant_status_last"),
+            models.Index(fields=["tenant", "assigned_agent", "-last_message_at", "-id"], name="conv_tenant_agent_last"),
+            models.Index(fields=["tenant", "department", "-last_message_at", "-id"], name="conv_tenant_dept_last"),
+            models.Index(fields=["tenant", "visitor", "-created_at"], name="conv_tenant_visitor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} ({self.public_id})"
+
+
+class SenderType(models.TextChoices):
+    VISITOR = "visitor", "Visitor"
+    AGENT = "agent", "Agent"
+    SYSTEM = "system", "System"
+    AI = "ai", "AI"
+
+
+class Message(TenantOwnedModel):
+    """One chat message. Deletion is soft: ``deleted_at`` set, body emptied in every read.
+
+    ``client_message_id`` makes a send idempotent: unique per conversation when given.
+    """
+
+    public_id = models.CharField(max_length=32, unique=True, default=message_public_id, editable=False)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    sender_type = models.CharField(max_length=16, choices=SenderType.choices)
+    sender_agent = models.ForeignKey("tenants.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    sender_visitor = models.ForeignKey(Visitor, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField(blank=True)
+    message_type = models.CharField(max_length=32, default="text")
+    metadata = models.JSONField(default=dict, blank=True)
+    client_message_id = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by_agent = models.ForeignKey(
+        "tenants.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    delete_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "conversation", "client_message_id"],
+                condition=~Q(client_message_id=""),
+                name="message_client_id_per_conversation",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "conversation", "-created_at", "-id"], name="msg_tenant_conv_created")
+        ]
+
+
+class AttachmentStatus(models.TextChoices):
+    PENDING = "pending", "Metadata only"
+    UPLOADED = "uploaded", "Uploaded"
+    DELETED = "deleted", "Deleted"
+
+
+class Attachment(TenantOwnedModel):
+    """A file of a conversation. The stored name and path are chosen by the server; the
+    content type is what the file's own bytes are (sniffed), never the client's claim."""
+
+    public_id = models.CharField(max_length=32, unique=True, default=attachment_public_id, editable=False)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments")
+    uploaded_by_visitor = models.ForeignKey(Visitor, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    file = models.FileField(max_length=300, blank=True)
+    original_filename = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    declared_content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    metadata = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=AttachmentStatus.choices, default=AttachmentStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "conversation", "-created_at"], name="att_tenant_conv")]
+
+
+class AssignmentKind(models.TextChoices):
+    ACCEPT = "accept", "Accepted"
+    ASSIGN = "assign", "Assigned"
+    TRANSFER = "transfer", "Transferred"
+
+
+class Assignment(TenantOwnedModel):
+    """History: one row per accept/assign/transfer of a conversation."""
+
+    public_id = models.CharField(max_length=32, unique=True, default=assignment_public_id, editable=False)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="assignments")
+    kind = models.CharField(max_length=16, choices=AssignmentKind.choices)
+    assigned_agent = models.ForeignKey(
+        "tenants.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_department = models.ForeignKey(
+        "tenants.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_by = models.ForeignKey("tenants.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "conversation", "-created_at"], name="asg_tenant_conv")]
+
+
+class ParticipantType(models.TextChoices):
+    VISITOR = "visitor", "Visitor"
+    AGENT = "agent", "Agent"
+
+
+class Receipt(TenantOwnedModel):
+    """Delivered/read state of one message for one participant (visitor or agent public id)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="receipts")
+    participant_type = models.CharField(max_length=16, choices=ParticipantType.choices)
+    participant_id = models.CharField(max_length=64)
+    delivered_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "message", "participant_type", "participant_id"], name="receipt_per_participant"
+            )
+        ]
+
+
+class AgentPresenceStatus(models.TextChoices):
+    AVAILABLE = "available", "Available"
+    BUSY = "busy", "Busy"
+    OFFLINE = "offline", "Offline"
+
+
+class AgentPresence(TenantOwnedModel):
+    """An agent's chat presence; ``online``≡``available`` and ``unavailable``≡``busy`` on input."""
+
+    agent = models.OneToOneField("tenants.User", on_delete=models.CASCADE, related_name="chat_presence")
+    status = models.CharField(max_length=16, choices=AgentPresenceStatus.choices, default=AgentPresenceStatus.OFFLINE)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "status"], name="presence_tenant_status")]

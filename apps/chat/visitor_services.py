@@ -1,0 +1,174 @@
+"""Visitors, chat session tokens and the visitor's view of its conversations.
+
+Public entry points other apps use (``apps.calls`` builds on them):
+
+* ``visitor_conversation_get(visitor=, conversation_id=)`` — the visitor's own conversation
+  or 404 ``NOT_FOUND`` (another visitor's or another tenant's is the same 404);
+* ``conversation_get(tenant=, conversation_id=)`` — any conversation of the tenant or 404.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.chat.models import ChatSession, Conversation, Visitor
+from apps.chat.services import contact_upsert
+from apps.tenants.credentials import secret_digest
+from ringnity.api.errors import ApiError, ErrorCode, not_found
+
+CHAT_SESSION_TTL = timedelta(days=30)
+# The sliding expiry is pushed forward at most once per this interval (not one write per request).
+CHAT_SESSION_SLIDE_STEP = timedelta(hours=1)
+CHAT_SESSION_TOKEN_PREFIX = "rn_cs_"  # noqa: S105 - a prefix, not a secret
+_IDENTITY_FIELDS = {"externalId": "external_id", "name": "name", "email": "email", "phone": "phone"}
+_PUBLIC_ID_MAX = 32
+
+
+def _identity_values(identity: dict | None) -> dict:
+    """Model field values from a contract ``VisitorIdentity`` (blank entries dropped)."""
+    values = {}
+    for key, field in _IDENTITY_FIELDS.items():
+        value = str((identity or {}).get(key) or "").strip()
+        if value:
+            values[field] = value[: Visitor._meta.get_field(field).max_length]
+    return values
+
+
+def _visitor_get_or_create(*, tenant, subject: str, defaults: dict) -> Visitor:
+    """The tenant's visitor with ``subject``; concurrent first requests end as one row."""
+    for _ in range(3):
+        visitor = Visitor.objects.for_tenant(tenant).filter(subject=subject).first()
+        if visitor is not None:
+            visitor.tenant = tenant  # the caller's instance: no extra query for visitor.tenant
+            return visitor
+        try:
+            with transaction.atomic():
+                return Visitor.objects.create(tenant=tenant, subject=subject, **defaults)
+        except IntegrityError:
+            continue  # another request created it first; read it on the next turn
+    raise ApiError(ErrorCode.CONFLICT, "The visitor could not be created; retry.", status=409)
+
+
+def visitor_for_runtime_claims(*, tenant, claims: dict) -> Visitor:
+    """The visitor named by a verified visitor runtime token (created on first sight)."""
+    context = claims.get("ctx") or {}
+    identity = context.get("visitor") if isinstance(context.get("visitor"), dict) else {}
+    verified = bool(context.get("verified"))
+    defaults = {**_identity_values(identity), "verified": verified}
+    return _visitor_get_or_create(tenant=tenant, subject=str(claims["sub"]), defaults=defaults)
+
+
+def visitor_create_anonymous(*, tenant, identity: dict | None = None) -> Visitor:
+    """A new visitor for a caller with only the tenant header (no runtime token, no chat session)."""
+    return Visitor.objects.create(tenant=tenant, subject=f"chat:{secrets.token_hex(12)}", **_identity_values(identity))
+
+
+def visitor_identify(*, visitor: Visitor, identity: dict | None) -> Visitor:
+    """Records the identity the visitor states and links it to a Contact when identified.
+
+    A verified visitor (context token) keeps its verified identity: the body cannot
+    override it. The contact is found or created by the contacts upsert rule
+    (``apps.chat.services.contact_upsert``) when there is an external id or an e-mail.
+    """
+    changed = []
+    if not visitor.verified:
+        for field, value in _identity_values(identity).items():
+            if getattr(visitor, field) != value:
+                setattr(visitor, field, value)
+                changed.append(field)
+    if visitor.contact_id is None and (visitor.external_id or visitor.email):
+        fields = {"name": visitor.name or visitor.email or visitor.external_id, "phone": visitor.phone}
+        if visitor.external_id:
+            fields["external_id"] = visitor.external_id
+        if visitor.email:
+            fields["email"] = visitor.email
+        try:
+            contact, _ = contact_upsert(tenant=visitor.tenant, fields=fields)
+        except ApiError:
+            contact = None  # e.g. the contacts quota is used up: chat goes on without the link
+        if contact is not None:
+            visitor.contact = contact
+            changed.append("contact")
+    visitor.last_seen_at = timezone.now()
+    visitor.save(update_fields=[*changed, "last_seen_at"])
+    return visitor
+
+
+# --- chat session tokens -------------------------------------------------------------------
+
+
+def chat_session_issue(*, visitor: Visitor) -> tuple[ChatSession, str]:
+    """A new chat session token for ``visitor``: ``(session, raw token)``; the raw token is shown once."""
+    raw = CHAT_SESSION_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session = ChatSession.objects.create(
+        tenant=visitor.tenant,
+        visitor=visitor,
+        token_digest=secret_digest(raw),
+        expires_at=timezone.now() + CHAT_SESSION_TTL,
+    )
+    return session, raw
+
+
+def chat_session_authenticate(*, raw: str) -> ChatSession:
+    """The live session of a chat session token (401 otherwise); slides its expiry forward."""
+    invalid = ApiError(ErrorCode.AUTH_TOKEN_INVALID, "The chat session token is invalid.", status=401)
+    if not raw.startswith(CHAT_SESSION_TOKEN_PREFIX) or len(raw) > 200:
+        raise invalid
+    # Cross-tenant by nature: the digest names the session before any tenant is known.
+    session = (
+        ChatSession.objects.cross_tenant()
+        .select_related("tenant", "visitor")
+        .filter(token_digest=secret_digest(raw))
+        .first()
+    )
+    if session is None or session.revoked_at is not None:
+        raise invalid
+    now = timezone.now()
+    if session.expires_at <= now:
+        raise ApiError(ErrorCode.TOKEN_EXPIRED, "The chat session has expired.", status=401)
+    if not session.tenant.is_active:
+        raise ApiError(ErrorCode.AUTH_ACCOUNT_DISABLED, "This tenant is inactive.", status=401)
+    if session.expires_at - now < CHAT_SESSION_TTL - CHAT_SESSION_SLIDE_STEP:
+        session.expires_at, session.last_used_at = now + CHAT_SESSION_TTL, now
+        ChatSession.objects.for_tenant(session.tenant).filter(pk=session.pk).update(
+            expires_at=session.expires_at, last_used_at=now
+        )
+    return session
+
+
+def chat_session_revoke(*, session: ChatSession) -> None:
+    ChatSession.objects.for_tenant(session.tenant).filter(pk=session.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+# --- conversation lookups -------------------------------------------------------------------
+
+
+def _plausible_id(value: str) -> bool:
+    return bool(value) and "\x00" not in value and len(value) <= _PUBLIC_ID_MAX
+
+
+def conversation_get(*, tenant, conversation_id: str, for_update: bool = False) -> Conversation:
+    """The tenant's conversation with this public id; unknown or another tenant's → 404."""
+    if not _plausible_id(conversation_id):
+        raise not_found("Conversation")
+    conversations = Conversation.objects.for_tenant(tenant)
+    if for_update:
+        conversations = conversations.select_for_update()
+    conversation = conversations.filter(public_id=conversation_id).first()
+    if conversation is None:
+        raise not_found("Conversation")
+    return conversation
+
+
+def visitor_conversation_get(*, visitor: Visitor, conversation_id: str, for_update: bool = False) -> Conversation:
+    """The visitor's own conversation; another visitor's or tenant's (or none) → 404 ``NOT_FOUND``."""
+    conversation = conversation_get(tenant=visitor.tenant, conversation_id=conversation_id, for_update=for_update)
+    if conversation.visitor_id != visitor.pk:
+        raise not_found("Conversation")
+    return conversation
