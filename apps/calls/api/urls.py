@@ -1,1 +1,19 @@
-urlpatterns: list = []
+from django.urls import path
+
+from apps.calls.api.views import (
+    CallSessionCollectionView,
+    CallSessionDetailView,
+    CallSessionEndView,
+    VisitorCallLinkView,
+)
+
+urlpatterns = [
+    path("calls/sessions", CallSessionCollectionView.as_view(), name="call-sessions"),
+    path("calls/sessions/<str:callSessionId>", CallSessionDetailView.as_view(), name="call-session"),
+    path("calls/sessions/<str:callSessionId>/end", CallSessionEndView.as_view(), name="call-session-end"),
+    path(
+        "chat/visitor/conversations/<str:conversationId>/call-links",
+        VisitorCallLinkView.as_view(),
+        name="visitor-conversation-call-links",
+    ),
+]

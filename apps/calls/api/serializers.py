@@ -1,0 +1,101 @@
+"""Input and (schema-only) output serializers of the call routes."""
+
+import json
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from apps.calls.models import CallDirection, CallService, CallStatus, CallType
+from apps.calls.services import STARTED_AT_SKEW
+from ringnity.api.storable import json_storage_problem, storable_text
+
+MAX_METADATA_BYTES = 4096
+MAX_METADATA_DEPTH = 10
+MAX_REASON_LENGTH = 255
+SESSION_TOKEN_MAX_LENGTH = 200
+
+
+class CallMetadataField(serializers.DictField):
+    """A JSON object that PostgreSQL can store, at most ``MAX_METADATA_BYTES`` of JSON."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        problem = json_storage_problem(value, max_depth=MAX_METADATA_DEPTH)
+        if problem:
+            raise serializers.ValidationError(problem)
+        if len(json.dumps(value)) > MAX_METADATA_BYTES:
+            raise serializers.ValidationError(f"at most {MAX_METADATA_BYTES} bytes of JSON.")
+        return value
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string only (DRF would turn ``12`` into ``"12"``); ``InputSerializer`` will make it redundant."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def _session_token_field():
+    # Read by CallSessionTokenAuthentication; declared so the body documents and bounds it.
+    return StrictCharField(max_length=SESSION_TOKEN_MAX_LENGTH, required=False, write_only=True)
+
+
+class CreateCallSessionInput(serializers.Serializer):
+    conversationId = StrictCharField(max_length=64)
+    type = serializers.ChoiceField(choices=CallType.choices)
+    direction = serializers.ChoiceField(choices=CallDirection.choices, required=False, default=CallDirection.INBOUND)
+    status = serializers.ChoiceField(choices=CallStatus.choices, required=False, default=CallStatus.STARTED)
+    sessionToken = _session_token_field()
+    startedAt = serializers.DateTimeField(required=False)
+    metadata = CallMetadataField(required=False, default=dict)
+
+    def validate_startedAt(self, value):
+        if value > timezone.now() + STARTED_AT_SKEW:
+            raise serializers.ValidationError("must not be in the future.")
+        return value
+
+
+class EndCallSessionInput(serializers.Serializer):
+    reason = StrictCharField(max_length=MAX_REASON_LENGTH, required=False, allow_blank=True)
+    sessionToken = _session_token_field()
+
+    def validate_reason(self, value: str) -> str:
+        if not storable_text(value):
+            raise serializers.ValidationError("must not contain NUL or unpaired surrogate characters.")
+        return value.strip()
+
+
+class CallLinkInput(serializers.Serializer):
+    service = serializers.ChoiceField(choices=CallService.choices, required=False, default=CallService.VOICE)
+    metadata = CallMetadataField(required=False, default=dict)
+
+
+class CallSessionOutput(serializers.Serializer):
+    """Schema only: responses are built by ``apps.calls.services.call_session_payload``."""
+
+    id = serializers.CharField()
+    conversationId = StrictCharField()
+    type = serializers.ChoiceField(choices=CallType.choices)
+    direction = serializers.ChoiceField(choices=CallDirection.choices)
+    status = serializers.ChoiceField(choices=CallStatus.choices)
+    startedAt = serializers.DateTimeField()
+    answeredAt = serializers.DateTimeField(required=False)
+    endedAt = serializers.DateTimeField(required=False)
+    durationSeconds = serializers.IntegerField(allow_null=True)
+    endReason = serializers.CharField(allow_null=True)
+    metadata = serializers.DictField()
+
+
+class CallLinkOutput(serializers.Serializer):
+    """Schema only: responses are built by ``apps.calls.services.call_link_payload``."""
+
+    id = serializers.CharField()
+    conversationId = StrictCharField()
+    service = serializers.ChoiceField(choices=CallService.choices)
+    token = serializers.CharField(help_text="Signed, expiring; names this link and its conversation only.")
+    url = serializers.CharField()
+    expiresAt = serializers.DateTimeField()
+    createdAt = serializers.DateTimeField()
+    metadata = serializers.DictField()

@@ -1,0 +1,60 @@
+"""Reads of call sessions and the conversation a call is about, always for one tenant (and visitor)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from apps.calls.models import CallActorKind, CallSession
+from apps.chat.models import Conversation, Visitor
+from apps.chat.visitor_services import conversation_get, visitor_conversation_get
+from ringnity.api.errors import ApiError, ErrorCode, not_found
+
+_PUBLIC_ID_MAX = 32
+
+
+@dataclass(frozen=True)
+class CallActor:
+    """Who acts on a call: a visitor (sees only its own conversations) or tenant staff.
+
+    ``user`` is the agent or dashboard user; ``visitor`` is set for visitors only.
+    """
+
+    kind: CallActorKind
+    user: object | None = None
+    visitor: Visitor | None = None
+
+
+def actor_conversation_get(
+    *, tenant, actor: CallActor, conversation_id: str, code: ErrorCode = ErrorCode.NOT_FOUND
+) -> Conversation:
+    """The conversation the actor may call about: the visitor's own, or any of the tenant's for staff.
+
+    Unknown, another tenant's or another visitor's conversation is the same 404 (with ``code``).
+    """
+    try:
+        if actor.visitor is not None:
+            if actor.visitor.tenant_id != tenant.pk:
+                raise not_found("Conversation")
+            return visitor_conversation_get(visitor=actor.visitor, conversation_id=conversation_id)
+        return conversation_get(tenant=tenant, conversation_id=conversation_id)
+    except ApiError as exc:
+        if exc.status == 404:
+            raise ApiError(code, "Conversation not found.", status=404) from exc
+        raise
+
+
+def call_session_get(*, tenant, actor: CallActor, call_session_id: str, for_update: bool = False) -> CallSession:
+    """The tenant's call session (a visitor's: only on its own conversations); else 404 ``CALL_SESSION_NOT_FOUND``."""
+    missing = not_found("Call session", code=ErrorCode.CALL_SESSION_NOT_FOUND)
+    if not call_session_id or "\x00" in call_session_id or len(call_session_id) > _PUBLIC_ID_MAX:
+        raise missing
+    sessions = CallSession.objects.for_tenant(tenant).select_related("conversation")
+    if actor.visitor is not None:
+        sessions = sessions.filter(conversation__visitor_id=actor.visitor.pk)
+    if for_update:
+        # Lock only the call row, not the joined conversation.
+        sessions = sessions.select_for_update(of=("self",))
+    call = sessions.filter(public_id=call_session_id).first()
+    if call is None:
+        raise missing
+    return call

@@ -1,0 +1,288 @@
+"""Writes of call sessions and call links.
+
+The status machine lives here and only here (``TRANSITIONS``)::
+
+    started -> answered -> ended
+    started -> ended            (hung up before anyone answered; duration from start)
+    started -> missed | failed
+
+Anything else is 409 ``CONFLICT``, except ending an ``ended`` call, which returns the call
+unchanged (end is idempotent, also under concurrency: the row is locked while it changes).
+
+Events ``call.started``, ``call.answered`` and ``call.ended`` (the last also for ``missed`` and
+``failed``; the payload's ``status`` says which) leave through ``apps.webhooks.events.event_emit``
+after the transaction commits; their payload is the contract's ``CallSession``.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.utils import timezone
+
+from apps.calls.models import (
+    SERVICE_FOR_TYPE,
+    CallDirection,
+    CallLink,
+    CallSession,
+    CallStatus,
+)
+from apps.calls.selectors import CallActor, actor_conversation_get, call_session_get
+from apps.platform import capabilities
+from apps.webhooks.events import event_emit
+from ringnity.api.errors import ApiError, ErrorCode
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    CallStatus.STARTED: frozenset({CallStatus.ANSWERED, CallStatus.ENDED, CallStatus.MISSED, CallStatus.FAILED}),
+    CallStatus.ANSWERED: frozenset({CallStatus.ENDED}),
+    CallStatus.ENDED: frozenset(),
+    CallStatus.MISSED: frozenset(),
+    CallStatus.FAILED: frozenset(),
+}
+#: Statuses a call may be created in: ``started``, or started and at once moved on
+#: (a call logged as answered, missed or failed). ``ended`` goes through ``call_session_end``.
+CREATE_STATUSES = (CallStatus.STARTED, CallStatus.ANSWERED, CallStatus.MISSED, CallStatus.FAILED)
+#: How far in the future a client's ``startedAt`` may be (clock skew).
+STARTED_AT_SKEW = timedelta(minutes=1)
+
+CALL_LINK_SALT = "ringnity.calls.call-link.v1"
+CALL_LINK_TTL = timedelta(minutes=30)
+CALL_LINK_PATH = "/call/join/"
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def call_session_payload(call: CallSession) -> dict:
+    """The contract's ``CallSession`` (also the webhook payload); unset timestamps are omitted."""
+    data = {
+        "id": call.public_id,
+        "conversationId": call.conversation.public_id,
+        "type": call.type,
+        "direction": call.direction,
+        "status": call.status,
+        "startedAt": _iso(call.started_at),
+        "durationSeconds": call.duration_seconds,
+        "endReason": call.end_reason,
+        "metadata": dict(call.metadata or {}),
+    }
+    if call.answered_at is not None:
+        data["answeredAt"] = _iso(call.answered_at)
+    if call.ended_at is not None:
+        data["endedAt"] = _iso(call.ended_at)
+    return data
+
+
+def _emit_on_commit(call: CallSession, event_type: str) -> None:
+    tenant, payload = call.tenant, call_session_payload(call)
+    transaction.on_commit(lambda: event_emit(tenant=tenant, event_type=event_type, payload=payload))
+
+
+def _require_call_service(*, tenant, call_type: str) -> None:
+    """The plan feature and service toggle for this call type (``voice_call`` / ``video_call``)."""
+    service = SERVICE_FOR_TYPE[call_type]
+    capability = next(c for c in capabilities.service_capabilities(tenant) if c["key"] == service)
+    if not capability["allowed"]:
+        raise ApiError(
+            ErrorCode.CALL_PERMISSION_DENIED,
+            f"{capability['label']} is not available: {capability['reason'] or capability['status']}",
+            status=403,
+            details=[f"{service}: {capability['status']}"],
+        )
+
+
+def _check_transition(call: CallSession, to: str) -> None:
+    if to not in TRANSITIONS[call.status]:
+        raise ApiError(
+            ErrorCode.CONFLICT,
+            f"A {call.status} call cannot become {to}.",
+            status=409,
+            details=[f"status: {call.status} -> {to} is not allowed"],
+        )
+
+
+def _apply(call: CallSession, to: str, *, at: datetime, actor: CallActor | None, reason: str | None = None) -> None:
+    """Moves ``call`` to ``to`` at ``at`` (in memory); the caller saves it."""
+    _check_transition(call, to)
+    call.status = to
+    if to == CallStatus.ANSWERED:
+        call.answered_at = max(at, call.started_at)
+        return
+    call.ended_at = max(at, call.answered_at or call.started_at)
+    call.end_reason = reason or None
+    if actor is not None:
+        call.ended_by_kind = actor.kind
+        call.ended_by_user = actor.user
+    if to == CallStatus.ENDED:
+        since = call.answered_at or call.started_at
+        call.duration_seconds = math.floor((call.ended_at - since).total_seconds())
+
+
+@transaction.atomic
+def call_session_create(
+    *,
+    tenant,
+    actor: CallActor,
+    conversation_id: str,
+    call_type: str,
+    direction: str = CallDirection.INBOUND,
+    status: str = CallStatus.STARTED,
+    started_at: datetime | None = None,
+    metadata: dict | None = None,
+) -> CallSession:
+    """A call about one of the actor's conversations, if the plan includes this call type."""
+    conversation = actor_conversation_get(
+        tenant=tenant, actor=actor, conversation_id=conversation_id, code=ErrorCode.CALL_SESSION_CONVERSATION_REQUIRED
+    )
+    _require_call_service(tenant=tenant, call_type=call_type)
+    if status not in CREATE_STATUSES:
+        raise ApiError(
+            ErrorCode.CONFLICT,
+            f"A call cannot be created {status}; end it with PATCH /calls/sessions/{{id}}/end.",
+            status=409,
+            details=[f"status: started -> {status} is not allowed"],
+        )
+    now = timezone.now()
+    call = CallSession(
+        tenant=tenant,
+        conversation=conversation,
+        type=call_type,
+        direction=direction,
+        status=CallStatus.STARTED,
+        started_at=min(started_at or now, now),
+        metadata=metadata or {},
+        started_by_kind=actor.kind,
+        started_by_user=actor.user,
+    )
+    call.save()
+    _emit_on_commit(call, "call.started")
+    if status != CallStatus.STARTED:
+        _apply(call, status, at=now, actor=actor if status != CallStatus.ANSWERED else None)
+        call.save()
+        _emit_on_commit(call, "call.answered" if status == CallStatus.ANSWERED else "call.ended")
+    return call
+
+
+@transaction.atomic
+def call_session_answer(*, tenant, actor: CallActor, call_session_id: str) -> CallSession:
+    """started -> answered (409 from any other status). For the realtime layer; no contract route yet."""
+    call = call_session_get(tenant=tenant, actor=actor, call_session_id=call_session_id, for_update=True)
+    _apply(call, CallStatus.ANSWERED, at=timezone.now(), actor=actor)
+    call.save(update_fields=["status", "answered_at", "updated_at"])
+    _emit_on_commit(call, "call.answered")
+    return call
+
+
+@transaction.atomic
+def call_session_fail(*, tenant, actor: CallActor, call_session_id: str, status: str, reason: str | None = None):
+    """started -> missed | failed (409 from any other status)."""
+    if status not in (CallStatus.MISSED, CallStatus.FAILED):
+        raise ValueError(f"call_session_fail takes missed or failed, not {status!r}")
+    call = call_session_get(tenant=tenant, actor=actor, call_session_id=call_session_id, for_update=True)
+    _apply(call, status, at=timezone.now(), actor=actor, reason=reason)
+    call.save()
+    _emit_on_commit(call, "call.ended")
+    return call
+
+
+@transaction.atomic
+def call_session_end(*, tenant, actor: CallActor, call_session_id: str, reason: str | None = None) -> CallSession:
+    """Ends a started or answered call: stores ``reason``, ``durationSeconds`` from answered (else started).
+
+    Idempotent: ending an ended call returns it unchanged (first reason and duration kept, no
+    second ``call.ended``). A missed or failed call never connected and is 409.
+    """
+    call = call_session_get(tenant=tenant, actor=actor, call_session_id=call_session_id, for_update=True)
+    if call.status == CallStatus.ENDED:
+        return call
+    _apply(call, CallStatus.ENDED, at=timezone.now(), actor=actor, reason=reason)
+    call.save()
+    _emit_on_commit(call, "call.ended")
+    return call
+
+
+# --- call links -------------------------------------------------------------------------------
+
+
+def _call_link_url(token: str) -> str:
+    base = getattr(settings, "CALL_LINK_BASE_URL", "") or settings.RINGNITY_DASHBOARD_URL
+    return base.rstrip("/") + CALL_LINK_PATH + token
+
+
+def call_link_payload(link: CallLink, token: str) -> dict:
+    return {
+        "id": link.public_id,
+        "conversationId": link.conversation.public_id,
+        "service": link.service,
+        "token": token,
+        "url": _call_link_url(token),
+        "expiresAt": _iso(link.expires_at),
+        "createdAt": _iso(link.created_at),
+        "metadata": dict(link.metadata or {}),
+    }
+
+
+@transaction.atomic
+def call_link_create(
+    *, tenant, actor: CallActor, conversation_id: str, service: str, metadata: dict | None = None
+) -> tuple[CallLink, str]:
+    """A signed link to join a ``service`` call about the actor's conversation: ``(link, token)``.
+
+    The service must be available (plan + admin toggle: ``capabilities.require_service``, else
+    403 ``FEATURE_NOT_AVAILABLE``). The token signs the link's, conversation's and tenant's
+    public ids with ``CALL_LINK_SALT`` and a timestamp; ``call_link_resolve`` checks all three
+    and the expiry.
+    """
+    conversation = actor_conversation_get(tenant=tenant, actor=actor, conversation_id=conversation_id)
+    capabilities.require_service(tenant, service)
+    link = CallLink.objects.create(
+        tenant=tenant,
+        conversation=conversation,
+        service=service,
+        metadata=metadata or {},
+        created_by_kind=actor.kind,
+        expires_at=timezone.now() + CALL_LINK_TTL,
+    )
+    claims = {"lnk": link.public_id, "cnv": conversation.public_id, "tid": tenant.public_id}
+    return link, signing.dumps(claims, salt=CALL_LINK_SALT)
+
+
+def call_link_resolve(*, token: str) -> CallLink:
+    """The live link a token names; a forged, tampered, expired or revoked token is 404 ``NOT_FOUND``.
+
+    Cross-tenant by nature: the signed token names its tenant before any principal exists.
+    """
+    invalid = ApiError(ErrorCode.NOT_FOUND, "Call link not found or expired.", status=404)
+    try:
+        claims = signing.loads(token, salt=CALL_LINK_SALT, max_age=CALL_LINK_TTL)
+    except signing.BadSignature as exc:  # SignatureExpired is a BadSignature
+        raise invalid from exc
+    if not isinstance(claims, dict):
+        raise invalid
+    link = (
+        CallLink.objects.cross_tenant()
+        .select_related("tenant", "conversation")
+        .filter(public_id=str(claims.get("lnk", "")))
+        .first()
+    )
+    if (
+        link is None
+        or link.conversation.public_id != claims.get("cnv")
+        or link.tenant.public_id != claims.get("tid")
+        or link.revoked_at is not None
+        or link.expires_at <= timezone.now()
+        or not link.tenant.is_active
+    ):
+        raise invalid
+    return link
+
+
+def call_link_revoke(*, tenant, link_id: str) -> None:
+    CallLink.objects.for_tenant(tenant).filter(public_id=link_id, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
