@@ -5,6 +5,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8192
+# The settings are production-safe by default (DEBUG off: SECRET_KEY, DATABASE_URL and REDIS_URL
+# required). These targets are development, so they turn DEBUG on unless the environment says.
+export DEBUG ?= true
+# Migration and seed chatter only with VERBOSE=1.
+VERBOSE ?=
+QUIET := $(if $(VERBOSE),,-v 0)
+Q := $(if $(VERBOSE),,@)
 
 .PHONY: run test lint format contract schema migrate seed worker beat bench clean
 
@@ -17,14 +24,14 @@ $(STAMP): requirements.txt requirements-dev.txt | $(PY)
 	touch $(STAMP)
 
 migrate: $(STAMP)
-	$(PY) manage.py migrate --noinput
+	$(Q)$(PY) manage.py migrate --noinput $(QUIET)
 
 seed: migrate
-	$(PY) manage.py seed_plans
-	$(PY) manage.py seed_demo
+	$(Q)$(PY) manage.py seed_plans $(QUIET)
+	$(Q)$(PY) manage.py seed_demo $(QUIET)
 
 run: seed
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(Q)DJANGO_RUNSERVER_HIDE_WARNING=true $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -45,7 +52,7 @@ contract: schema
 	$(PY) tools/contract_coverage.py docs/contract/ringnity-openapi.json var/schema.json
 
 worker: $(STAMP)
-	$(VENV)/bin/celery -A ringnity worker --loglevel=info
+	$(VENV)/bin/celery -A ringnity worker -Q celery,webhooks --loglevel=info
 
 beat: $(STAMP)
 	$(VENV)/bin/celery -A ringnity beat --loglevel=info

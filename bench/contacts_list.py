@@ -7,8 +7,9 @@ then time both URLs alternately over one keep-alive connection and print the med
     .venv/bin/python bench/contacts_list.py [--contacts 5000] [--requests 400] [--postgres]
 
 Default database: a SQLite file in a temporary directory. ``--postgres`` creates a throwaway
-database next to the one in ``DATABASE_URL`` and drops it afterwards. The cache is Redis when
-``REDIS_URL`` is set (own key prefix), else local memory.
+database next to the one in ``DATABASE_URL`` and drops it afterwards. The cache is Redis, as in
+production (``REDIS_URL``, default ``redis://127.0.0.1:6379/0``, own key prefix). Production
+settings redirect to HTTPS; the benchmark speaks plain HTTP on loopback, so it turns that off.
 """
 
 from __future__ import annotations
@@ -159,17 +160,16 @@ def main(argv=None) -> int:
         "CACHE_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",
+        "SECURE_SSL_REDIRECT": "false",
+        "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
     }
     if args.postgres:
         if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
             raise SystemExit("--postgres needs DATABASE_URL=postgres://...")
         env["DATABASE_URL"], drop = throwaway_postgres(os.environ["DATABASE_URL"])
         cleanup.append(drop)
-    else:
-        env.pop("DATABASE_URL", None)
     os.environ.update(env)
-    if "DATABASE_URL" not in env:
-        os.environ.pop("DATABASE_URL", None)
     server = None
     try:
         tenant_id, secret = seed(args.contacts)

@@ -1,12 +1,15 @@
 """Ringnity settings: the one module that reads the environment.
 
-With no environment at all the project runs in its *embedded default*: a SQLite
-file under ``DATA_DIR``, the local-memory cache, Celery in eager mode and files
-on local disk. Production sets ``DATABASE_URL`` (PostgreSQL), ``REDIS_URL``
-(django-redis cache + Celery broker), ``SECRET_KEY`` and ``DEBUG=false``.
+It fails closed: without ``DEBUG=true`` it is production, and start-up refuses to go on
+without ``SECRET_KEY``, ``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL`` (django-redis cache,
+throttles, session revocation and the Celery broker, shared by every worker), naming what is
+missing. ``make run`` / ``make test`` set ``DEBUG=true`` themselves; with DEBUG on and nothing
+else set the project runs in its *embedded default*: a SQLite file under ``DATA_DIR``, the
+local-memory cache, Celery in eager mode and files on local disk.
 """
 
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -49,15 +52,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", default=True)
+DEBUG = env_bool("DEBUG", default=False)
+# Production needs these; one worker's memory (locmem cache) cannot hold session revocation or
+# throttles for several gunicorn workers, and an embedded SQLite file is not a production database.
+PRODUCTION_REQUIRED = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL")
+if not DEBUG and (missing := [name for name in PRODUCTION_REQUIRED if not env_str(name)]):
+    raise ImproperlyConfigured(
+        f"DEBUG is off (production) and {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: "
+        f"set the {', '.join(missing)} environment variable{'s' if len(missing) > 1 else ''}, "
+        "or DEBUG=true for local development (make run and make test do)."
+    )
 DATA_DIR = Path(env_str("DATA_DIR") or BASE_DIR / "var")
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
-SECRET_KEY = env_str("SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off: set the SECRET_KEY environment variable.")
-    SECRET_KEY = "insecure-embedded-default-key-only-for-local-development"  # noqa: S105
+SECRET_KEY = env_str("SECRET_KEY") or "insecure-embedded-default-key-only-for-local-development"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", ".localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -123,8 +131,13 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
+# Persistent connections only where a process reuses them (gunicorn and Celery workers). The dev
+# server answers each request in a new thread whose connection would stay open, unused, until
+# PostgreSQL refuses new clients; there every request closes its connection.
+RUNNING_DEV_SERVER = len(sys.argv) > 1 and sys.argv[1] in {"runserver", "rundemo"}
+DB_CONN_MAX_AGE = 0 if RUNNING_DEV_SERVER else env_int("DB_CONN_MAX_AGE", 60)
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE, conn_health_checks=True)}
 else:
     DATABASES = {
         "default": {
@@ -170,8 +183,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# Webhook deliveries have their own queue, so slow receivers never delay other work.
+CELERY_TASK_ROUTES = {"webhooks.*": {"queue": "webhooks"}}
+# Development and tests only: lets webhook endpoints use http:// and loopback addresses.
+WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
+# The whole of one webhook attempt (DNS, connect, TLS, send, read) must fit in this.
+WEBHOOKS_TIMEOUT_SECONDS = env_int("WEBHOOKS_TIMEOUT_SECONDS", 10)
 CELERY_BEAT_SCHEDULE = {
     "prune-session-records": {"task": "tenants.prune_session_records", "schedule": 24 * 60 * 60},
+    "webhooks-enqueue-due": {"task": "webhooks.enqueue_due", "schedule": 60},
 }
 
 # --- Auth -------------------------------------------------------------------
@@ -211,8 +231,15 @@ STORAGES = {
 }
 
 # --- Security ---------------------------------------------------------------
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# Secure by default in production; each can be relaxed from the environment (e.g. a proxy that
+# redirects to HTTPS itself). DEBUG relaxes them for http://127.0.0.1.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = env_list("SECURE_REDIRECT_EXEMPT", [])
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
@@ -244,7 +271,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ErrorCode": "ringnity.api.errors.ErrorCode"},
+    # Two choice sets behind one field name need a name each (the contract's), or generation warns.
+    "ENUM_NAME_OVERRIDES": {
+        "ErrorCode": "ringnity.api.errors.ErrorCode",
+        "CallSessionStatus": [(v, v.capitalize()) for v in ("started", "answered", "ended", "missed", "failed")],
+        "CallLinkService": [("voice_call", "Voice call"), ("video_call", "Video call")],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "ringnity.api.schema.add_error_envelope",
@@ -270,6 +302,7 @@ AI_PROVIDER_API_KEY = env_str("AI_PROVIDER_API_KEY")
 # --- Logging ----------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
+# X-Forwarded-Proto is trusted only behind a TLS proxy that sets it (and drops a client's own).
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "ringnity.api.middleware.RequestIdLogFilter"}},
@@ -284,3 +317,6 @@ LOGGING = {
         "django.request": {"level": "ERROR", "handlers": ["console"], "propagate": False},
     },
 }
+        # Django's own DEBUG console handler on "django" would print every line a second time
+        # (e.g. the reloader's "Watching for file changes"); the root handler prints it once.
+        "django": {"level": LOG_LEVEL, "propagate": True},

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
 
+from ringnity.api.authentication import PrincipalAuthentication
 from ringnity.api.errors import ADDITIONS, ErrorCode
 from ringnity.api.renderers import EnvelopeJSONRenderer
 
@@ -53,6 +55,30 @@ def envelope_schema(data_schema: dict) -> dict:
 
 
 class EnvelopeAutoSchema(AutoSchema):
+    def get_auth(self):
+        """One security requirement per contract scheme the view's classes implement.
+
+        Several classes may implement one scheme (each app authenticates its own principals);
+        the component is the scheme itself, so they never collide as "identical names".
+        """
+        authenticators = self.view.get_authenticators()
+        if not authenticators or not all(isinstance(a, PrincipalAuthentication) for a in authenticators):
+            return super().get_auth()
+        requirements = []
+        for authenticator in authenticators:
+            name = authenticator.security_scheme
+            if {name: []} not in requirements:
+                requirements.append({name: []})
+            self.registry.register_on_missing(
+                ResolvedComponent(
+                    name=name,
+                    type=ResolvedComponent.SECURITY_SCHEMA,
+                    object=name,
+                    schema=contract_security_schemes()[name],
+                )
+            )
+        return requirements
+
     def _is_enveloped(self) -> bool:
         return any(issubclass(r, EnvelopeJSONRenderer) for r in getattr(self.view, "renderer_classes", []))
 

@@ -48,8 +48,9 @@ def _settings_probe(env: dict) -> subprocess.CompletedProcess:
     )
 
 
-def test_embedded_default_needs_no_environment(tmp_path):
-    result = _settings_probe({"DATA_DIR": str(tmp_path)})
+def test_embedded_default_needs_only_debug(tmp_path):
+    """DEBUG=true (what `make run` / `make test` export) and nothing else: SQLite, local memory, eager Celery."""
+    result = _settings_probe({"DATA_DIR": str(tmp_path), "DEBUG": "true"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
         "django.db.backends.sqlite3",
@@ -62,6 +63,7 @@ def test_database_and_redis_urls_switch_to_postgresql_and_redis(tmp_path):
     result = _settings_probe(
         {
             "DATA_DIR": str(tmp_path),
+            "DEBUG": "true",
             "DATABASE_URL": "postgres://u@127.0.0.1:5432/x",
             "REDIS_URL": "redis://127.0.0.1:6379/9",
         }
