@@ -1,0 +1,43 @@
+"""CORS for the chat routes a widget calls from a customer's page.
+
+Like the SDK runtime routes: a response allows exactly the requesting ``Origin`` when it is
+on the request's tenant's allowed domains (``Vary: Origin`` always, never ``*``, never
+credentials). A preflight carries no token, so it is answered for an origin that is on some
+active tenant's list; the real request is then checked against its own tenant.
+"""
+
+from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
+
+from apps.tenants import runtime_services
+
+CORS_MAX_AGE_SECONDS = 600
+ALLOW_HEADERS = "Content-Type, X-Ringnity-SDK-Session, X-Ringnity-Chat-Session, X-Ringnity-Tenant, X-Request-Id"
+
+
+class ChatCorsMixin:
+    cors_methods = "GET, POST, PATCH, DELETE, OPTIONS"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.cors_tenant = None
+        if request.method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in request.META:
+            response = HttpResponse(status=204)
+            patch_vary_headers(response, ["Origin"])
+            origin = request.headers.get("Origin")
+            if runtime_services.origin_allowed_for_any_tenant(origin=origin):
+                response["Access-Control-Allow-Origin"] = origin
+                response["Access-Control-Allow-Methods"] = self.cors_methods
+                response["Access-Control-Allow-Headers"] = ALLOW_HEADERS
+                response["Access-Control-Max-Age"] = str(CORS_MAX_AGE_SECONDS)
+            return response
+        return super().dispatch(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, ["Origin"])
+        origin = request.headers.get("Origin")
+        tenant = self.cors_tenant or getattr(getattr(request, "_auth", None), "tenant", None)
+        if origin and tenant is not None and runtime_services.origin_allowed_for_tenant(tenant=tenant, origin=origin):
+            response["Access-Control-Allow-Origin"] = origin
+            response["Access-Control-Expose-Headers"] = "X-Request-Id, Content-Disposition"
+        return response

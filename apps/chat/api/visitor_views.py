@@ -1,0 +1,352 @@
+"""Visitor chat routes (``/chat/visitor/...``, ``/chat/conversations/.../receipts``).
+
+Security is the contract's ``RuntimeBearer`` *or anonymous*, defined as follows (README "Live chat"):
+a visitor runtime token (``X-Ringnity-SDK-Session``) or the chat session token
+(``X-Ringnity-Chat-Session``) names the visitor. Without either, only the session start and
+the conversation start are reachable, with the tenant named by ``X-Ringnity-Tenant: <slug>``
+and the request's ``Origin`` on the tenant's allowed domains (403 ``SDK_ORIGIN_NOT_ALLOWED``);
+they then create a fresh visitor and return its chat session token. Every other route
+answers 401 ``SDK_SESSION_REQUIRED`` without a credential.
+"""
+
+from __future__ import annotations
+
+from django.http import FileResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+
+from apps.chat import attachment_services, conversation_services, message_services, visitor_services
+from apps.chat.api.chat_serializers import (
+    AttachmentInput,
+    MessagePatchInput,
+    UploadForm,
+    VisitorConversationInput,
+    VisitorMessageInput,
+    VisitorSessionInput,
+)
+from apps.chat.api.cors import ChatCorsMixin
+from apps.chat.authentication import CHAT_SESSION_HEADER, VisitorAuthentication, principal_visitor
+from apps.chat.models import SenderType
+from apps.chat.payloads import attachment_payload, conversation_payload, iso, message_payload
+from apps.tenants import runtime_services
+from apps.tenants.runtime_selectors import tenant_resolve_public
+from ringnity.api.errors import ApiError, ErrorCode, validation_failed
+from ringnity.api.permissions import PUBLIC
+from ringnity.api.principal import PrincipalKind
+from ringnity.api.views import TenantAPIView, validate_input
+
+VISITOR_SECURITY = [{"RuntimeBearer": []}, {}]
+CHAT_SCOPE = "visitor:chat"
+TENANT_HEADER = "X-Ringnity-Tenant"
+TRANSCRIPT_LIMIT = 100
+_ALL_METHODS = ("GET", "POST", "PATCH", "DELETE")
+
+
+def _envelope(name: str) -> dict:
+    return {"type": "object", "description": f"See the contract's {name}."}
+
+
+class VisitorAPIView(ChatCorsMixin, TenantAPIView):
+    """A route on the visitor's own data: visitor runtime token or chat session token required."""
+
+    authentication_classes = [VisitorAuthentication]
+    accepted_principals = {PrincipalKind.VISITOR}
+    required_scopes = {method: {CHAT_SCOPE} for method in _ALL_METHODS}
+
+    @property
+    def visitor(self):
+        return principal_visitor(self.request.auth)
+
+    def conversation(self, conversation_id: str, *, for_update: bool = False):
+        return visitor_services.visitor_conversation_get(
+            visitor=self.visitor, conversation_id=conversation_id, for_update=for_update
+        )
+
+
+class VisitorStartAPIView(VisitorAPIView):
+    """Session/conversation start: also reachable with the tenant header alone (see module doc)."""
+
+    accepted_principals = PUBLIC
+
+    def resolve_visitor(self, identity: dict | None):
+        """``(visitor, new chat session token or None)`` for the caller; creates an anonymous visitor."""
+        principal = self.request.auth
+        if principal is not None:
+            if principal.kind != PrincipalKind.VISITOR:
+                raise ApiError(
+                    ErrorCode.AUTH_TOKEN_INVALID, "This credential is not accepted for this operation.", status=401
+                )
+            if CHAT_SCOPE not in principal.scopes:
+                raise ApiError(ErrorCode.PERMISSION_DENIED, "The credential lacks a required scope.", status=403)
+            return principal_visitor(principal), None
+        slug = self.request.headers.get(TENANT_HEADER, "").strip()
+        if not slug:
+            raise ApiError(
+                ErrorCode.SDK_SESSION_REQUIRED,
+                f"Send an SDK session, a chat session token, or the {TENANT_HEADER} header.",
+                status=401,
+            )
+        tenant = tenant_resolve_public(slug=slug)
+        origin = self.request.headers.get("Origin")
+        if origin is not None and not runtime_services.origin_allowed_for_tenant(tenant=tenant, origin=origin):
+            raise ApiError(ErrorCode.SDK_ORIGIN_NOT_ALLOWED, "This origin is not an allowed domain.", status=403)
+        self.cors_tenant = tenant
+        visitor = visitor_services.visitor_create_anonymous(tenant=tenant, identity=identity)
+        _, raw = visitor_services.chat_session_issue(visitor=visitor)
+        return visitor, raw
+
+
+class VisitorSessionView(VisitorStartAPIView):
+    @extend_schema(
+        operation_id="createVisitorChatSession",
+        tags=["Chat"],
+        summary="Create or resolve a visitor chat session.",
+        description=(
+            "Resolves the visitor of the SDK session or chat session token, or (with only the "
+            "X-Ringnity-Tenant header and an allowed Origin) creates one. Returns `visitorId`, the chat "
+            "session token `sessionToken` (send it back in X-Ringnity-Chat-Session; 30 days, sliding) and "
+            "the visitor's open conversation when there is one."
+        ),
+        request=VisitorSessionInput,
+        responses={201: _envelope("VisitorSessionEnvelope")},
+        auth=VISITOR_SECURITY,
+    )
+    def post(self, request):
+        data = validate_input(VisitorSessionInput, request.data)
+        visitor, raw = self.resolve_visitor(data.get("visitor"))
+        visitor = visitor_services.visitor_identify(visitor=visitor, identity=data.get("visitor"))
+        if raw is None:
+            echoed = request.META.get("HTTP_X_RINGNITY_CHAT_SESSION", "").strip()
+            if request.auth.claims.get("chatSession") and echoed:
+                raw = echoed  # resuming with the chat session token: the same token, its expiry slid
+            else:
+                _, raw = visitor_services.chat_session_issue(visitor=visitor)
+        session = visitor_services.chat_session_authenticate(raw=raw)
+        body = {
+            "visitorId": visitor.public_id,
+            "sessionToken": raw,
+            "sessionHeader": CHAT_SESSION_HEADER,
+            "expiresAt": iso(session.expires_at),
+            "clientId": session.tenant.public_id,
+        }
+        open_conversation = conversation_services.visitor_open_conversation(visitor=visitor)
+        if open_conversation is not None:
+            body["conversation"] = conversation_payload(open_conversation)
+        return Response(body, status=201)
+
+
+class VisitorConversationCollectionView(VisitorStartAPIView):
+    @extend_schema(
+        operation_id="createVisitorConversation",
+        tags=["Chat"],
+        summary="Start a visitor chat conversation.",
+        description=(
+            "Needs the `chat` service (403 FEATURE_NOT_AVAILABLE). A visitor with an open conversation gets "
+            "that one back (same id). Without a credential (tenant header only) the answer also holds the "
+            "new visitor's `visitorId` and `sessionToken`."
+        ),
+        request=VisitorConversationInput,
+        responses={201: _envelope("ConversationEnvelope")},
+        auth=VISITOR_SECURITY,
+    )
+    def post(self, request):
+        data = validate_input(VisitorConversationInput, request.data)
+        visitor, raw = self.resolve_visitor(data.get("visitor"))
+        visitor = visitor_services.visitor_identify(visitor=visitor, identity=data.get("visitor"))
+        conversation, _ = conversation_services.conversation_start(
+            visitor=visitor, subject=data.get("subject", ""), metadata=data.get("metadata")
+        )
+        body = {"conversation": conversation_payload(conversation)}
+        if raw is not None:
+            body.update(visitorId=visitor.public_id, sessionToken=raw)
+        return Response(body, status=201)
+
+
+class VisitorOpenTicketView(VisitorAPIView):
+    @extend_schema(
+        operation_id="getVisitorOpenTicket",
+        tags=["Chat"],
+        summary="Get the visitor open ticket when one exists.",
+        responses={200: _envelope("TicketEnvelope")},
+        auth=VISITOR_SECURITY,
+    )
+    def get(self, request):
+        conversation = conversation_services.visitor_open_conversation(visitor=self.visitor)
+        if conversation is None:
+            raise ApiError(ErrorCode.NOT_FOUND, "This visitor has no open ticket.", status=404)
+        payload = conversation_payload(conversation)
+        return Response({"ticket": payload, "conversation": payload})
+
+
+class VisitorAvailabilityView(VisitorAPIView):
+    @extend_schema(
+        operation_id="getVisitorChatAvailability",
+        tags=["Chat"],
+        summary="Read chat availability for the current visitor context.",
+        description="`status` is the chat service status; `available` also needs an agent online.",
+        responses={200: _envelope("AvailabilityEnvelope")},
+        auth=VISITOR_SECURITY,
+    )
+    def get(self, request):
+        return Response(conversation_services.chat_availability(tenant=self.tenant))
+
+
+class VisitorConversationView(VisitorAPIView):
+    @extend_schema(
+        operation_id="getVisitorConversation",
+        tags=["Chat"],
+        summary="Read a visitor conversation.",
+        description=f"The conversation and its latest {TRANSCRIPT_LIMIT} messages (oldest first).",
+        responses={200: _envelope("ConversationEnvelope")},
+        auth=VISITOR_SECURITY,
+    )
+    def get(self, request, conversationId):
+        conversation = self.conversation(conversationId)
+        messages, _ = message_services.conversation_messages(conversation=conversation, limit=TRANSCRIPT_LIMIT)
+        return Response(
+            {"conversation": conversation_payload(conversation), "messages": [message_payload(m) for m in messages]}
+        )
+
+
+class VisitorMessageCollectionView(VisitorAPIView):
+    @extend_schema(
+        operation_id="sendVisitorConversationMessage",
+        tags=["Chat"],
+        summary="Send a visitor chat message.",
+        description="Idempotent by `clientMessageId`: a retry returns the first message and creates nothing.",
+        request=VisitorMessageInput,
+        responses={201: _envelope("MessageEnvelope")},
+        auth=VISITOR_SECURITY,
+    )
+    def post(self, request, conversationId):
+        data = validate_input(VisitorMessageInput, request.data)
+        conversation = self.conversation(conversationId)
+        message, _ = message_services.message_send(
+            conversation=conversation,
+            sender_type=SenderType.VISITOR,
+            visitor=self.visitor,
+            body=data["body"],
+            message_type=data["messageType"],
+            metadata=data.get("metadata"),
+            client_message_id=data.get("clientMessageId", ""),
+        )
+        return Response({"message": message_payload(message)}, status=201)
+
+
+class VisitorMessageView(VisitorAPIView):
+    @extend_schema(
+        operation_id="editVisitorConversationMessage",
+        tags=["Chat"],
+        summary="Edit a visitor chat message.",
+        description="Only the visitor's own, not deleted messages (403 / 409 otherwise); sets `editedAt`.",
+        request=MessagePatchInput,
+        responses={200: _envelope("MessageEnvelope")},
+        auth=VISITOR_SECURITY,
+    )
+    def patch(self, request, conversationId, messageId):
+        data = validate_input(MessagePatchInput, request.data)
+        message = message_services.message_edit(
+            conversation=self.conversation(conversationId),
+            visitor=self.visitor,
+            message_id=messageId,
+            body=data.get("body"),
+            metadata=data.get("metadata"),
+        )
+        return Response({"message": message_payload(message)})
+
+    @extend_schema(
+        operation_id="deleteVisitorConversationMessage",
+        tags=["Chat"],
+        summary="Delete a visitor chat message.",
+        description="Soft delete: `deletedAt` is set and the body is empty in every later read.",
+        request=None,
+        responses={200: _envelope("SuccessEnvelope")},
+        auth=VISITOR_SECURITY,
+    )
+    def delete(self, request, conversationId, messageId):
+        message = message_services.message_delete(
+            conversation=self.conversation(conversationId), visitor=self.visitor, message_id=messageId
+        )
+        return Response({"deleted": True, "message": message_payload(message)})
+
+
+class VisitorAttachmentView(VisitorAPIView):
+    @extend_schema(
+        operation_id="createVisitorConversationAttachment",
+        tags=["Chat"],
+        summary="Create attachment metadata for a visitor conversation.",
+        description=(
+            "Records a pending attachment (type from the allowlist, size within the plan's `attachment_mb`, "
+            "413 beyond); upload its bytes with `attachmentId` in the multipart upload."
+        ),
+        request=AttachmentInput,
+        responses={201: _envelope("AttachmentEnvelope")},
+        auth=VISITOR_SECURITY,
+    )
+    def post(self, request, conversationId):
+        data = validate_input(AttachmentInput, request.data)
+        attachment = attachment_services.attachment_declare(
+            conversation=self.conversation(conversationId),
+            visitor=self.visitor,
+            filename=data["filename"],
+            content_type=data["contentType"],
+            size=data["size"],
+            metadata=data.get("metadata") or {},
+        )
+        return Response({"attachment": attachment_payload(attachment)}, status=201)
+
+
+class VisitorAttachmentUploadView(VisitorAPIView):
+    @extend_schema(
+        operation_id="uploadVisitorConversationAttachment",
+        tags=["Chat"],
+        summary="Upload a visitor conversation attachment.",
+        description=(
+            "The type is decided from the file's bytes (png, jpeg, gif, webp, pdf, plain text, docx, xlsx; "
+            "else 400); at most the plan's `attachment_mb` (413); stored under a server-made name. The "
+            "upload is posted as a message of type `attachment`."
+        ),
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        },
+        responses={201: _envelope("AttachmentEnvelope")},
+        auth=VISITOR_SECURITY,
+    )
+    def post(self, request, conversationId):
+        form = UploadForm(data=request.data)
+        if not form.is_valid():
+            raise validation_failed([f"{field}: {' '.join(map(str, errors))}" for field, errors in form.errors.items()])
+        result = attachment_services.attachment_upload(
+            conversation=self.conversation(conversationId),
+            visitor=self.visitor,
+            upload=form.validated_data["file"],
+            attachment_id=form.validated_data.get("attachmentId", ""),
+        )
+        return Response(
+            {"attachment": attachment_payload(result["attachment"]), "message": message_payload(result["message"])},
+            status=201,
+        )
+
+
+class VisitorAttachmentDownloadView(VisitorAPIView):
+    """The file of an uploaded attachment, always as a download (not in the contract: excluded)."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, conversationId, attachmentId):
+        conversation = self.conversation(conversationId)
+        attachment = attachment_services.attachment_for_download(conversation=conversation, attachment_id=attachmentId)
+        return attachment_file_response(attachment)
+
+
+def attachment_file_response(attachment) -> FileResponse:
+    name = attachment.file.name.rsplit("/", 1)[-1]
+    response = FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=name, content_type=attachment.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -1,0 +1,164 @@
+"""Attachments: metadata records and uploads, checked against the plan and the file's own bytes.
+
+* Size: at most the plan's ``attachment_mb`` quota (a ``disabled`` quota allows nothing;
+  ``unlimited``/``custom`` fall back to ``HARD_LIMIT_MB``); beyond it 413 ``PAYLOAD_TOO_LARGE``.
+* Type: sniffed (``apps.chat.filetypes``); not allowlisted → 400. An empty file → 400.
+* Storage: Django's default storage under ``chat/<tenant>/<conversation>/<attachment id><ext>``,
+  a name the server makes; the client's file name is only kept (cleaned) for display.
+* An upload becomes a message of type ``attachment`` in the conversation.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from apps.chat.filetypes import ALLOWED_CONTENT_TYPES, sniff
+from apps.chat.message_services import message_send
+from apps.chat.models import (
+    ACTIVE_STATUSES,
+    Attachment,
+    AttachmentStatus,
+    Conversation,
+    SenderType,
+    Visitor,
+)
+from apps.platform import entitlements
+from ringnity.api.errors import ApiError, ErrorCode, not_found, validation_failed
+
+HARD_LIMIT_MB = 100
+FILENAME_MAX_LENGTH = 255
+
+
+def attachment_limit_bytes(tenant) -> int:
+    quota = entitlements.for_tenant(tenant).quota("attachment_mb")
+    if quota.value_type == "disabled":
+        return 0
+    megabytes = quota.limit if quota.value_type == "number" and quota.limit is not None else HARD_LIMIT_MB
+    return min(megabytes, HARD_LIMIT_MB) * 1024 * 1024
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(
+        ErrorCode.PAYLOAD_TOO_LARGE,
+        "The file is larger than this plan allows.",
+        status=413,
+        details=[f"file: at most {limit} bytes on this plan."],
+    )
+
+
+def clean_filename(name: str) -> str:
+    """The client's file name for display only: base name, no control characters, bounded."""
+    name = os.path.basename((name or "").replace("\\", "/"))
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
+    return name[:FILENAME_MAX_LENGTH]
+
+
+def _require_active(conversation: Conversation) -> None:
+    if conversation.status not in ACTIVE_STATUSES:
+        raise ApiError(ErrorCode.CONFLICT, "This conversation is closed.", status=409)
+
+
+@transaction.atomic
+def attachment_declare(
+    *, conversation: Conversation, visitor: Visitor, filename: str, content_type: str, size: int, metadata: dict
+) -> Attachment:
+    """A metadata-only attachment (status ``pending``); its bytes come with a later upload naming it."""
+    _require_active(conversation)
+    problems = []
+    if content_type not in ALLOWED_CONTENT_TYPES:
+        problems.append(f"contentType: one of {', '.join(sorted(ALLOWED_CONTENT_TYPES))}.")
+    if size < 1:
+        problems.append("size: must be at least 1 byte.")
+    if problems:
+        raise validation_failed(problems)
+    limit = attachment_limit_bytes(conversation.tenant)
+    if size > limit:
+        raise _too_large(limit)
+    attachment = Attachment.objects.create(
+        tenant=conversation.tenant,
+        conversation=conversation,
+        uploaded_by_visitor=visitor,
+        original_filename=clean_filename(filename),
+        declared_content_type=content_type,
+        size=size,
+        metadata=metadata or {},
+    )
+    attachment.conversation = conversation
+    return attachment
+
+
+def _pending(conversation: Conversation, attachment_id: str) -> Attachment:
+    attachment = (
+        Attachment.objects.for_tenant(conversation.tenant)
+        .select_for_update()
+        .filter(conversation=conversation, public_id=attachment_id, status=AttachmentStatus.PENDING)
+        .first()
+        if attachment_id and len(attachment_id) <= 32 and "\x00" not in attachment_id
+        else None
+    )
+    if attachment is None:
+        raise not_found("Attachment")
+    return attachment
+
+
+@transaction.atomic
+def attachment_upload(*, conversation: Conversation, visitor: Visitor, upload, attachment_id: str = "") -> dict:
+    """Stores an uploaded file and posts it as a message: ``{"attachment", "message"}``."""
+    _require_active(conversation)
+    limit = attachment_limit_bytes(conversation.tenant)
+    if upload.size > limit:
+        raise _too_large(limit)
+    if upload.size == 0:
+        raise validation_failed(["file: the file is empty."])
+    kind = sniff(upload)
+    if kind is None:
+        raise validation_failed(["file: this file type is not allowed (png, jpeg, gif, webp, pdf, text, docx, xlsx)."])
+    if attachment_id:
+        attachment = _pending(conversation, attachment_id)
+    else:
+        attachment = Attachment(tenant=conversation.tenant, conversation=conversation, uploaded_by_visitor=visitor)
+    attachment.original_filename = clean_filename(upload.name) or attachment.original_filename
+    attachment.content_type, attachment.size = kind.content_type, upload.size
+    attachment.status = AttachmentStatus.UPLOADED
+    path = f"chat/{conversation.tenant.public_id}/{conversation.public_id}/{attachment.public_id}{kind.extension}"
+    attachment.file.name = default_storage.save(path, upload)
+    stored = attachment.file.name
+    try:
+        attachment.save()
+        message, _ = message_send(
+            conversation=conversation,
+            sender_type=SenderType.VISITOR,
+            visitor=visitor,
+            body=attachment.original_filename or f"{attachment.public_id}{kind.extension}",
+            message_type="attachment",
+            metadata={
+                "attachmentId": attachment.public_id,
+                "contentType": kind.content_type,
+                "size": upload.size,
+            },
+        )
+        attachment.message = message
+        attachment.save(update_fields=["message"])
+    except BaseException:
+        default_storage.delete(stored)  # the row is rolled back: do not keep its file
+        raise
+    attachment.conversation = conversation
+    return {"attachment": attachment, "message": message}
+
+
+def attachment_for_download(*, conversation: Conversation, attachment_id: str) -> Attachment:
+    """An uploaded, not deleted attachment of ``conversation`` (already resolved for the caller)."""
+    attachment = (
+        Attachment.objects.for_tenant(conversation.tenant)
+        .filter(conversation=conversation, public_id=attachment_id, status=AttachmentStatus.UPLOADED)
+        .first()
+        if attachment_id and len(attachment_id) <= 32 and "\x00" not in attachment_id
+        else None
+    )
+    if attachment is None or not attachment.file:
+        raise not_found("Attachment")
+    return attachment
