@@ -6,3 +6,10 @@ class WebhooksConfig(AppConfig):
     label = "webhooks"
     verbose_name = "Webhooks"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from apps.platform.entitlements import register_usage_counter
+        from apps.webhooks.services import active_endpoint_count
+
+        # The plan quota `webhooks` counts active endpoints.
+        register_usage_counter("webhooks", active_endpoint_count)

@@ -1,0 +1,137 @@
+"""Input validation and response schema for the Server API webhooks."""
+
+from rest_framework import serializers
+
+from apps.webhooks import catalog, outbound, signing
+from apps.webhooks.models import URL_MAX_LENGTH, DeliveryStatus
+from ringnity.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from ringnity.api.serializers import InputSerializer, QuerySerializer
+
+NAME_MAX_LENGTH = 200
+
+
+class WebhookInputSerializer(InputSerializer):
+    """The contract's ``WebhookInput``; every problem is reported at once (400 SERVER_WEBHOOK_VALIDATION_FAILED)."""
+
+    name = serializers.CharField(max_length=NAME_MAX_LENGTH, required=False, allow_blank=True, default="")
+    url = serializers.CharField(max_length=URL_MAX_LENGTH, trim_whitespace=False)
+    events = serializers.ListField(
+        child=serializers.CharField(max_length=64), allow_empty=False, max_length=len(catalog.AVAILABLE_EVENTS) + 1
+    )
+    secret = serializers.CharField(required=False, trim_whitespace=False, max_length=200)
+
+    def validate_url(self, value: str) -> str:
+        problems = outbound.create_time_problems(value)
+        if problems:
+            raise serializers.ValidationError([p.removeprefix("url: ") for p in problems])
+        return value
+
+    def validate_events(self, value: list[str]) -> list[str]:
+        unknown = [name for name in value if name != catalog.WILDCARD and not catalog.is_known(name)]
+        if unknown:
+            raise serializers.ValidationError(
+                [f"unknown event {name!r}; see availableEvents in GET /server/webhooks." for name in unknown]
+            )
+        return list(dict.fromkeys(value))
+
+    def validate_secret(self, value: str) -> str:
+        problems = signing.secret_problems(value)
+        if problems:
+            raise serializers.ValidationError([p.removeprefix("secret: ") for p in problems])
+        return value
+
+
+class WebhookPatchSerializer(WebhookInputSerializer):
+    """The contract's ``WebhookPatchRequest``, validated merged over the endpoint's current values."""
+
+    isActive = serializers.BooleanField(source="is_active", required=False)
+
+
+class WebhookSerializer(serializers.Serializer):
+    """Schema only: responses are built by ``apps.webhooks.services.endpoint_payload``."""
+
+    id = serializers.CharField()
+    name = serializers.CharField()
+    url = serializers.CharField()
+    secretPreview = serializers.CharField(help_text="`whsec_…` and the secret's last 4 characters.")
+    events = serializers.ListField(child=serializers.CharField())
+    isActive = serializers.BooleanField()
+    createdAt = serializers.DateTimeField()
+    updatedAt = serializers.DateTimeField()
+
+
+class WebhookResultSerializer(serializers.Serializer):
+    webhook = WebhookSerializer()
+    secret = serializers.CharField(
+        required=False, help_text="Only on create and on an explicit secret change; store it, it is not shown again."
+    )
+
+
+class WebhookListSerializer(serializers.Serializer):
+    webhooks = WebhookSerializer(many=True)
+    availableEvents = serializers.ListField(child=serializers.CharField())
+
+
+class WebhookDeliverySerializer(serializers.Serializer):
+    """One attempt of one delivery. ``deliveryId`` is the ``webhook-id`` header, the same on every retry."""
+
+    id = serializers.CharField()
+    webhookId = serializers.CharField()
+    event = serializers.CharField()
+    deliveryId = serializers.CharField()
+    status = serializers.ChoiceField(choices=DeliveryStatus.values)
+    url = serializers.CharField()
+    responseStatus = serializers.IntegerField(required=False)
+    responseBody = serializers.CharField(help_text="The first 2 KB of the response body.")
+    errorMessage = serializers.CharField()
+    durationMs = serializers.IntegerField(required=False)
+    attempt = serializers.IntegerField()
+    createdAt = serializers.DateTimeField()
+    deliveredAt = serializers.DateTimeField(required=False)
+
+
+class WebhookDeliveryListSerializer(serializers.Serializer):
+    deliveries = WebhookDeliverySerializer(many=True)
+
+
+class WebhookDeliveryQuery(QuerySerializer):
+    limit = serializers.IntegerField(min_value=1, required=False, default=DEFAULT_LIMIT)
+    webhookId = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    status = serializers.ChoiceField(choices=DeliveryStatus.values, required=False, allow_blank=True, default="")
+    event = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+    def validate_limit(self, value: int) -> int:
+        return min(value, MAX_LIMIT)
+
+    def validate_event(self, value: str) -> str:
+        if value and not catalog.is_known(value):
+            raise serializers.ValidationError(f"unknown event {value!r}.")
+        return value
+
+
+class WebhookTestInput(InputSerializer):
+    webhookId = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    event = serializers.CharField(max_length=64, required=False, default=catalog.TEST_EVENT)
+
+    def validate_event(self, value: str) -> str:
+        if not catalog.is_known(value):
+            raise serializers.ValidationError(f"unknown event {value!r}; see availableEvents.")
+        return value
+
+
+class WebhookTestResultSerializer(serializers.Serializer):
+    webhookId = serializers.CharField()
+    deliveryId = serializers.CharField()
+    event = serializers.CharField()
+    status = serializers.CharField()
+    delivered = serializers.BooleanField()
+    responseStatus = serializers.IntegerField(allow_null=True)
+    errorMessage = serializers.CharField()
+    durationMs = serializers.IntegerField(allow_null=True)
+    attempt = serializers.IntegerField()
+
+
+class WebhookTestOutput(serializers.Serializer):
+    results = WebhookTestResultSerializer(many=True)
+    sent = serializers.IntegerField()
+    delivered = serializers.IntegerField()

@@ -1,0 +1,288 @@
+"""One attempt of one delivery: claim under the row lock, send, record.
+
+1. *claim*, in a transaction holding the delivery's row lock (``SELECT ... FOR UPDATE``): only a
+   ``pending``/``retrying`` delivery that is due and not leased by another worker is claimed; the
+   claim counts the attempt, writes a ``pending`` attempt row and takes a lease (``locked_until``).
+   A task that runs twice (acks-late redelivery, a sweep re-enqueue) finds the delivery delivered
+   or leased and sends nothing.
+2. *send*, outside any transaction: one signed POST (``apps.webhooks.outbound``).
+3. *record*, again under the row lock: ``delivered``; or ``retrying`` at the next point of the
+   schedule (±20 % jitter, at least ``Retry-After`` on 429/503); or ``failed`` (attempts used up,
+   or 410 Gone, which also disables the endpoint). An endpoint whose attempts have all failed for
+   5 days is disabled, with the reason shown in the console.
+
+Nothing here enqueues tasks: ``attempt`` returns when the next one is due and the task decides.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.webhooks import outbound, signing
+from apps.webhooks.models import (
+    RESPONSE_BODY_MAX_CHARS,
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
+
+logger = logging.getLogger("apps.webhooks")
+
+USER_AGENT = "Ringnity-Webhooks/1.0"
+#: Waits after attempts 1..7 (seconds); attempt 8 is the last.
+RETRY_DELAYS = [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600]
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+JITTER = 0.2
+MAX_RETRY_AFTER = timedelta(hours=24)
+SECRET_OVERLAP = timedelta(hours=24)
+DISABLE_AFTER_FAILING = timedelta(days=5)
+# Retries due within this get a task with a countdown now; later ones are enqueued by the sweep
+# when due (a countdown longer than the Redis broker's visibility timeout is redelivered early).
+COUNTDOWN_MAX_SECONDS = 10 * 60
+STALE_TASK_AFTER = timedelta(minutes=10)
+LEASE_MARGIN = timedelta(seconds=60)
+ACTIVE = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def signing_secrets(endpoint: WebhookEndpoint, now: datetime | None = None) -> list[str]:
+    """The current secret, plus the previous one during the 24 hours after a change."""
+    now = now or timezone.now()
+    found = [signing.secret_decrypt(endpoint.secret_encrypted)]
+    expires = endpoint.previous_secret_expires_at
+    if endpoint.previous_secret_encrypted and expires and expires > now:
+        found.append(signing.secret_decrypt(endpoint.previous_secret_encrypted))
+    return found
+
+
+def render_body(event: WebhookEvent, tenant) -> bytes:
+    """The webhook body; the same bytes on every attempt of every delivery of ``event``."""
+    document = {
+        "id": event.public_id,
+        "type": event.event_type,
+        "timestamp": iso(event.created_at),
+        "tenantId": tenant.public_id,
+        "data": event.payload,
+    }
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def deliveries_create(*, tenant, event: WebhookEvent, endpoints, max_attempts: int = MAX_ATTEMPTS) -> list:
+    """``pending`` deliveries, due now, marked as having a task (the caller enqueues on commit)."""
+    now = timezone.now()
+    return WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(
+                tenant=tenant,
+                endpoint=endpoint,
+                event=event,
+                event_type=event.event_type,
+                max_attempts=max_attempts,
+                next_attempt_at=now,
+                task_queued_at=now,
+            )
+            for endpoint in endpoints
+        ]
+    )
+
+
+@dataclass
+class Claim:
+    delivery: WebhookDelivery
+    attempt: WebhookAttempt
+
+
+def _claim(delivery_id: int) -> Claim | None:
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(of=("self",))
+            .select_related("endpoint", "event", "tenant")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        now = timezone.now()
+        if delivery is None or delivery.status not in ACTIVE:
+            return None
+        if delivery.locked_until and delivery.locked_until > now:
+            return None  # another worker is sending it right now
+        if delivery.next_attempt_at and delivery.next_attempt_at > now + timedelta(seconds=1):
+            return None  # an early duplicate; the scheduled task or the sweep sends it when due
+        WebhookAttempt.objects.filter(delivery=delivery, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.RETRYING,
+            error_message="The worker stopped before this attempt finished.",
+            finished_at=now,
+        )
+        if not delivery.endpoint.is_active or delivery.attempt_count >= delivery.max_attempts:
+            delivery.status = DeliveryStatus.FAILED
+            if not delivery.endpoint.is_active:
+                delivery.last_error = "The endpoint is disabled."
+            delivery.locked_until = None
+            delivery.save(update_fields=["status", "last_error", "locked_until", "updated_at"])
+            return None
+        delivery.attempt_count += 1
+        delivery.locked_until = now + timedelta(seconds=outbound.timeout_seconds()) + LEASE_MARGIN
+        delivery.task_queued_at = None
+        delivery.save(update_fields=["attempt_count", "locked_until", "task_queued_at", "updated_at"])
+        attempt = WebhookAttempt.objects.create(
+            tenant_id=delivery.tenant_id,
+            delivery=delivery,
+            endpoint=delivery.endpoint,
+            event_type=delivery.event_type,
+            number=delivery.attempt_count,
+            url=delivery.endpoint.url,
+            started_at=now,
+        )
+    return Claim(delivery, attempt)
+
+
+def _headers(delivery: WebhookDelivery, body: bytes) -> dict[str, str]:
+    timestamp = int(timezone.now().timestamp())
+    signature = signing.signature_header(signing_secrets(delivery.endpoint), delivery.public_id, timestamp, body)
+    return {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": USER_AGENT,
+        "X-Ringnity-Event": delivery.event_type,
+        "webhook-id": delivery.public_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signature,
+    }
+
+
+def retry_after_seconds(response: outbound.Response, now: datetime) -> float | None:
+    """``Retry-After`` of a 429/503 answer (seconds or an HTTP date), capped at 24 h."""
+    if response.status not in (429, 503):
+        return None
+    raw = (response.headers.get("retry-after") or "").strip()
+    if not raw:
+        return None
+    if raw.isdigit():
+        seconds = float(raw)
+    else:
+        try:
+            seconds = (parsedate_to_datetime(raw) - now).total_seconds()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    return max(0.0, min(seconds, MAX_RETRY_AFTER.total_seconds()))
+
+
+def retry_delay(attempt_number: int, retry_after: float | None = None) -> float:
+    """Seconds after failed attempt ``attempt_number`` (1-based): the schedule ±20 %, or Retry-After if later."""
+    base = RETRY_DELAYS[min(attempt_number, len(RETRY_DELAYS)) - 1]
+    delay = base * random.uniform(1 - JITTER, 1 + JITTER)  # noqa: S311 (jitter, not security)
+    return max(delay, retry_after or 0.0)
+
+
+def _failure_text(response: outbound.Response) -> str:
+    if response.error:
+        return response.error
+    if 300 <= response.status < 400:
+        return f"HTTP {response.status}: redirects are not followed."
+    return f"HTTP {response.status}."
+
+
+def _note_endpoint_result(endpoint_id: int, *, success: bool, gone: bool, now: datetime) -> None:
+    endpoints = WebhookEndpoint.objects.filter(pk=endpoint_id)
+    if success:
+        endpoints.filter(failing_since__isnull=False).update(failing_since=None)
+        return
+    if gone:
+        reason = "The receiver answered 410 Gone; the endpoint was disabled."
+        endpoints.filter(is_active=True).update(is_active=False, disabled_reason=reason, disabled_at=now)
+        return
+    endpoints.filter(failing_since__isnull=True).update(failing_since=now)
+    reason = "Every delivery attempt failed for 5 days; the endpoint was disabled."
+    endpoints.filter(is_active=True, failing_since__lte=now - DISABLE_AFTER_FAILING).update(
+        is_active=False, disabled_reason=reason, disabled_at=now
+    )
+
+
+@dataclass
+class Outcome:
+    attempt: WebhookAttempt
+    #: Seconds until the next attempt when the caller should enqueue it now (countdown), else None.
+    retry_in: float | None
+
+
+def _record(claim: Claim, response: outbound.Response, *, countdown_ok: bool) -> Outcome:
+    retry_in = None
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.select_for_update().get(pk=claim.delivery.pk)
+        now = timezone.now()
+        success = response.status is not None and 200 <= response.status < 300
+        gone = response.status == 410
+        delivery.last_response_status = response.status
+        delivery.last_error = "" if success else _failure_text(response)[:500]
+        delivery.locked_until = None
+        if success:
+            delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, now
+        elif gone or delivery.attempt_count >= delivery.max_attempts:
+            delivery.status = DeliveryStatus.FAILED
+        else:
+            delay = retry_delay(delivery.attempt_count, retry_after_seconds(response, now))
+            delivery.status = DeliveryStatus.RETRYING
+            delivery.next_attempt_at = now + timedelta(seconds=delay)
+            if countdown_ok and delay <= COUNTDOWN_MAX_SECONDS:
+                delivery.task_queued_at, retry_in = now, delay
+        delivery.save()
+        attempt = claim.attempt
+        attempt.status = delivery.status
+        attempt.response_status = response.status
+        attempt.response_body = response.body[:RESPONSE_BODY_MAX_CHARS]
+        attempt.error_message = delivery.last_error
+        attempt.duration_ms = response.duration_ms
+        attempt.finished_at = now
+        attempt.save()
+        _note_endpoint_result(delivery.endpoint_id, success=success, gone=gone, now=now)
+    return Outcome(attempt, retry_in)
+
+
+def attempt(*, delivery_id: int, countdown_ok: bool = True) -> Outcome | None:
+    """Makes the next attempt of one delivery if it is due and nobody else is making it.
+
+    ``countdown_ok``: the caller will enqueue a near retry itself (``Outcome.retry_in``); otherwise
+    the retry is left to the sweep.
+    """
+    claim = _claim(delivery_id)
+    if claim is None:
+        return None
+    delivery = claim.delivery
+    try:
+        body = render_body(delivery.event, delivery.tenant)
+        headers = _headers(delivery, body)
+    except ValueError as exc:  # a secret that no longer decrypts (SECRET_KEY changed without a fallback)
+        logger.error("webhook delivery %s cannot be signed: %s", delivery.public_id, exc)
+        response = outbound.Response(None, "", {}, "The endpoint's secret cannot be decrypted.", 0)
+    else:
+        response = outbound.post(delivery.endpoint.url, body, headers)
+    return _record(claim, response, countdown_ok=countdown_ok)
+
+
+def due_delivery_ids(*, batch: int = 500) -> list[int]:
+    """For the sweep: due deliveries without a live task (long waits, lost tasks), now marked as queued."""
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            WebhookDelivery.objects.cross_tenant()
+            .select_for_update(skip_locked=True)
+            .filter(status__in=ACTIVE, next_attempt_at__lte=now)
+            .filter(Q(task_queued_at__isnull=True) | Q(task_queued_at__lt=now - STALE_TASK_AFTER))
+            .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:batch]
+        )
+        WebhookDelivery.objects.filter(pk__in=due).update(task_queued_at=now)
+    return due
