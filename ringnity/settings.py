@@ -298,6 +298,14 @@ SIMPLE_JWT = {
 # --- AI provider (OpenAI-compatible HTTP API); unset = the built-in extractive provider ---
 AI_PROVIDER_BASE_URL = env_str("AI_PROVIDER_BASE_URL")
 AI_PROVIDER_API_KEY = env_str("AI_PROVIDER_API_KEY")
+AI_PROVIDER_TIMEOUT_SECONDS = env_int("AI_PROVIDER_TIMEOUT_SECONDS", 30)
+# Knowledge base: PostgreSQL text-search configuration, upload and URL-ingest limits.
+AI_KNOWLEDGE_SEARCH_CONFIG = env_str("AI_KNOWLEDGE_SEARCH_CONFIG", "english")
+AI_KNOWLEDGE_MAX_UPLOAD_BYTES = env_int("AI_KNOWLEDGE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+AI_INGEST_MAX_BYTES = env_int("AI_INGEST_MAX_BYTES", 2 * 1024 * 1024)
+AI_INGEST_TIMEOUT_SECONDS = env_int("AI_INGEST_TIMEOUT_SECONDS", 10)
+# Only for tests against a loopback server; production must never fetch loopback/private addresses.
+AI_INGEST_ALLOW_LOOPBACK = env_bool("AI_INGEST_ALLOW_LOOPBACK", default=False)
 
 # --- Logging ----------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

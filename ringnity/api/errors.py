@@ -63,6 +63,8 @@ class ErrorCode(StrEnum):
     QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     INTERNAL_ERROR = "INTERNAL_ERROR"
+    AI_BALANCE_EMPTY = "AI_BALANCE_EMPTY"
+    AI_SPEND_LIMIT_REACHED = "AI_SPEND_LIMIT_REACHED"
 
     @classmethod
     def additions(cls) -> list[str]:
@@ -87,6 +89,9 @@ ADDITIONS = {
     "QUOTA_EXCEEDED": "The tenant's plan quota does not allow this.",
     "IDEMPOTENCY_KEY_REUSED": "An Idempotency-Key was reused with a different request body.",
     "INTERNAL_ERROR": "An unexpected server error; the response carries no details, the log has the request id.",
+    "AI_BALANCE_EMPTY": "402: the plan's included AI usage is used up and the prepaid AI balance is empty with "
+    "block-on-zero on; the AI provider was not called.",
+    "AI_SPEND_LIMIT_REACHED": "429: the tenant reached the platform's daily or monthly AI spend limit.",
 }
 
 

@@ -1,1 +1,19 @@
-urlpatterns: list = []
+from django.urls import path
+
+from apps.ai.api import knowledge, visitor
+
+urlpatterns = [
+    path("ai/visitor/routing", visitor.AiRoutingView.as_view(), name="ai-visitor-routing"),
+    path("ai/visitor/conversations", visitor.AiConversationsView.as_view(), name="ai-visitor-conversations"),
+    path("ai/visitor/chat", visitor.AiChatView.as_view(), name="ai-visitor-chat"),
+    path("ai/visitor/knowledge/search", visitor.AiKnowledgeSearchView.as_view(), name="ai-visitor-knowledge-search"),
+    path("ai/visitor/realtime/call", visitor.AiRealtimeCallView.as_view(), name="ai-visitor-realtime-call"),
+    path("admin-sdk/ai/knowledge/documents", knowledge.KnowledgeDocumentsView.as_view(), name="ai-knowledge-documents"),
+    path("admin-sdk/ai/knowledge/urls", knowledge.KnowledgeUrlsView.as_view(), name="ai-knowledge-urls"),
+    path(
+        "admin-sdk/ai/knowledge/<str:knowledge_item_id>/reindex",
+        knowledge.KnowledgeReindexView.as_view(),
+        name="ai-knowledge-reindex",
+    ),
+    path("admin-sdk/ai/knowledge/<str:knowledge_item_id>", knowledge.KnowledgeItemView.as_view(), name="ai-knowledge"),
+]

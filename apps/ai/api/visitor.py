@@ -1,0 +1,133 @@
+"""Visitor AI (RuntimeBearer of kind visitor, or the widget's chat session; scope ``visitor:ai``)."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+
+from apps.ai import services
+from apps.ai.api.sdp import PlainTextParser, PlainTextRenderer, SdpParser, SdpRenderer
+from apps.ai.api.serializers import (
+    AiChatInput,
+    AiChatOutput,
+    AiConversationInput,
+    AiConversationOutput,
+    AiRoutingOutput,
+    KnowledgeSearchInput,
+    KnowledgeSearchOutput,
+)
+from apps.ai.knowledge.search import search
+from apps.chat.authentication import VisitorAuthentication, principal_visitor
+from ringnity.api.principal import PrincipalKind
+from ringnity.api.renderers import EnvelopeJSONRenderer
+from ringnity.api.views import TenantAPIView, validate_input
+
+TAGS = ["AI"]
+VISITOR_AI = "visitor:ai"
+# The contract allows an anonymous call; these routes still answer 401 without a visitor credential.
+VISITOR_SECURITY = [{"RuntimeBearer": []}, {}]
+
+
+class VisitorAiView(TenantAPIView):
+    authentication_classes = [VisitorAuthentication]
+    accepted_principals = {PrincipalKind.VISITOR}
+    required_scopes = {"GET": {VISITOR_AI}, "POST": {VISITOR_AI}}
+
+    @property
+    def visitor(self):
+        return principal_visitor(self.principal)
+
+
+class AiRoutingView(VisitorAiView):
+    @extend_schema(
+        operation_id="getAiVisitorRouting",
+        tags=TAGS,
+        auth=VISITOR_SECURITY,
+        summary="Read AI routing mode for the visitor context.",
+        description="`canUseAi`: the routing mode lets the AI answer and the `ai_chat` service is available "
+        "(plan, admin switch, readiness, balance). `humanFallbackAvailable`: an agent is online.",
+        responses={200: AiRoutingOutput},
+    )
+    def get(self, request):
+        return Response(services.routing_get(tenant=self.tenant))
+
+
+class AiConversationsView(VisitorAiView):
+    @extend_schema(
+        operation_id="createAiVisitorConversation",
+        tags=TAGS,
+        auth=VISITOR_SECURITY,
+        summary="Start an AI visitor conversation.",
+        description="A chat conversation on channel `ai` (the visitor's open conversation when there is one).",
+        request=AiConversationInput,
+        responses={201: AiConversationOutput},
+    )
+    def post(self, request):
+        data = validate_input(AiConversationInput, request.data or {})
+        ai_conversation = services.ai_conversation_start(
+            visitor=self.visitor, identity=data.get("visitor"), metadata=data.get("metadata")
+        )
+        return Response(services.ai_conversation_payload(ai_conversation), status=201)
+
+
+class AiChatView(VisitorAiView):
+    @extend_schema(
+        operation_id="sendAiVisitorMessage",
+        tags=TAGS,
+        auth=VISITOR_SECURITY,
+        summary="Send a visitor AI chat message.",
+        description="Errors: 400 `stream: true` (streaming is on the realtime contract) or a message over "
+        "`maxInputTokens`; 402 `AI_BALANCE_EMPTY`; 429 `AI_SPEND_LIMIT_REACHED`; 403 `AI_NOT_READY` / "
+        "`FEATURE_NOT_AVAILABLE`. A refused request never calls the AI provider.",
+        request=AiChatInput,
+        responses={200: AiChatOutput},
+    )
+    def post(self, request):
+        data = validate_input(AiChatInput, request.data)
+        metadata = data.get("metadata") or {}
+        answer = services.ai_chat_send(
+            visitor=self.visitor,
+            message=data["message"],
+            ai_conversation_id=data.get("aiConversationId", ""),
+            conversation_id=data.get("conversationId", ""),
+            stream=data["stream"],
+            client_message_id=str(metadata.get("clientMessageId", ""))[:200],
+        )
+        return Response(answer)
+
+
+class AiKnowledgeSearchView(VisitorAiView):
+    @extend_schema(
+        operation_id="searchAiVisitorKnowledge",
+        tags=TAGS,
+        auth=VISITOR_SECURITY,
+        summary="Search AI knowledge for the visitor context.",
+        description="Ranked passages of the visitor's tenant only: title, snippet around the match, source, score.",
+        request=KnowledgeSearchInput,
+        responses={200: KnowledgeSearchOutput},
+    )
+    def post(self, request):
+        data = validate_input(KnowledgeSearchInput, request.data)
+        hits = search(tenant=self.tenant, query=data["query"], limit=data["limit"])
+        return Response({"results": [hit.as_result(data["query"]) for hit in hits]})
+
+
+class AiRealtimeCallView(VisitorAiView):
+    parser_classes = [SdpParser, PlainTextParser]
+    renderer_classes = [SdpRenderer, PlainTextRenderer, EnvelopeJSONRenderer]
+
+    @extend_schema(
+        operation_id="createAiVisitorRealtimeCall",
+        tags=TAGS,
+        auth=VISITOR_SECURITY,
+        summary="Create an AI voice call realtime session.",
+        description="Low-level transport body is kept behind SDK call objects for normal customers. "
+        "Body: the WebRTC SDP offer; answer: the provider's SDP answer. 503 `AI_NOT_READY` without a "
+        "realtime-capable provider.",
+        request={"application/sdp": OpenApiTypes.STR, "text/plain": OpenApiTypes.STR},
+        responses={(200, "application/sdp"): OpenApiTypes.STR, (200, "text/plain"): OpenApiTypes.STR},
+    )
+    def post(self, request):
+        offer = request.data if isinstance(request.data, str) else ""
+        answer = services.ai_realtime_answer(tenant=self.tenant, sdp_offer=offer)
+        content_type = "text/plain" if request.content_type.startswith("text/plain") else "application/sdp"
+        return Response(answer, content_type=f"{content_type}; charset=utf-8")

@@ -1,0 +1,290 @@
+"""Visitor AI: routing settings, AI conversations (chat conversations on channel ``ai``), replies, voice.
+
+One exchange (``ai_chat_send``):
+
+1. checks that cost nothing: ``stream`` (400), routing mode (403), readiness, balance (402),
+   spend limits (429), input size (400) — a refused request never reaches the provider;
+2. stores the visitor's message (a ``chat.Message``, sender ``visitor``) and commits it,
+   so agents see it even if the provider is slow or down;
+3. calls the provider outside any transaction, with the last ``maxContextMessages``
+   messages (trimmed to ``maxInputTokens``) and the best ``maxKnowledgeChunks`` passages;
+4. stores the reply (sender ``ai``, provider/model/sources in metadata) and meters it
+   (usage log + overage debit through the billing service) in one transaction.
+
+Hand-off: when the visitor asks for a person, or the provider recommends it, or the
+provider fails, the AI conversation is marked handed off, a system message says so and
+the chat conversation stays open and unassigned: it is in the agents' queue. After that
+the AI stays silent (no provider call, nothing metered) and agents answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.ai import metering
+from apps.ai.knowledge.search import search
+from apps.ai.models import AiConversation, AiSettings, RoutingMode
+from apps.ai.providers import Passage, ProviderError, Reply, current_provider
+from apps.ai.providers.base import estimate_tokens
+from apps.chat.conversation_services import chat_availability, conversation_start
+from apps.chat.message_services import message_send
+from apps.chat.models import Message, SenderType, Visitor
+from apps.chat.visitor_services import visitor_identify
+from apps.platform import capabilities
+from ringnity.api.errors import ApiError, ErrorCode, not_found, validation_failed
+
+AI_CHANNEL = "ai"
+HANDED_OFF_TEXT = "A member of our team will reply here shortly."
+PROVIDER_DOWN_TEXT = "Our assistant is not available right now. A member of our team will reply here shortly."
+_PERSON_REQUEST = re.compile(
+    r"\b(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|the\s+|some\s*|your\s+)?"
+    r"(?:human|person|agent|operator|representative|someone|somebody|staff|team member|real person)\b"
+    r"|\b(?:real|live)\s+(?:person|human|agent)\b|\bhuman\b",
+    re.IGNORECASE,
+)
+
+
+# --- routing ------------------------------------------------------------------------------
+
+
+def ai_settings_get(*, tenant) -> AiSettings:
+    found = AiSettings.objects.for_tenant(tenant).first()
+    return found or AiSettings(tenant=tenant)
+
+
+@transaction.atomic
+def routing_mode_set(*, tenant, mode: str) -> AiSettings:
+    """Sets the tenant's routing mode (console and dashboard settings call this)."""
+    if mode not in RoutingMode.values:
+        raise validation_failed([f"mode: must be one of {', '.join(RoutingMode.values)}."])
+    row, _ = AiSettings.objects.select_for_update().get_or_create(tenant=tenant)
+    if row.routing_mode != mode:
+        row.routing_mode = mode
+        row.save(update_fields=["routing_mode", "updated_at"])
+    return row
+
+
+def routing_get(*, tenant) -> dict:
+    """The contract's AI routing: mode, whether the AI may answer now, whether an agent is online."""
+    mode = ai_settings_get(tenant=tenant).routing_mode
+    can_use = False
+    if mode != RoutingMode.HUMAN_ONLY:
+        capability = next(c for c in capabilities.service_capabilities(tenant) if c["key"] == "ai_chat")
+        can_use = capability["allowed"]
+    return {"mode": mode, "canUseAi": can_use, "humanFallbackAvailable": chat_availability(tenant=tenant)["available"]}
+
+
+def _require_ai_routing(tenant) -> None:
+    if ai_settings_get(tenant=tenant).routing_mode == RoutingMode.HUMAN_ONLY:
+        raise ApiError(
+            ErrorCode.FEATURE_NOT_AVAILABLE,
+            "This workspace answers with people only (AI routing mode human_only).",
+            status=403,
+            details=["mode: human_only"],
+        )
+
+
+def _require_ai_chat(tenant) -> None:
+    """Routing, balance (402) and spend limits (429), then the service status (403)."""
+    _require_ai_routing(tenant)
+    metering.spend_check(tenant, "ai_chat")
+    capabilities.require_service(tenant, "ai_chat")
+
+
+# --- conversations --------------------------------------------------------------------------
+
+
+def ai_conversation_payload(ai_conversation: AiConversation) -> dict:
+    return {"aiConversationId": ai_conversation.public_id, "conversationId": ai_conversation.conversation.public_id}
+
+
+def ai_conversation_start(*, visitor: Visitor, identity: dict | None = None, metadata: dict | None = None):
+    """The visitor's AI conversation: its open chat conversation (created on channel ``ai``) with an AI record."""
+    tenant = visitor.tenant
+    _require_ai_routing(tenant)
+    capabilities.require_service(tenant, "ai_chat")
+    with transaction.atomic():
+        if identity:
+            visitor_identify(visitor=visitor, identity=identity)
+        conversation, _ = conversation_start(visitor=visitor, metadata=metadata or {}, channel=AI_CHANNEL)
+        ai_conversation, _ = AiConversation.objects.get_or_create(
+            conversation=conversation, defaults={"tenant": tenant, "visitor": visitor}
+        )
+    ai_conversation.conversation = conversation
+    return ai_conversation
+
+
+def ai_conversation_find(*, visitor: Visitor, ai_conversation_id: str = "", conversation_id: str = ""):
+    """The visitor's own AI conversation by either id; another visitor's or tenant's → 404."""
+    conversations = AiConversation.objects.for_tenant(visitor.tenant).select_related("conversation")
+    if ai_conversation_id:
+        found = conversations.filter(public_id=ai_conversation_id[:32], visitor=visitor).first()
+    else:
+        found = conversations.filter(conversation__public_id=conversation_id[:32], visitor=visitor).first()
+    if found is None:
+        raise not_found("AI conversation")
+    return found
+
+
+# --- one exchange ------------------------------------------------------------------------------
+
+
+def _context(ai_conversation: AiConversation, limit: int, budget: int) -> list[dict]:
+    """The last ``limit`` live messages as provider messages, oldest first, within ``budget`` tokens."""
+    rows = list(
+        Message.objects.for_tenant(ai_conversation.tenant)
+        .filter(conversation_id=ai_conversation.conversation_id, deleted_at__isnull=True)
+        .exclude(sender_type=SenderType.SYSTEM)
+        .order_by("-created_at", "-id")
+        .values_list("sender_type", "body")[: max(1, limit)]
+    )
+    messages, used = [], 0
+    for sender_type, body in rows:  # newest first: the latest message is always kept
+        cost = estimate_tokens(body)
+        if messages and used + cost > budget:
+            break
+        used += cost
+        messages.append({"role": "user" if sender_type == SenderType.VISITOR else "assistant", "content": body})
+    return list(reversed(messages))
+
+
+def _handoff(ai_conversation: AiConversation, reason: str) -> None:
+    if ai_conversation.handed_off_at is None:
+        ai_conversation.handed_off_at = timezone.now()
+        ai_conversation.handoff_reason = reason[:200]
+        ai_conversation.save(update_fields=["handed_off_at", "handoff_reason"])
+        message_send(
+            conversation=ai_conversation.conversation,
+            sender_type=SenderType.SYSTEM,
+            body="The visitor was handed over to the team.",
+            metadata={"aiHandoff": True, "reason": reason[:200]},
+        )
+
+
+def _answer(ai_conversation, text: str, handoff: bool, metadata: dict) -> dict:
+    return {
+        **ai_conversation_payload(ai_conversation),
+        "message": text,
+        "handoffRecommended": handoff,
+        "metadata": metadata,
+    }
+
+
+def _silent_handoff(ai_conversation, visitor, message: str, reason: str, text: str, client_message_id: str) -> dict:
+    with transaction.atomic():
+        message_send(
+            conversation=ai_conversation.conversation,
+            sender_type=SenderType.VISITOR,
+            body=message,
+            visitor=visitor,
+            client_message_id=client_message_id,
+        )
+        _handoff(ai_conversation, reason)
+    return _answer(ai_conversation, text, True, {"provider": None, "handoffReason": reason})
+
+
+def ai_chat_send(
+    *,
+    visitor: Visitor,
+    message: str,
+    ai_conversation_id: str = "",
+    conversation_id: str = "",
+    stream: bool = False,
+    client_message_id: str = "",
+) -> dict:
+    """One visitor message and its AI answer (the contract's ``AiChat`` data). See the module docstring."""
+    tenant = visitor.tenant
+    if stream:
+        raise validation_failed(
+            ["stream: streaming replies are delivered over the realtime contract; send stream=false here."]
+        )
+    if ai_conversation_id or conversation_id:
+        ai_conversation = ai_conversation_find(
+            visitor=visitor, ai_conversation_id=ai_conversation_id, conversation_id=conversation_id
+        )
+    else:
+        ai_conversation = ai_conversation_start(visitor=visitor)
+    if ai_conversation.handed_off_at is not None:
+        return _silent_handoff(ai_conversation, visitor, message, "handed_off", HANDED_OFF_TEXT, client_message_id)
+    _require_ai_chat(tenant)
+    limits = metering.limits()
+    if estimate_tokens(message) > limits.max_input_tokens:
+        raise validation_failed([f"message: longer than the AI accepts ({limits.max_input_tokens} tokens)."])
+    if _PERSON_REQUEST.search(message):
+        return _silent_handoff(ai_conversation, visitor, message, "visitor_asked", HANDED_OFF_TEXT, client_message_id)
+
+    with transaction.atomic():
+        message_send(
+            conversation=ai_conversation.conversation,
+            sender_type=SenderType.VISITOR,
+            body=message,
+            visitor=visitor,
+            client_message_id=client_message_id,
+        )
+    guard = metering.guardrails()
+    hits = search(tenant=tenant, query=message, limit=max(1, guard["max_knowledge_chunks"]))
+    passages = [
+        Passage(h.document.public_id, h.document.title, h.document.source, h.chunk.content, h.coverage) for h in hits
+    ]
+    knowledge_cost = sum(estimate_tokens(p.text) for p in passages)
+    budget = max(estimate_tokens(message), limits.max_input_tokens - knowledge_cost)
+    context = _context(ai_conversation, guard["max_context_messages"], budget)
+    provider = current_provider()
+    try:
+        reply: Reply = provider.reply(context, passages, limits)
+    except ProviderError:
+        with transaction.atomic():
+            _handoff(ai_conversation, "provider_error")
+        return _answer(ai_conversation, PROVIDER_DOWN_TEXT, True, {"provider": provider.name, "error": True})
+
+    metadata = {
+        "provider": reply.provider,
+        "model": reply.model,
+        "sources": reply.sources,
+        "inputTokens": reply.input_tokens + reply.cached_input_tokens,
+        "outputTokens": reply.output_tokens,
+    }
+    with transaction.atomic():
+        ai_message, _ = message_send(
+            conversation=ai_conversation.conversation,
+            sender_type=SenderType.AI,
+            body=reply.text,
+            metadata={**metadata, "handoffRecommended": reply.handoff_recommended},
+        )
+        usage = metering.reply_meter(tenant=tenant, reply=reply, reference=ai_conversation.public_id)
+        AiConversation.objects.for_tenant(tenant).filter(pk=ai_conversation.pk).update(
+            reply_count=ai_conversation.reply_count + 1
+        )
+        if reply.handoff_recommended:
+            _handoff(ai_conversation, "no_answer")
+    metadata.update(
+        {"messageId": ai_message.public_id, "usageLogId": usage.pk, "chargedMicros": usage.retail_charge_micros}
+    )
+    return _answer(ai_conversation, reply.text, reply.handoff_recommended, metadata)
+
+
+# --- voice ---------------------------------------------------------------------------------------
+
+
+def ai_realtime_answer(*, tenant, sdp_offer: str) -> str:
+    """The provider's SDP answer to a visitor's WebRTC offer (voice); 503 without a realtime provider."""
+    if not sdp_offer.startswith("v=0"):
+        raise validation_failed(["body: an SDP offer starting with 'v=0' is required."])
+    provider = current_provider()
+    if not provider.realtime:
+        raise ApiError(
+            ErrorCode.AI_NOT_READY,
+            "AI voice needs a realtime-capable AI provider, and none is configured.",
+            status=503,
+            details=["provider: extractive (no voice)"],
+        )
+    _require_ai_routing(tenant)
+    metering.spend_check(tenant, "ai_voice")
+    capabilities.require_service(tenant, "ai_voice")
+    try:
+        return provider.realtime_answer(sdp_offer, metering.limits())
+    except ProviderError as exc:
+        raise ApiError(ErrorCode.AI_NOT_READY, "The AI voice provider is not available.", status=503) from exc
