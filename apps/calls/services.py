@@ -9,9 +9,12 @@ The status machine lives here and only here (``TRANSITIONS``)::
 Anything else is 409 ``CONFLICT``, except ending an ``ended`` call, which returns the call
 unchanged (end is idempotent, also under concurrency: the row is locked while it changes).
 
-Events ``call.started``, ``call.answered`` and ``call.ended`` (the last also for ``missed`` and
-``failed``; the payload's ``status`` says which) leave through ``apps.webhooks.events.event_emit``
-after the transaction commits; their payload is the contract's ``CallSession``.
+Events ``call.started``, ``call.answered``, ``call.ended`` (also for ``failed``: the payload's
+``status`` says which) and ``call.missed`` go to ``apps.webhooks.events.event_emit`` inside the
+service's transaction, after the row is written: the webhooks app records them in the same
+transaction (its outbox) and enqueues deliveries only on commit, so a rolled-back change
+announces nothing and a committed one cannot lose its event. The payload is the contract's
+``CallSession``.
 """
 
 from __future__ import annotations
@@ -78,9 +81,18 @@ def call_session_payload(call: CallSession) -> dict:
     return data
 
 
-def _emit_on_commit(call: CallSession, event_type: str) -> None:
-    tenant, payload = call.tenant, call_session_payload(call)
-    transaction.on_commit(lambda: event_emit(tenant=tenant, event_type=event_type, payload=payload))
+_EVENT_FOR_STATUS = {
+    CallStatus.STARTED: "call.started",
+    CallStatus.ANSWERED: "call.answered",
+    CallStatus.ENDED: "call.ended",
+    CallStatus.MISSED: "call.missed",
+    CallStatus.FAILED: "call.ended",
+}
+
+
+def _emit(call: CallSession, tenant) -> None:
+    """Announces the call's current status (see the module docstring for the timing)."""
+    event_emit(tenant=tenant, event_type=_EVENT_FOR_STATUS[call.status], payload=call_session_payload(call))
 
 
 def _require_call_service(*, tenant, call_type: str) -> None:
@@ -160,11 +172,11 @@ def call_session_create(
         started_by_user=actor.user,
     )
     call.save()
-    _emit_on_commit(call, "call.started")
+    _emit(call, tenant)
     if status != CallStatus.STARTED:
         _apply(call, status, at=now, actor=actor if status != CallStatus.ANSWERED else None)
         call.save()
-        _emit_on_commit(call, "call.answered" if status == CallStatus.ANSWERED else "call.ended")
+        _emit(call, tenant)
     return call
 
 
@@ -174,7 +186,7 @@ def call_session_answer(*, tenant, actor: CallActor, call_session_id: str) -> Ca
     call = call_session_get(tenant=tenant, actor=actor, call_session_id=call_session_id, for_update=True)
     _apply(call, CallStatus.ANSWERED, at=timezone.now(), actor=actor)
     call.save(update_fields=["status", "answered_at", "updated_at"])
-    _emit_on_commit(call, "call.answered")
+    _emit(call, tenant)
     return call
 
 
@@ -186,7 +198,7 @@ def call_session_fail(*, tenant, actor: CallActor, call_session_id: str, status:
     call = call_session_get(tenant=tenant, actor=actor, call_session_id=call_session_id, for_update=True)
     _apply(call, status, at=timezone.now(), actor=actor, reason=reason)
     call.save()
-    _emit_on_commit(call, "call.ended")
+    _emit(call, tenant)
     return call
 
 
@@ -202,7 +214,7 @@ def call_session_end(*, tenant, actor: CallActor, call_session_id: str, reason: 
         return call
     _apply(call, CallStatus.ENDED, at=timezone.now(), actor=actor, reason=reason)
     call.save()
-    _emit_on_commit(call, "call.ended")
+    _emit(call, tenant)
     return call
 
 

@@ -69,14 +69,10 @@ def _create(client, headers, conversation, **body):
 # --- create -----------------------------------------------------------------------------------
 
 
-def test_visitor_creates_a_call_on_its_conversation_and_call_started_is_emitted_after_commit(
-    api_client, assert_contract, tenant, visitor, conversation, events, django_capture_on_commit_callbacks
+def test_visitor_creates_a_call_on_its_conversation_and_call_started_is_emitted(
+    api_client, assert_contract, tenant, visitor, conversation, events
 ):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = _create(api_client, visitor_headers(visitor), conversation, metadata={"device": "web"})
-        assert events == []  # nothing leaves before the commit
-    for callback in callbacks:
-        callback()
+    response = _create(api_client, visitor_headers(visitor), conversation, metadata={"device": "web"})
     call = assert_contract(response, "createCallSession", 201)["data"]["callSession"]
     assert call["conversationId"] == conversation.public_id
     assert (call["type"], call["direction"], call["status"]) == ("audio", "inbound", "started")
@@ -146,12 +142,15 @@ def test_create_with_a_given_start_time_and_as_answered(api_client, assert_contr
     assert call["status"] == "answered"
     assert call["startedAt"] == started.isoformat().replace("+00:00", "Z")
     assert "answeredAt" in call
-    assert [e[1] for e in events] == []  # test transaction: nothing committed, nothing emitted
+    assert [e[1] for e in events] == ["call.started", "call.answered"]
 
 
-@pytest.mark.parametrize("status", ["missed", "failed"])
-def test_create_a_missed_or_failed_call_records_its_end(api_client, assert_contract, visitor, conversation, status):
+@pytest.mark.parametrize(("status", "event"), [("missed", "call.missed"), ("failed", "call.ended")])
+def test_create_a_missed_or_failed_call_records_its_end(
+    api_client, assert_contract, visitor, conversation, events, status, event
+):
     response = _create(api_client, visitor_headers(visitor), conversation, status=status)
+    assert [e[1] for e in events] == ["call.started", event]
     call = assert_contract(response, "createCallSession", 201)["data"]["callSession"]
     assert call["status"] == status
     assert "endedAt" in call
@@ -280,7 +279,7 @@ def test_get_without_credentials_is_401(api_client, assert_contract, conversatio
 
 
 def test_end_of_an_answered_call_counts_from_the_answer_and_is_idempotent(
-    api_client, assert_contract, tenant, visitor, conversation, events, django_capture_on_commit_callbacks
+    api_client, assert_contract, tenant, visitor, conversation, events
 ):
     now = timezone.now()
     call = call_for(
@@ -289,10 +288,9 @@ def test_end_of_an_answered_call_counts_from_the_answer_and_is_idempotent(
         started_at=now - timedelta(seconds=100),
         answered_at=now - timedelta(seconds=40),
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        response = api_client.patch(
-            end_url(call.public_id), {"reason": "hangup"}, format="json", **visitor_headers(visitor)
-        )
+    response = api_client.patch(
+        end_url(call.public_id), {"reason": "hangup"}, format="json", **visitor_headers(visitor)
+    )
     ended = assert_contract(response, "endCallSession", 200)["data"]["callSession"]
     assert ended["status"] == "ended"
     assert ended["endReason"] == "hangup"
@@ -300,8 +298,7 @@ def test_end_of_an_answered_call_counts_from_the_answer_and_is_idempotent(
     assert [e[1] for e in events] == ["call.ended"]
     assert events[0][2] == ended
 
-    with django_capture_on_commit_callbacks(execute=True):
-        again = api_client.patch(end_url(call.public_id), {"reason": "other"}, format="json", **owner_headers(tenant))
+    again = api_client.patch(end_url(call.public_id), {"reason": "other"}, format="json", **owner_headers(tenant))
     assert assert_contract(again, "endCallSession", 200)["data"]["callSession"] == ended
     assert len(events) == 1  # no second call.ended
 

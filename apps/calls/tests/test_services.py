@@ -69,22 +69,17 @@ def test_every_transition_is_allowed_or_409(start, to):
 
 
 @pytest.mark.django_db
-def test_started_answered_ended_emits_one_event_each_with_the_contract_payload(
-    events, django_capture_on_commit_callbacks
-):
+def test_started_answered_ended_emits_one_event_each_with_the_contract_payload(events):
     tenant = call_tenant()
     visitor_conversation = conversation_for(tenant)
     actor = visitor_actor(visitor_conversation.visitor)
-    with django_capture_on_commit_callbacks(execute=True):
-        call = services.call_session_create(
-            tenant=tenant, actor=actor, conversation_id=visitor_conversation.public_id, call_type="video"
-        )
+    call = services.call_session_create(
+        tenant=tenant, actor=actor, conversation_id=visitor_conversation.public_id, call_type="video"
+    )
     CallSession.objects.filter(pk=call.pk).update(started_at=timezone.now() - timedelta(seconds=90))
-    with django_capture_on_commit_callbacks(execute=True):
-        services.call_session_answer(tenant=tenant, actor=actor, call_session_id=call.public_id)
+    services.call_session_answer(tenant=tenant, actor=actor, call_session_id=call.public_id)
     CallSession.objects.filter(pk=call.pk).update(answered_at=timezone.now() - timedelta(seconds=30))
-    with django_capture_on_commit_callbacks(execute=True):
-        ended = services.call_session_end(tenant=tenant, actor=actor, call_session_id=call.public_id, reason="done")
+    ended = services.call_session_end(tenant=tenant, actor=actor, call_session_id=call.public_id, reason="done")
     assert [event for event, _ in events] == ["call.started", "call.answered", "call.ended"]
     assert 30 <= ended.duration_seconds <= 31
     assert ended.end_reason == "done"
