@@ -214,6 +214,61 @@ LOGIN_URL = "/admin/login/"
 GOOGLE_CLIENT_ID = env_str("GOOGLE_CLIENT_ID")
 GOOGLE_JWKS_URL = env_str("GOOGLE_JWKS_URL", "https://www.googleapis.com/oauth2/v3/certs")
 
+
+# --- Login with Ringnity (OpenID Connect provider on django-oauth-toolkit) ------
+# Issuer and every endpoint URL of the discovery document derive from this one public URL.
+RINGNITY_PUBLIC_URL = env_str("RINGNITY_PUBLIC_URL", "http://127.0.0.1:8192").rstrip("/")
+
+
+def _embedded_oidc_key(path: Path) -> str:
+    """The embedded default's ID-token signing key: generated once into DATA_DIR (0600), then reused."""
+    if not path.exists():
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        temporary = path.with_name(f"{path.name}.{os.getpid()}")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(pem)
+        try:  # link, not rename: of two first starts racing, exactly one key wins and both read it
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    return path.read_text()
+
+
+# RS256 private key (PEM) from the environment in production; OIDC_RSA_PREVIOUS_KEYS holds the PEMs of
+# earlier keys whose public halves stay in the JWKS during a rotation.
+OIDC_RSA_KEY_FROM_ENVIRONMENT = bool(env_str("OIDC_RSA_PRIVATE_KEY"))
+OIDC_RSA_PRIVATE_KEY = env_str("OIDC_RSA_PRIVATE_KEY") or _embedded_oidc_key(DATA_DIR / "oidc-rsa-key.pem")
+OIDC_RSA_PREVIOUS_KEYS = env_str("OIDC_RSA_PREVIOUS_KEYS")
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth.OAuthClient"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth.AuthorizationCode"
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": OIDC_RSA_PRIVATE_KEY,
+    "OIDC_ISS_ENDPOINT": RINGNITY_PUBLIC_URL,
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_SERVER_CLASS": "apps.oauth.server.RingnityOAuthServer",
+    "OAUTH2_VALIDATOR_CLASS": "apps.oauth.validators.RingnityOAuth2Validator",
+    "SCOPES_BACKEND_CLASS": "apps.oauth.scopes.RingnityScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 900,
+    "ID_TOKEN_EXPIRE_SECONDS": 900,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 24 * 60 * 60,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "PKCE_REQUIRED": True,
+    "REQUEST_APPROVAL_PROMPT": "force",
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
+}
+
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -242,6 +297,7 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# X-Forwarded-Proto is trusted only behind a TLS proxy that sets it (and drops a client's own).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
 # How many reverse proxies append to X-Forwarded-For in front of the app (0: trust REMOTE_ADDR only).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
@@ -280,6 +336,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "ringnity.api.schema.add_error_envelope",
+        "ringnity.api.schema_docs.apply_contract_docs",
     ],
 }
 
@@ -310,7 +367,6 @@ AI_INGEST_ALLOW_LOOPBACK = env_bool("AI_INGEST_ALLOW_LOOPBACK", default=False)
 # --- Logging ----------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
-# X-Forwarded-Proto is trusted only behind a TLS proxy that sets it (and drops a client's own).
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "ringnity.api.middleware.RequestIdLogFilter"}},
@@ -323,8 +379,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.request": {"level": "ERROR", "handlers": ["console"], "propagate": False},
-    },
-}
         # Django's own DEBUG console handler on "django" would print every line a second time
         # (e.g. the reloader's "Watching for file changes"); the root handler prints it once.
         "django": {"level": LOG_LEVEL, "propagate": True},
+    },
+}

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from apps.oauth.api.protocol import RootOpenIdConfigurationView
 from ringnity.api.fallback import api_not_found, bad_request, server_error
 
 admin.site.site_header = "Ringnity Platform Console"
@@ -21,6 +22,7 @@ api_patterns = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path(".well-known/openid-configuration", RootOpenIdConfigurationView.as_view(), name="openid-configuration"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

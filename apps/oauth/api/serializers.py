@@ -1,0 +1,128 @@
+"""Input and output shapes of Login with Ringnity (the contract's OAuth* schemas)."""
+
+from rest_framework import serializers
+
+from apps.oauth import scopes as catalog
+from apps.oauth.models import ClientStatus, OAuthClient
+from ringnity.api.serializers import InputSerializer
+
+SCOPE_CHOICES = [info.scope for info in catalog.CATALOG]
+CLIENT_TYPE_CHOICES = [OAuthClient.CLIENT_CONFIDENTIAL, OAuthClient.CLIENT_PUBLIC]
+
+
+class OAuthClientCreateInput(InputSerializer):
+    name = serializers.CharField(max_length=120)
+    type = serializers.ChoiceField(choices=CLIENT_TYPE_CHOICES, default=OAuthClient.CLIENT_CONFIDENTIAL)
+    redirectUris = serializers.ListField(child=serializers.CharField(), allow_empty=False, max_length=20)
+    allowedScopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=SCOPE_CHOICES), required=False, max_length=len(SCOPE_CHOICES)
+    )
+    requirePkce = serializers.BooleanField(required=False)
+
+
+class OAuthClientUpdateInput(InputSerializer):
+    name = serializers.CharField(max_length=120, required=False)
+    type = serializers.ChoiceField(choices=CLIENT_TYPE_CHOICES, required=False)
+    status = serializers.ChoiceField(choices=ClientStatus.values, required=False)
+    redirectUris = serializers.ListField(
+        child=serializers.CharField(), allow_empty=False, max_length=20, required=False
+    )
+    allowedScopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=SCOPE_CHOICES), required=False, max_length=len(SCOPE_CHOICES)
+    )
+    requirePkce = serializers.BooleanField(required=False)
+
+
+class OAuthClientOutput(serializers.Serializer):
+    id = serializers.CharField(source="public_id")
+    clientId = serializers.CharField(source="client_id")
+    name = serializers.CharField()
+    type = serializers.CharField(source="client_type")
+    status = serializers.CharField()
+    allowedScopes = serializers.ListField(source="allowed_scopes", child=serializers.CharField())
+    redirectUris = serializers.ListField(source="redirect_uri_list", child=serializers.CharField())
+    requirePkce = serializers.BooleanField(source="require_pkce")
+    lastUsedAt = serializers.DateTimeField(source="last_used_at", allow_null=True)
+    revokedAt = serializers.DateTimeField(source="revoked_at", allow_null=True)
+    createdAt = serializers.DateTimeField(source="created")
+    updatedAt = serializers.DateTimeField(source="updated")
+
+
+class OAuthClientEnvelopeOutput(serializers.Serializer):
+    oauthClient = OAuthClientOutput()
+
+
+class OAuthClientSecretOutput(serializers.Serializer):
+    oauthClient = OAuthClientOutput()
+    clientSecret = serializers.CharField(required=False)
+    warning = serializers.CharField()
+
+
+class OAuthClientDeletedOutput(serializers.Serializer):
+    oauthClientId = serializers.CharField()
+    deleted = serializers.BooleanField()
+
+
+class ScopeCatalogItemOutput(serializers.Serializer):
+    scope = serializers.CharField()
+    category = serializers.CharField()
+    status = serializers.CharField()
+    sensitive = serializers.BooleanField()
+    description = serializers.CharField()
+
+
+class OAuthClientListOutput(serializers.Serializer):
+    oauthClients = OAuthClientOutput(many=True, source="clients")
+    availableScopes = serializers.ListField(child=serializers.CharField())
+    recommendedScopes = serializers.ListField(child=serializers.CharField())
+    scopeCatalog = ScopeCatalogItemOutput(many=True)
+    clientTypes = serializers.ListField(child=serializers.CharField())
+    discoveryUrl = serializers.CharField()
+
+
+class OAuthTokenInput(InputSerializer):
+    """Documents the form body; the toolkit (oauthlib) reads and checks it."""
+
+    grant_type = serializers.ChoiceField(choices=["authorization_code", "refresh_token"])
+    client_id = serializers.CharField()
+    client_secret = serializers.CharField(required=False)
+    code = serializers.CharField(required=False)
+    redirect_uri = serializers.CharField(required=False)
+    code_verifier = serializers.CharField(required=False)
+    refresh_token = serializers.CharField(required=False)
+
+
+class OAuthRevokeInput(InputSerializer):
+    """Documents the form body; the toolkit (oauthlib) reads and checks it."""
+
+    token = serializers.CharField()
+    token_type_hint = serializers.ChoiceField(choices=["access_token", "refresh_token"], required=False)
+    client_id = serializers.CharField()
+    client_secret = serializers.CharField(required=False)
+
+
+class OAuthTokenOutput(serializers.Serializer):
+    access_token = serializers.CharField()
+    id_token = serializers.CharField(required=False)
+    refresh_token = serializers.CharField(required=False)
+    token_type = serializers.CharField()
+    expires_in = serializers.IntegerField()
+    scope = serializers.CharField(required=False)
+
+
+class OAuthAddAllowedDomainInput(InputSerializer):
+    domain = serializers.CharField(max_length=300)
+
+
+class OAuthWidgetKeyOutput(serializers.Serializer):
+    tenantId = serializers.CharField()
+    tenantSlug = serializers.CharField()
+    publicWidgetKey = serializers.CharField()
+    allowedDomains = serializers.ListField(child=serializers.CharField())
+    allowedDomainsLimit = serializers.IntegerField(allow_null=True)
+    allowedDomainsUsed = serializers.IntegerField()
+    allowedDomainsRemaining = serializers.IntegerField(allow_null=True)
+    dashboardDeveloperUrl = serializers.CharField()
+    domain = serializers.CharField(required=False)
+    domainAdded = serializers.BooleanField(required=False)
+    domainAlreadyAllowed = serializers.BooleanField(required=False)
