@@ -37,7 +37,12 @@ def export_render(*, tenant, period: ReportPeriod, agent=None, fmt: str) -> tupl
 def export_generate(*, export_id: int) -> ReportExport | None:
     """Renders and stores one export; idempotent (a finished export is left as it is)."""
     with transaction.atomic():
-        export = ReportExport.objects.select_for_update().select_related("tenant", "agent").filter(pk=export_id).first()
+        export = (
+            ReportExport.objects.select_for_update(of=("self",))
+            .select_related("tenant", "agent")
+            .filter(pk=export_id)
+            .first()
+        )
         if export is None or export.status == ExportStatus.DONE:
             return export
         export.status = ExportStatus.RUNNING

@@ -34,12 +34,12 @@ class VisitorConversationRatingView(TenantAPIView):
         responses={201: RatingOutput},
         extensions={"x-ringnity-extension": True},
     )
-    def post(self, request, conversation_id: str):
+    def post(self, request, conversationId: str):
         visitor = principal_visitor(self.principal)
         if visitor is None:
             raise ApiError(ErrorCode.SDK_SESSION_REQUIRED, "A visitor session is required.", status=401)
         data = validate_input(RatingInput, request.data)
         rating = rating_create(
-            visitor=visitor, conversation_id=conversation_id, score=data["score"], comment=data["comment"]
+            visitor=visitor, conversation_id=conversationId, score=data["score"], comment=data["comment"]
         )
         return Response(rating_payload(rating), status=201)

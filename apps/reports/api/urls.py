@@ -11,7 +11,7 @@ urlpatterns = [
     path("admin-sdk/reports/timeseries", views.AdminReportTimeseriesView.as_view(), name="admin-report-timeseries"),
     path("admin-sdk/reports/export", views.AdminReportExportView.as_view(), name="admin-report-export"),
     path(
-        "chat/visitor/conversations/<str:conversation_id>/rating",
+        "chat/visitor/conversations/<str:conversationId>/rating",
         VisitorConversationRatingView.as_view(),
         name="visitor-conversation-rating",
     ),
