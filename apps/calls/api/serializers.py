@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from apps.calls.models import CallDirection, CallService, CallStatus, CallType
 from apps.calls.services import STARTED_AT_SKEW
+from ringnity.api.serializers import InputSerializer
 from ringnity.api.storable import json_storage_problem, storable_text
 
 MAX_METADATA_BYTES = 4096
@@ -28,22 +29,13 @@ class CallMetadataField(serializers.DictField):
         return value
 
 
-class StrictCharField(serializers.CharField):
-    """A JSON string only (DRF would turn ``12`` into ``"12"``); ``InputSerializer`` will make it redundant."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
 def _session_token_field():
     # Read by CallSessionTokenAuthentication; declared so the body documents and bounds it.
-    return StrictCharField(max_length=SESSION_TOKEN_MAX_LENGTH, required=False, write_only=True)
+    return serializers.CharField(max_length=SESSION_TOKEN_MAX_LENGTH, required=False, write_only=True)
 
 
-class CreateCallSessionInput(serializers.Serializer):
-    conversationId = StrictCharField(max_length=64)
+class CreateCallSessionInput(InputSerializer):
+    conversationId = serializers.CharField(max_length=64)
     type = serializers.ChoiceField(choices=CallType.choices)
     direction = serializers.ChoiceField(choices=CallDirection.choices, required=False, default=CallDirection.INBOUND)
     status = serializers.ChoiceField(choices=CallStatus.choices, required=False, default=CallStatus.STARTED)
@@ -57,8 +49,8 @@ class CreateCallSessionInput(serializers.Serializer):
         return value
 
 
-class EndCallSessionInput(serializers.Serializer):
-    reason = StrictCharField(max_length=MAX_REASON_LENGTH, required=False, allow_blank=True)
+class EndCallSessionInput(InputSerializer):
+    reason = serializers.CharField(max_length=MAX_REASON_LENGTH, required=False, allow_blank=True)
     sessionToken = _session_token_field()
 
     def validate_reason(self, value: str) -> str:
@@ -67,7 +59,7 @@ class EndCallSessionInput(serializers.Serializer):
         return value.strip()
 
 
-class CallLinkInput(serializers.Serializer):
+class CallLinkInput(InputSerializer):
     service = serializers.ChoiceField(choices=CallService.choices, required=False, default=CallService.VOICE)
     metadata = CallMetadataField(required=False, default=dict)
 
@@ -76,7 +68,7 @@ class CallSessionOutput(serializers.Serializer):
     """Schema only: responses are built by ``apps.calls.services.call_session_payload``."""
 
     id = serializers.CharField()
-    conversationId = StrictCharField()
+    conversationId = serializers.CharField()
     type = serializers.ChoiceField(choices=CallType.choices)
     direction = serializers.ChoiceField(choices=CallDirection.choices)
     status = serializers.ChoiceField(choices=CallStatus.choices)
@@ -92,7 +84,7 @@ class CallLinkOutput(serializers.Serializer):
     """Schema only: responses are built by ``apps.calls.services.call_link_payload``."""
 
     id = serializers.CharField()
-    conversationId = StrictCharField()
+    conversationId = serializers.CharField()
     service = serializers.ChoiceField(choices=CallService.choices)
     token = serializers.CharField(help_text="Signed, expiring; names this link and its conversation only.")
     url = serializers.CharField()

@@ -26,6 +26,7 @@ from apps.calls.api.serializers import (
 from apps.calls.authentication import CallSessionTokenAuthentication
 from apps.calls.models import CallActorKind
 from apps.calls.selectors import CallActor
+from apps.chat.api.cors import ChatCorsMixin
 from apps.chat.authentication import VisitorAuthentication, principal_visitor
 from apps.tenants.authentication import DashboardJWTAuthentication
 from ringnity.api.errors import ApiError, ErrorCode, validation_failed
@@ -62,7 +63,9 @@ def _validated(serializer_class, data, field_codes=()) -> dict:
     raise validation_failed(flatten_errors(errors), code=code)
 
 
-class CallAPIView(TenantAPIView):
+class CallAPIView(ChatCorsMixin, TenantAPIView):
+    """A widget calls these from a customer's page: the chat routes' CORS (the tenant's allowed origins)."""
+
     accepted_principals = {PrincipalKind.VISITOR, PrincipalKind.AGENT, PrincipalKind.OWNER, PrincipalKind.WORKSPACE}
 
     def initial(self, request, *args, **kwargs):

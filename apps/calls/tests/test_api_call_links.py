@@ -19,7 +19,7 @@ from apps.calls.tests.factories import (
     visitor_headers,
 )
 from apps.platform.tests.factories import subscribe
-from apps.tenants.models import ServiceToggle
+from apps.tenants.models import AllowedDomain, ServiceToggle
 from ringnity.api.errors import ApiError
 
 pytestmark = pytest.mark.django_db
@@ -185,3 +185,21 @@ def test_a_genuine_signature_older_than_the_ttl_is_refused(tenant, visitor, conv
     link, _ = _token(tenant, visitor, conversation)
     claims = {"lnk": link.public_id, "cnv": conversation.public_id, "tid": tenant.public_id}
     _refused(_SignedLongAgo(salt=services.CALL_LINK_SALT).sign_object(claims))
+
+
+def test_the_widget_origin_of_the_tenant_gets_cors_and_others_do_not(
+    api_client, assert_contract, tenant, visitor, conversation
+):
+    AllowedDomain.objects.create(tenant=tenant, domain="shop.example.com")
+    preflight = api_client.options(
+        url(conversation), HTTP_ORIGIN="https://shop.example.com", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
+    )
+    assert preflight.status_code == 204
+    assert preflight["Access-Control-Allow-Origin"] == "https://shop.example.com"
+    assert "X-Ringnity-Chat-Session" in preflight["Access-Control-Allow-Headers"]
+    ok = _link(api_client, conversation, {**visitor_headers(visitor), "HTTP_ORIGIN": "https://shop.example.com"})
+    assert_contract(ok, OPERATION, 201)
+    assert ok["Access-Control-Allow-Origin"] == "https://shop.example.com"
+    foreign = _link(api_client, conversation, {**visitor_headers(visitor), "HTTP_ORIGIN": "https://evil.example.net"})
+    assert_contract(foreign, OPERATION, 201)
+    assert "Access-Control-Allow-Origin" not in foreign

@@ -366,3 +366,12 @@ def test_a_header_credential_wins_over_the_body_session_token(api_client, assert
     body = {"sessionToken": chat_session_token(other_visitor)}
     response = api_client.patch(end_url(other.public_id), body, format="json", **visitor_headers(visitor))
     assert assert_contract(response, "endCallSession", 404)["code"] == "CALL_SESSION_NOT_FOUND"
+
+
+def test_bodies_of_the_wrong_json_type_are_400_listing_each_field(api_client, assert_contract, visitor, conversation):
+    raw = '{"conversationId": 12, "type": "audio", "sessionToken": 5, "metadata": {"k": 1e400}}'
+    response = api_client.post(URL, raw, content_type="application/json", **visitor_headers(visitor))
+    body = assert_contract(response, "createCallSession", 400)
+    assert body["code"] == "CALL_SESSION_CONVERSATION_REQUIRED"
+    assert sorted(d.split(":")[0] for d in body["details"]) == ["conversationId", "metadata", "sessionToken"]
+    assert not CallSession.objects.exists()
