@@ -137,12 +137,16 @@ def agent_visible_conversations(*, tenant, agent: User):
 def agent_conversation_get(*, tenant, agent: User, conversation_id: str, for_update: bool = False) -> Conversation:
     if not conversation_id or "\x00" in conversation_id or len(conversation_id) > 32:
         raise not_found("Conversation")
-    conversations = agent_visible_conversations(tenant=tenant, agent=agent).select_related(
-        "visitor", "contact", "department", "assigned_agent"
-    )
+    visible = agent_visible_conversations(tenant=tenant, agent=agent).filter(public_id=conversation_id)
     if for_update:
-        conversations = conversations.select_for_update(of=("self",))
-    conversation = conversations.filter(public_id=conversation_id).first()
+        # Visibility is checked before the lock; the lock itself is taken by key alone, so a
+        # concurrent change that takes the row out of this agent's view (another agent's accept)
+        # is seen after the wait and answered by the caller's rules (409), not as "not found".
+        pk = visible.values_list("pk", flat=True).first()
+        conversations = Conversation.objects.for_tenant(tenant).filter(pk=pk).select_for_update(of=("self",))
+    else:
+        conversations = visible
+    conversation = conversations.select_related("visitor", "contact", "department", "assigned_agent").first()
     if conversation is None:
         raise not_found("Conversation")
     return conversation

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from apps.chat import attachment_services, conversation_services, message_services, visitor_services
@@ -297,6 +298,8 @@ class VisitorAttachmentView(VisitorAPIView):
 
 
 class VisitorAttachmentUploadView(VisitorAPIView):
+    parser_classes = [MultiPartParser]
+
     @extend_schema(
         operation_id="uploadVisitorConversationAttachment",
         tags=["Chat"],

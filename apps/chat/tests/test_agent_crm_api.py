@@ -1,0 +1,246 @@
+"""Agent CRM: profile, presence, conversation list/read, messages, assignment, closing."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.chat.models import Assignment, Conversation, Message
+from apps.chat.tests.chat_fixtures import (
+    agent_headers,
+    chat_tenant,
+    make_agent,
+    make_department,
+    send_message,
+    start_conversation,
+    visitor_headers,
+)
+from apps.tenants.models import StaffRole
+
+pytestmark = pytest.mark.django_db
+
+AGENT = "/api/agent-sdk"
+
+
+def _url(conversation_id, tail=""):
+    return f"{AGENT}/conversations/{conversation_id}{tail}"
+
+
+def test_profile_names_agent_department_and_tenant(api_client, assert_contract):
+    tenant = chat_tenant()
+    agent = make_agent(tenant, department=make_department(tenant, "Sales"))
+    data = assert_contract(api_client.get(f"{AGENT}/me", **agent_headers(agent)), "getAgentProfile", status=200)["data"]
+    assert data["agent"]["agentId"] == agent.public_id
+    assert data["agent"]["departmentName"] == "Sales"
+    assert data["tenant"]["clientId"] == tenant.public_id
+
+
+def test_visitor_token_is_refused_on_agent_routes(api_client, assert_contract):
+    tenant = chat_tenant()
+    assert_contract(api_client.get(f"{AGENT}/me", **visitor_headers(tenant)), "getAgentProfile", status=401)
+    assert_contract(api_client.get(f"{AGENT}/conversations"), "listAgentConversations", status=401)
+
+
+def test_presence_synonyms_and_last_activity(api_client, assert_contract):
+    agent = make_agent(chat_tenant())
+    headers = agent_headers(agent)
+    start = assert_contract(api_client.get(f"{AGENT}/presence", **headers), "getAgentPresence", status=200)["data"]
+    assert start["status"] == "offline"
+    online = api_client.patch(f"{AGENT}/presence", {"status": "online"}, format="json", **headers)
+    data = assert_contract(online, "updateAgentPresence", status=200)["data"]
+    assert data["status"] == "available"
+    assert data["online"] is True
+    assert data["lastActivityAt"]
+    busy = api_client.patch(f"{AGENT}/presence", {"status": "unavailable"}, format="json", **headers)
+    assert assert_contract(busy, "updateAgentPresence", status=200)["data"]["status"] == "busy"
+    bad = api_client.patch(f"{AGENT}/presence", {"status": "sleeping"}, format="json", **headers)
+    assert "status" in " ".join(assert_contract(bad, "updateAgentPresence", status=400)["details"])
+    agent.refresh_from_db()
+    assert agent.presence == "busy"
+
+
+def test_agent_sees_own_and_queue_supervisor_sees_all(api_client, assert_contract):
+    tenant = chat_tenant()
+    sales, support = make_department(tenant, "Sales"), make_department(tenant, "Support")
+    agent = make_agent(tenant, department=sales)
+    other = make_agent(tenant, department=support)
+    supervisor = make_agent(tenant, role=StaffRole.SUPERVISOR)
+    ids = [start_conversation(api_client, visitor_headers(tenant, f"vis_{i}"))["conversationId"] for i in range(4)]
+    Conversation.objects.filter(public_id=ids[0]).update(assigned_agent=agent)
+    Conversation.objects.filter(public_id=ids[1]).update(assigned_agent=other)
+    Conversation.objects.filter(public_id=ids[2]).update(department=support)
+    # ids[3]: unassigned, no department: the general queue
+    seen = assert_contract(
+        api_client.get(f"{AGENT}/conversations", **agent_headers(agent)), "listAgentConversations", status=200
+    )
+    assert {c["conversationId"] for c in seen["data"]["conversations"]} == {ids[0], ids[3]}
+    everything = api_client.get(f"{AGENT}/conversations", **agent_headers(supervisor)).json()["data"]["conversations"]
+    assert {c["conversationId"] for c in everything} == set(ids)
+    hidden = api_client.get(_url(ids[1]), **agent_headers(agent))
+    assert_contract(hidden, "getAgentConversation", status=404)
+    filtered = api_client.get(f"{AGENT}/conversations?departmentId={support.public_id}", **agent_headers(supervisor))
+    assert [c["conversationId"] for c in filtered.json()["data"]["conversations"]] == [ids[2]]
+    bad = api_client.get(f"{AGENT}/conversations?status=nope&limit=0&cursor=zzz", **agent_headers(supervisor))
+    details = " ".join(assert_contract(bad, "listAgentConversations", status=400)["details"])
+    assert "status" in details
+    assert "limit" in details
+
+
+def test_cursor_pages_are_stable_while_messages_arrive(api_client, assert_contract):
+    tenant = chat_tenant()
+    supervisor = make_agent(tenant, role=StaffRole.SUPERVISOR)
+    visitors = [visitor_headers(tenant, f"vis_{i}") for i in range(7)]
+    ids = [start_conversation(api_client, headers)["conversationId"] for headers in visitors]
+    headers = agent_headers(supervisor)
+    first = assert_contract(
+        api_client.get(f"{AGENT}/conversations?limit=3", **headers), "listAgentConversations", status=200
+    )
+    page = [c["conversationId"] for c in first["data"]["conversations"]]
+    # New activity on a conversation already seen moves it to the top: no duplicate on later pages.
+    send_message(api_client, visitors[ids.index(page[0])], page[0], "again")
+    seen = list(page)
+    cursor = first["data"]["nextCursor"]
+    while cursor:
+        body = api_client.get(f"{AGENT}/conversations?limit=3&cursor={cursor}", **headers).json()["data"]
+        seen += [c["conversationId"] for c in body["conversations"]]
+        cursor = body.get("nextCursor")
+    assert sorted(seen) == sorted(ids)
+
+
+def test_list_query_count_does_not_grow_with_page_size(api_client):
+    tenant = chat_tenant()
+    supervisor = make_agent(tenant, role=StaffRole.SUPERVISOR, department=make_department(tenant))
+    headers = agent_headers(supervisor)
+    for i in range(3):
+        start_conversation(api_client, visitor_headers(tenant, f"vis_a{i}", context={"visitor": {"name": "A"}}))
+    api_client.get(f"{AGENT}/conversations", **headers)  # warm the entitlement cache
+    with CaptureQueriesContext(connection) as small:
+        api_client.get(f"{AGENT}/conversations", **headers)
+    for i in range(20):
+        conversation = start_conversation(api_client, visitor_headers(tenant, f"vis_b{i}"))
+        Conversation.objects.filter(public_id=conversation["conversationId"]).update(
+            assigned_agent=supervisor, department=supervisor.department
+        )
+    with CaptureQueriesContext(connection) as large:
+        response = api_client.get(f"{AGENT}/conversations", **headers)
+    assert len(response.json()["data"]["conversations"]) == 23
+    assert len(large.captured_queries) == len(small.captured_queries) <= 4
+
+
+def test_messages_list_send_and_read(api_client, assert_contract):
+    tenant = chat_tenant()
+    visitor = visitor_headers(tenant)
+    conversation = start_conversation(api_client, visitor)
+    cid = conversation["conversationId"]
+    for i in range(5):
+        send_message(api_client, visitor, cid, f"m{i}")
+    headers = agent_headers(make_agent(tenant))
+    sent = api_client.post(_url(cid, "/messages"), {"body": "Hi", "clientMessageId": "a-1"}, format="json", **headers)
+    message = assert_contract(sent, "sendAgentConversationMessage", status=201)["data"]["message"]
+    assert message["senderType"] == "agent"
+    page = api_client.get(_url(cid, "/messages?limit=4"), **headers)
+    data = assert_contract(page, "listAgentConversationMessages", status=200)["data"]
+    assert [m["body"] for m in data["messages"]] == ["m2", "m3", "m4", "Hi"]
+    older = api_client.get(_url(cid, f"/messages?limit=4&before={data['nextCursor']}"), **headers).json()["data"]
+    assert [m["body"] for m in older["messages"]] == ["m0", "m1"]
+    assert "nextCursor" not in older
+    read = api_client.post(_url(cid, f"/messages/{data['messages'][0]['messageId']}/read"), **headers)
+    assert assert_contract(read, "markAgentMessageRead", status=200)["data"]["receipt"]["readAt"]
+    empty = api_client.post(_url(cid, "/messages"), {"body": ""}, format="json", **headers)
+    assert_contract(empty, "sendAgentConversationMessage", status=400)
+
+
+def test_accept_transfer_and_conflict(api_client, assert_contract):
+    tenant = chat_tenant()
+    cid = start_conversation(api_client, visitor_headers(tenant))["conversationId"]
+    first, second = make_agent(tenant), make_agent(tenant)
+    accepted = api_client.post(_url(cid, "/assign"), {}, format="json", **agent_headers(first))
+    data = assert_contract(accepted, "assignAgentConversation", status=200)["data"]
+    assert data["assignment"]["assignedAgentId"] == first.public_id
+    late = api_client.post(_url(cid, "/assign"), {}, format="json", **agent_headers(second))
+    assert_contract(late, "assignAgentConversation", status=404)  # no longer in the second agent's queue
+    transfer = api_client.post(
+        _url(cid, "/assign"),
+        {"assignedAgentId": second.public_id, "isTransfer": True},
+        format="json",
+        **agent_headers(first),
+    )
+    assert (
+        assert_contract(transfer, "assignAgentConversation", status=200)["data"]["conversation"]["assignedAgentId"]
+        == second.public_id
+    )
+    assert list(Assignment.objects.values_list("kind", flat=True).order_by("id")) == ["accept", "transfer"]
+    supervisor = make_agent(tenant, role=StaffRole.SUPERVISOR)
+    taken = api_client.post(_url(cid, "/assign"), {}, format="json", **agent_headers(supervisor))
+    assert assert_contract(taken, "assignAgentConversation", status=409)["code"] == "CONFLICT"
+    bad = api_client.post(
+        _url(cid, "/assign"), {"assignedAgentId": "usr_nobody"}, format="json", **agent_headers(supervisor)
+    )
+    assert_contract(bad, "assignAgentConversation", status=400)
+    other_tenant_agent = make_agent(chat_tenant())
+    foreign = api_client.post(
+        _url(cid, "/assign"),
+        {"assignedAgentId": other_tenant_agent.public_id},
+        format="json",
+        **agent_headers(supervisor),
+    )
+    assert_contract(foreign, "assignAgentConversation", status=400)
+    assert Assignment.objects.count() == 2
+
+
+def test_plain_agent_cannot_reassign_someone_elses_conversation(api_client, assert_contract):
+    tenant = chat_tenant()
+    cid = start_conversation(api_client, visitor_headers(tenant))["conversationId"]
+    owner_agent, intruder = make_agent(tenant), make_agent(tenant)
+    Conversation.objects.update(assigned_agent=owner_agent)
+    supervisor = make_agent(tenant, role=StaffRole.ADMIN)
+    moved = api_client.post(
+        _url(cid, "/assign"), {"assignedAgentId": intruder.public_id}, format="json", **agent_headers(supervisor)
+    )
+    assert_contract(moved, "assignAgentConversation", status=200)
+    back = api_client.post(
+        _url(cid, "/assign"), {"assignedAgentId": intruder.public_id}, format="json", **agent_headers(owner_agent)
+    )
+    assert_contract(back, "assignAgentConversation", status=404)
+
+
+def test_close_twice_is_fine_and_blocks_new_messages(api_client, assert_contract):
+    tenant = chat_tenant()
+    visitor = visitor_headers(tenant)
+    cid = start_conversation(api_client, visitor)["conversationId"]
+    headers = agent_headers(make_agent(tenant))
+    closed = assert_contract(api_client.post(_url(cid, "/close"), **headers), "closeAgentConversation", status=200)
+    assert closed["data"]["conversation"]["status"] == "closed"
+    again = assert_contract(api_client.post(_url(cid, "/close"), **headers), "closeAgentConversation", status=200)
+    assert again["data"]["conversation"]["updatedAt"] == closed["data"]["conversation"]["updatedAt"]
+    late = api_client.post(f"/api/chat/visitor/conversations/{cid}/messages", {"body": "hi"}, format="json", **visitor)
+    assert_contract(late, "sendVisitorConversationMessage", status=409)
+    fresh = start_conversation(api_client, visitor)
+    assert fresh["conversationId"] != cid
+    assert fresh["conversationNumber"] == "2"
+
+
+def test_another_tenants_agent_gets_404_on_every_conversation_route(api_client, assert_contract):
+    tenant = chat_tenant()
+    visitor = visitor_headers(tenant)
+    cid = start_conversation(api_client, visitor)["conversationId"]
+    mid = send_message(api_client, visitor, cid)["messageId"]
+    stranger = agent_headers(make_agent(chat_tenant(), role=StaffRole.OWNER))
+    checks = [
+        (api_client.get(_url(cid), **stranger), "getAgentConversation"),
+        (api_client.get(_url(cid, "/messages"), **stranger), "listAgentConversationMessages"),
+        (
+            api_client.post(_url(cid, "/messages"), {"body": "x"}, format="json", **stranger),
+            "sendAgentConversationMessage",
+        ),
+        (api_client.post(_url(cid, f"/messages/{mid}/read"), **stranger), "markAgentMessageRead"),
+        (api_client.delete(_url(cid, f"/messages/{mid}/attachment"), **stranger), "deleteAgentConversationAttachment"),
+        (api_client.post(_url(cid, "/assign"), {}, format="json", **stranger), "assignAgentConversation"),
+        (api_client.post(_url(cid, "/close"), **stranger), "closeAgentConversation"),
+        (api_client.post(f"/api/chat/conversations/{cid}/messages/{mid}/read", **stranger), "markChatMessageRead"),
+    ]
+    for response, operation in checks:
+        assert assert_contract(response, operation, status=404)["code"] == "NOT_FOUND", operation
+    listed = api_client.get(f"{AGENT}/conversations", **stranger).json()["data"]["conversations"]
+    assert listed == []
+    assert Message.objects.count() == 1
+    assert Conversation.objects.get().status == "open"

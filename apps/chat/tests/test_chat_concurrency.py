@@ -1,0 +1,103 @@
+"""Races on PostgreSQL (real threads, real transactions, through the HTTP API)."""
+
+import os
+import threading
+
+import pytest
+from django.db import close_old_connections, connection
+from rest_framework.test import APIClient
+
+from apps.chat.models import Assignment, Conversation, Message
+from apps.chat.tests.chat_fixtures import agent_headers, chat_tenant, make_agent, start_conversation, visitor_headers
+
+
+def _require_postgresql():
+    if connection.vendor == "postgresql":
+        return
+    reason = "needs PostgreSQL: concurrent transactions with row locks and unique indexes"
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(f"{reason}; CI=true must run it (DATABASE_URL is {connection.vendor})")
+    pytest.skip(reason)
+
+
+def _race(requests) -> list:
+    """Runs each ``request(client)`` in its own thread, all released at once; returns the responses."""
+    barrier = threading.Barrier(len(requests))
+    responses, errors = [None] * len(requests), []
+
+    def work(index, request):
+        try:
+            client = APIClient()
+            barrier.wait(timeout=10)
+            responses[index] = request(client)
+        except Exception as exc:  # reported by the assertion below
+            errors.append(repr(exc))
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(i, r)) for i, r in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    return responses
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_parallel_starts_by_twenty_visitors_get_numbers_one_to_twenty():
+    _require_postgresql()
+    tenant = chat_tenant()
+    headers = [visitor_headers(tenant, f"vis_race_{i}") for i in range(20)]
+    responses = _race(
+        [lambda c, h=h: c.post("/api/chat/visitor/conversations", {}, format="json", **h) for h in headers]
+    )
+    assert [r.status_code for r in responses] == [201] * 20
+    numbers = sorted(int(r.json()["data"]["conversation"]["conversationNumber"]) for r in responses)
+    assert numbers == list(range(1, 21))
+    assert Conversation.objects.for_tenant(tenant).count() == 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_starts_by_one_visitor_return_one_conversation():
+    _require_postgresql()
+    tenant = chat_tenant()
+    headers = visitor_headers(tenant, "vis_twice")
+    responses = _race(
+        [lambda c: c.post("/api/chat/visitor/conversations", {}, format="json", **headers) for _ in range(5)]
+    )
+    assert {r.status_code for r in responses} == {201}
+    assert len({r.json()["data"]["conversation"]["conversationId"] for r in responses}) == 1
+    assert Conversation.objects.for_tenant(tenant).get().number == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_parallel_accepts_one_wins_one_conflicts():
+    _require_postgresql()
+    tenant = chat_tenant()
+    conversation = start_conversation(APIClient(), visitor_headers(tenant))
+    url = f"/api/agent-sdk/conversations/{conversation['conversationId']}/assign"
+    agents = [make_agent(tenant) for _ in range(2)]
+    headers = [agent_headers(agent) for agent in agents]
+    responses = _race([lambda c, h=h: c.post(url, {}, format="json", **h) for h in headers])
+    assert sorted(r.status_code for r in responses) == [200, 409]
+    loser = next(r for r in responses if r.status_code == 409)
+    assert loser.json()["code"] == "CONFLICT"
+    assert Assignment.objects.for_tenant(tenant).count() == 1
+    winner = Assignment.objects.for_tenant(tenant).get().assigned_agent
+    assert Conversation.objects.for_tenant(tenant).get().assigned_agent == winner
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_parallel_sends_of_one_client_message_id_make_one_message():
+    _require_postgresql()
+    tenant = chat_tenant()
+    headers = visitor_headers(tenant)
+    conversation = start_conversation(APIClient(), headers)
+    url = f"/api/chat/visitor/conversations/{conversation['conversationId']}/messages"
+    body = {"body": "Hello", "clientMessageId": "retry-me"}
+    responses = _race([lambda c: c.post(url, body, format="json", **headers) for _ in range(10)])
+    assert [r.status_code for r in responses] == [201] * 10
+    assert len({r.json()["data"]["message"]["messageId"] for r in responses}) == 1
+    assert Message.objects.for_tenant(tenant).count() == 1
