@@ -27,7 +27,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/", include(api_patterns)),
-    re_path(r"^api/", api_not_found),
+    re_path(r"^[aA][pP][iI](?:/|$)", api_not_found),  # every method, /api, /API/...: the JSON 404 envelope
 ]
 
 handler400 = bad_request

@@ -8,7 +8,9 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from ringnity.api.authentication import describe_sent_credentials, expected_credentials
 from ringnity.api.errors import ApiError, ErrorCode
+from ringnity.api.renderers import EnvelopeJSONRenderer
 
 logger = logging.getLogger("ringnity.api")
 
@@ -103,6 +105,28 @@ def _missing_credentials_code(request, default: ErrorCode) -> ErrorCode:
     return default
 
 
+DEFAULT_CHALLENGE = 'Bearer realm="api"'
+
+
+def explain_unauthenticated(error: ApiError, request, *, missing: bool) -> None:
+    """Every 401 carries ``WWW-Authenticate`` and says what the operation expects and what was sent.
+
+    ``missing``: no credential of the operation's schemes was found (as opposed to one that failed).
+    """
+    authenticators = getattr(request, "authenticators", None) or []
+    if "WWW-Authenticate" not in error.headers:
+        challenge = authenticators[0].authenticate_header(request) if authenticators else None
+        error.headers["WWW-Authenticate"] = challenge or DEFAULT_CHALLENGE
+    expected = expected_credentials(authenticators)
+    if not expected:
+        return  # a public operation's own 401 (a failed login): nothing to send instead
+    if missing:
+        error.message = f"No credentials for this operation. {expected}"
+    if not error.details:
+        received = "; ".join(describe_sent_credentials(request))
+        error.details = [f"expected: {expected.removeprefix('Send ').removesuffix('.')}", f"received: {received}"]
+
+
 def api_exception_handler(exc: Exception, context: dict) -> Response:
     view = context.get("view")
     request = context.get("request")
@@ -111,5 +135,12 @@ def api_exception_handler(exc: Exception, context: dict) -> Response:
         request_id = getattr(request, "request_id", "-") if request is not None else "-"
         logger.exception("Unhandled error in %s (request_id=%s)", type(view).__name__, request_id)
         error = ApiError(ErrorCode.INTERNAL_ERROR, "Internal server error.", status=500)
+    if request is not None:
+        if error.status == 401:
+            explain_unauthenticated(error, request, missing=isinstance(exc, drf.NotAuthenticated))
+        # Errors are envelopes whatever the view renders on success (the schema view's YAML, the docs'
+        # HTML): DRF's finalize_response renders with the request's accepted renderer.
+        request.accepted_renderer = EnvelopeJSONRenderer()
+        request.accepted_media_type = EnvelopeJSONRenderer.media_type
     set_rollback()
     return error_response(error)

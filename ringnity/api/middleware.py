@@ -1,9 +1,16 @@
-"""Request ids: echoed from ``X-Request-Id`` when sane, generated otherwise, and put on every log line."""
+"""Request ids: echoed from ``X-Request-Id`` when sane, generated otherwise, and put on every log line.
+
+``RequestIdMiddleware`` is the project's one middleware in ``settings.MIDDLEWARE``, outermost; it
+also sets the Content-Security-Policy of the console and docs pages (``ringnity.api.csp``), which
+needs the final rendered response.
+"""
 
 import contextvars
 import logging
 import re
 import uuid
+
+from ringnity.api.csp import apply_content_security_policy
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -29,6 +36,7 @@ class RequestIdMiddleware:
         finally:
             _request_id.reset(token)
         response[self.header] = request_id
+        apply_content_security_policy(request, response)
         return response
 
 

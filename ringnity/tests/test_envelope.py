@@ -30,7 +30,12 @@ def test_validation_error_lists_every_bad_field(api_client):
 def test_malformed_json_is_a_400_validation_error(api_client):
     response = api_client.generic("POST", "/api/test/echo", "{not json", content_type="application/json")
     assert response.status_code == 400
-    assert response.json() == {"success": False, "code": "VALIDATION_FAILED", "message": "Malformed request body."}
+    assert response.json() == {
+        "success": False,
+        "code": "VALIDATION_FAILED",
+        "message": "Malformed JSON body at line 1, column 2: Expecting property name enclosed in double quotes.",
+        "details": ["body: Expecting property name enclosed in double quotes at line 1, column 2 (character 1)"],
+    }
 
 
 def test_deeply_nested_json_is_a_400_not_a_crash(api_client):
