@@ -327,13 +327,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Two choice sets behind one field name need a name each (the contract's), or generation warns.
-    "ENUM_NAME_OVERRIDES": {
-        "ErrorCode": "ringnity.api.errors.ErrorCode",
-        "CallSessionStatus": [(v, v.capitalize()) for v in ("started", "answered", "ended", "missed", "failed")],
-        "CallLinkService": [("voice_call", "Voice call"), ("video_call", "Video call")],
-    },
+    "ENUM_NAME_OVERRIDES": {"ErrorCode": "ringnity.api.errors.ErrorCode"},
     "POSTPROCESSING_HOOKS": [
+        "ringnity.api.schema_docs.name_enums_from_contract",
         "drf_spectacular.hooks.postprocess_schema_enums",
         "ringnity.api.schema.add_error_envelope",
         "ringnity.api.schema_docs.apply_contract_docs",

@@ -1,8 +1,11 @@
 """Schema generation that describes what the renderer really sends.
 
 * ``EnvelopeAutoSchema`` wraps every 2xx body of an enveloped view as
-  ``{"success": true, "data": <body>}``, and adds the error envelope as the
-  ``4XX`` answer of every operation.
+  ``{"success": true, "data": <body>}``, lists each error status the operation can
+  answer with one example per error code (found by ``schema_docs.view_errors``), and
+  keeps the error envelope as the ``4XX`` answer for anything else.
+* ``schema_docs.apply_contract_docs`` (a postprocessing hook) takes every summary and
+  description from the contract by operationId; docstrings never reach the docs.
 * ``add_error_envelope`` (a postprocessing hook) publishes ``ErrorEnvelope``
   with the full ``ErrorCode`` enum, contract codes and additions.
 """
@@ -18,6 +21,7 @@ from drf_spectacular.plumbing import ResolvedComponent
 from ringnity.api.authentication import PrincipalAuthentication
 from ringnity.api.errors import ADDITIONS, ErrorCode
 from ringnity.api.renderers import EnvelopeJSONRenderer
+from ringnity.api.schema_docs import error_responses, view_errors
 
 ERROR_ENVELOPE_REF = {"$ref": "#/components/schemas/ErrorEnvelope"}
 CONTRACT_PATH = Path(__file__).resolve().parents[2] / "docs" / "contract" / "ringnity-openapi.json"
@@ -92,11 +96,21 @@ class EnvelopeAutoSchema(AutoSchema):
                     media["schema"] = envelope_schema(media["schema"])
         return response
 
+    def get_description(self):
+        """Never a class or method docstring: the contract's text is set by ``apply_contract_docs``."""
+        return ""
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        if self._is_enveloped() and not any(str(code).startswith("4") for code in responses):
+        if not self._is_enveloped():
+            return responses
+        has_body = self.method in {"POST", "PUT", "PATCH"} and self.get_request_serializer() is not None
+        errors = view_errors(self.view, self.method, has_body=has_body, has_path_params="{" in self.path)
+        for status, response in error_responses(errors, ERROR_ENVELOPE_REF).items():
+            responses.setdefault(status, response)
+        if "4XX" not in responses:
             responses["4XX"] = {
-                "description": "Error envelope.",
+                "description": "Error envelope (any other client error).",
                 "content": {"application/json": {"schema": ERROR_ENVELOPE_REF}},
             }
         return responses

@@ -1,0 +1,341 @@
+"""What the generated docs say about each operation, in one place.
+
+* Summary, description and tags come from the contract by ``operationId`` (``OWN_DOCS`` for the
+  few operations the contract lacks); a Python docstring never becomes an operation's text.
+* The error answers an operation can give are found, not hand-listed: the view's declarations
+  (authentication classes, ``required_scopes``, ``validation_error_code``, path parameters,
+  throttles) plus every ``ApiError(ErrorCode.X, "message", status=N)``, ``not_found(...)`` and
+  ``validation_failed(...)`` in the code the handler reaches (the view method, the methods it
+  calls on ``self``, the authentication classes, and the project functions they call, a few
+  levels deep). Each code gets one example with the message the code really sends.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+import textwrap
+from functools import lru_cache
+from pathlib import Path
+
+from ringnity.api.errors import ADDITIONS, ErrorCode
+
+CONTRACT_PATH = Path(__file__).resolve().parents[2] / "docs" / "contract" / "ringnity-openapi.json"
+PROJECT_MODULES = ("apps.", "ringnity.")
+SCAN_DEPTH = 4
+
+#: Operations served beyond the contract: their docs, written here because the contract has none.
+OWN_DOCS: dict[str, dict] = {}
+
+#: Errors the shared plumbing answers for every operation of a kind: (status, message, details).
+_VALIDATION = (400, "Validation failed.", ["name: This field is required."])
+_RATE_LIMITED = (429, "Too many requests; retry later.", None)
+
+
+def _body_errors() -> dict[str, tuple]:
+    """What the JSON parser answers for a broken or oversized body, produced by the parser itself."""
+    from django.conf import settings
+
+    from ringnity.api import parsers
+
+    errors = {ErrorCode.PAYLOAD_TOO_LARGE.value: (413, "Request body too large.", None)}
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if limit:
+        errors[ErrorCode.PAYLOAD_TOO_LARGE.value] = (413, f"Request body larger than {limit} bytes.", None)
+    if hasattr(parsers, "malformed_json"):
+        try:
+            json.loads('{"name": "Ada",}')
+        except json.JSONDecodeError as exc:
+            error = parsers.malformed_json(exc)
+            errors[error.code.value] = (error.status, error.message, error.details)
+    return errors
+
+
+@lru_cache(maxsize=1)
+def contract_operations() -> dict[str, dict]:
+    """operationId -> the contract operation (summary, description, tags, ...)."""
+    contract = json.loads(CONTRACT_PATH.read_text())
+    return {
+        operation["operationId"]: operation
+        for item in contract["paths"].values()
+        for method, operation in item.items()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+
+
+def operation_docs(operation_id: str) -> dict | None:
+    """``{"summary", "description"?, "tags"?}`` for an operation, or None when nobody wrote any."""
+    if operation_id in OWN_DOCS:
+        return OWN_DOCS[operation_id]
+    operation = contract_operations().get(operation_id)
+    if operation is None:
+        return None
+    return {key: operation[key] for key in ("summary", "description", "tags") if key in operation}
+
+
+@lru_cache(maxsize=1)
+def contract_enums() -> dict[frozenset, tuple[str, list]]:
+    """The contract's named string enums by value set: frozenset(values) -> (name, values)."""
+    schemas = json.loads(CONTRACT_PATH.read_text())["components"]["schemas"]
+    named: dict[frozenset, tuple[str, list]] = {}
+    for name, schema in schemas.items():
+        if schema.get("type") == "string" and schema.get("enum"):
+            named.setdefault(frozenset(schema["enum"]), (name, schema["enum"]))
+    return named
+
+
+def name_enums_from_contract(result, generator, request, public):
+    """Postprocessing hook (before drf-spectacular's enum naming): a choice set the contract names
+    is published under the contract's name, so two fields called ``status`` with different choices
+    never collide and a reader sees ``CallSessionStatus``, not ``Status033Enum``."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    for component in list(schemas.values()):
+        for prop in component.get("properties", {}).values():
+            target = prop.get("items", prop) if prop.get("type") == "array" else prop
+            if "enum" not in target:
+                continue
+            found = contract_enums().get(frozenset(v for v in target["enum"] if v not in (None, "")))
+            if found is None:
+                continue
+            name, values = found
+            schemas.setdefault(name, {"type": "string", "enum": values})
+            ref = {"$ref": f"#/components/schemas/{name}"}
+            replacement = {"oneOf": [ref, {"type": "null"}]} if None in target["enum"] else ref
+            extras = {key: value for key, value in target.items() if key not in {"enum", "type"}}
+            target.clear()
+            target.update(replacement, **extras)
+    return result
+
+
+def apply_contract_docs(result, generator, request, public):
+    """Postprocessing hook: every operation's summary/description/tags from the contract, nothing else."""
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict) or "operationId" not in operation:
+                continue
+            operation.pop("description", None)
+            docs = operation_docs(operation["operationId"])
+            if docs:
+                operation.update(docs)
+    return result
+
+
+# --- Error answers ------------------------------------------------------------------------------
+
+
+def _code_name(node: ast.AST) -> str | None:
+    """``ErrorCode.X`` -> "X" (also ``errors.ErrorCode.X``)."""
+    if isinstance(node, ast.Attribute) and node.attr in ErrorCode.__members__:
+        base = node.value
+        if (isinstance(base, ast.Name) and base.id == "ErrorCode") or (
+            isinstance(base, ast.Attribute) and base.attr == "ErrorCode"
+        ):
+            return node.attr
+    return None
+
+
+def _text(node: ast.AST | None) -> str | None:
+    """A message as sent: literal text, with ``{expression}`` standing for an f-string's values."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for value in node.values:
+            if isinstance(value, ast.Constant):
+                parts.append(str(value.value))
+            else:
+                parts.append("{" + ast.unparse(value.value) + "}")  # type: ignore[attr-defined]
+        return "".join(parts)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _text(node.left), _text(node.right)
+        if left is not None and right is not None:
+            return left + right
+    return None
+
+
+def _keyword(call: ast.Call, name: str) -> ast.AST | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def _details(node: ast.AST | None) -> list[str] | None:
+    if isinstance(node, ast.List):
+        texts = [_text(item) for item in node.elts]
+        return [t for t in texts if t] or None
+    if isinstance(node, ast.ListComp):
+        text = _text(node.elt)
+        return [text] if text else None
+    return None
+
+
+def _callee_name(call: ast.Call) -> str:
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
+
+
+def _errors_in_call(call: ast.Call) -> tuple[str, int, str, list[str] | None] | None:
+    """(code, status, message, details) when ``call`` builds an API error."""
+    name = _callee_name(call)
+    if name == "ApiError" and call.args:
+        code = _code_name(call.args[0]) or _code_name(_keyword(call, "code"))
+        if code is None:
+            return None
+        message = _text(call.args[1] if len(call.args) > 1 else _keyword(call, "message"))
+        status_node = call.args[2] if len(call.args) > 2 else _keyword(call, "status")
+        status = status_node.value if isinstance(status_node, ast.Constant) else 400
+        details = _details(call.args[3] if len(call.args) > 3 else _keyword(call, "details"))
+        return code, int(status), message or "", details
+    if name == "not_found":
+        code = _code_name(_keyword(call, "code") or (call.args[1] if len(call.args) > 1 else ast.Constant(None)))
+        what = _text(call.args[0]) if call.args else "Resource"
+        return code or ErrorCode.NOT_FOUND.value, 404, f"{what or 'Resource'} not found.", None
+    if name == "validation_failed":
+        code = _code_name(_keyword(call, "code") or ast.Constant(None)) or ErrorCode.VALIDATION_FAILED.value
+        message = _text(_keyword(call, "message")) or _VALIDATION[1]
+        return code, 400, message, _details(call.args[0] if call.args else None)
+    return None
+
+
+def _resolve(call: ast.Call, scope: dict, owner: type | None):
+    """The project function or method a call reaches, or None."""
+    func = call.func
+    target = None
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
+        # ``entitlements.for_tenant(t).require_feature(...)``: a method of what the inner call returns.
+        inner = _resolve(func.value, scope, owner)
+        returned = _return_class(inner) if inner is not None else None
+        target = getattr(returned, func.attr, None)
+    elif isinstance(func, ast.Name):
+        target = scope.get(func.id)
+    elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        if func.value.id in {"self", "cls"} and owner is not None:
+            target = getattr(owner, func.attr, None)
+        else:
+            base = scope.get(func.value.id)
+            target = getattr(base, func.attr, None) if inspect.ismodule(base) or inspect.isclass(base) else None
+    target = getattr(target, "__func__", target)
+    if inspect.isfunction(target) and target.__module__.startswith(PROJECT_MODULES):
+        return target
+    return None
+
+
+def _return_class(function) -> type | None:
+    try:
+        returned = inspect.signature(function, eval_str=True).return_annotation
+    except (NameError, TypeError, ValueError, SyntaxError):
+        return None
+    return returned if inspect.isclass(returned) and returned.__module__.startswith(PROJECT_MODULES) else None
+
+
+@lru_cache(maxsize=4096)
+def _parse(function) -> ast.AST | None:
+    try:
+        return ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return None
+
+
+def scan_errors(function, owner: type | None = None, depth: int = SCAN_DEPTH, seen: set | None = None) -> dict:
+    """code -> (status, message, details) for the errors ``function`` and its project callees raise."""
+    seen = set() if seen is None else seen
+    function = getattr(function, "__func__", function)
+    if function in seen or depth < 0 or not inspect.isfunction(function):
+        return {}
+    seen.add(function)
+    tree = _parse(function)
+    if tree is None:
+        return {}
+    found: dict[str, tuple[int, str, list[str] | None]] = {}
+    scope = function.__globals__
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        error = _errors_in_call(node)
+        if error:
+            found.setdefault(error[0], error[1:])
+            continue
+        callee = _resolve(node, scope, owner)
+        if callee is not None:
+            callee_owner = _class_of(callee) or owner
+            for code, answer in scan_errors(callee, callee_owner, depth - 1, seen).items():
+                found.setdefault(code, answer)
+    return found
+
+
+def _class_of(function) -> type | None:
+    """The class a method is defined on (``Entitlements.require_feature`` -> Entitlements)."""
+    qualname = function.__qualname__.split(".")
+    if len(qualname) < 2 or "<locals>" in qualname:
+        return None
+    owner = inspect.getmodule(function)
+    for part in qualname[:-1]:
+        owner = getattr(owner, part, None)
+    return owner if inspect.isclass(owner) else None
+
+
+def _owner_of(cls: type, attribute: str) -> type:
+    return next((klass for klass in cls.__mro__ if attribute in vars(klass)), cls)
+
+
+def view_errors(view, method: str, has_body: bool, has_path_params: bool) -> dict[str, tuple]:
+    """code -> (status, message, details) for what this operation of ``view`` can answer."""
+    from ringnity.api.authentication import expected_credentials
+
+    cls = view.__class__
+    errors: dict[str, tuple] = {}
+    handler = getattr(cls, method.lower(), None)
+    if handler is not None:
+        errors.update(scan_errors(handler, _owner_of(cls, method.lower())))
+    for name in ("initial", "check_permissions", "get_object"):
+        own = _owner_of(cls, name)
+        if hasattr(cls, name) and own.__module__.startswith(PROJECT_MODULES):
+            for code, answer in scan_errors(getattr(cls, name), own).items():
+                errors.setdefault(code, answer)
+
+    authenticators = view.get_authenticators()
+    if authenticators:
+        hint = expected_credentials(authenticators)
+        for authenticator in authenticators:
+            missing = getattr(authenticator, "missing_credentials_code", ErrorCode.AUTH_REQUIRED)
+            errors.setdefault(ErrorCode(missing).value, (401, f"Authentication required. {hint}".strip(), None))
+            for code, answer in scan_errors(authenticator.__class__.authenticate, authenticator.__class__).items():
+                errors.setdefault(code, answer)
+    scopes = sorted((getattr(view, "required_scopes", None) or {}).get(method.upper(), ()))
+    if scopes:
+        code = ErrorCode(getattr(view, "scope_denied_code", ErrorCode.PERMISSION_DENIED)).value
+        errors.setdefault(code, (403, "The credential lacks a required scope.", [f"missing scope: {scopes[0]}"]))
+    if has_body:
+        code = ErrorCode(getattr(view, "validation_error_code", ErrorCode.VALIDATION_FAILED)).value
+        errors.setdefault(code, _VALIDATION)
+        for code, answer in _body_errors().items():
+            errors.setdefault(code, answer)
+    if has_path_params:
+        errors.setdefault(ErrorCode.NOT_FOUND.value, (404, "Not found.", None))
+    if view.get_throttles():
+        errors.setdefault(ErrorCode.RATE_LIMITED.value, _RATE_LIMITED)
+    return errors
+
+
+def error_responses(errors: dict[str, tuple], error_ref: dict) -> dict[str, dict]:
+    """OpenAPI responses by status, each listing its codes with one example apiece."""
+    by_status: dict[str, dict] = {}
+    for code, (status, message, details) in sorted(errors.items(), key=lambda item: (item[1][0], item[0])):
+        if not 400 <= status < 600:
+            continue
+        fallback = ADDITIONS.get(code) or code.replace("_", " ").capitalize() + "."
+        value = {"success": False, "code": code, "message": message or fallback}
+        if details:
+            value["details"] = details
+        response = by_status.setdefault(
+            str(status),
+            {"description": "", "content": {"application/json": {"schema": error_ref, "examples": {}}}},
+        )
+        response["content"]["application/json"]["examples"][code] = {"summary": code, "value": value}
+    for response in by_status.values():
+        codes = list(response["content"]["application/json"]["examples"])
+        response["description"] = "Error envelope: " + ", ".join(f"`{code}`" for code in codes) + "."
+    return by_status
