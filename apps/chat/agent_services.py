@@ -12,10 +12,10 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from apps.chat.events import emit_on_commit
+from apps.chat.events import emit
 from apps.chat.message_services import conversation_message_get
 from apps.chat.models import AgentPresence, AgentPresenceStatus, Attachment, AttachmentStatus, Conversation
-from apps.chat.payloads import iso, message_payload
+from apps.chat.payloads import deleted_payload, iso
 from apps.tenants.models import Presence, User
 from apps.tenants.runtime_selectors import tenant_payload
 from ringnity.api.errors import not_found
@@ -84,7 +84,11 @@ def attachment_message_delete(*, conversation: Conversation, agent: User, messag
     if message.deleted_at is None:
         message.deleted_at, message.deleted_by_agent, message.delete_reason = now, agent, (reason or "").strip()
         message.save(update_fields=["deleted_at", "deleted_by_agent", "delete_reason"])
-        emit_on_commit(tenant=conversation.tenant, event_type="message.deleted", payload=message_payload(message))
+        emit(
+            tenant=conversation.tenant,
+            event_type="message.deleted",
+            payload=deleted_payload(message, deleted_by=agent.public_id),
+        )
     if attachment.status != AttachmentStatus.DELETED:
         stored = attachment.file.name
         attachment.status, attachment.deleted_at, attachment.file = AttachmentStatus.DELETED, now, ""

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.chat.events import emit_on_commit
+from apps.chat.events import emit
 from apps.chat.models import (
     ACTIVE_STATUSES,
     AgentPresence,
@@ -25,7 +25,7 @@ from apps.chat.models import (
     ConversationStatus,
     Visitor,
 )
-from apps.chat.payloads import assignment_payload, conversation_payload
+from apps.chat.payloads import conversation_payload
 from apps.platform.capabilities import require_service, service_capabilities
 from apps.tenants.models import Department, StaffRole, User
 from ringnity.api.errors import ApiError, ErrorCode, not_found, validation_failed
@@ -85,7 +85,7 @@ def conversation_start(
                 last_message_at=now,
             )
             conversation.visitor = visitor
-            emit_on_commit(tenant=tenant, event_type="conversation.created", payload=conversation_payload(conversation))
+            emit(tenant=tenant, event_type="conversation.created", payload=conversation_payload(conversation))
             return conversation, True
     except IntegrityError:
         # The one-active-conversation constraint: a concurrent start of this visitor won.
@@ -222,13 +222,10 @@ def conversation_assign(
         assigned_by=agent,
         reason=(reason or "").strip(),
     )
-    emit_on_commit(
+    emit(
         tenant=tenant,
         event_type="conversation.assigned",
-        payload={
-            "assignment": assignment_payload(assignment, tenant=tenant),
-            "conversation": conversation_payload(conversation),
-        },
+        payload=conversation_payload(conversation),
     )
     return assignment, conversation
 
@@ -242,5 +239,5 @@ def conversation_close(*, tenant, agent: User, conversation_id: str) -> Conversa
     conversation.status = ConversationStatus.CLOSED
     conversation.closed_at = timezone.now()
     conversation.save(update_fields=["status", "closed_at", "updated_at"])
-    emit_on_commit(tenant=tenant, event_type="conversation.closed", payload=conversation_payload(conversation))
+    emit(tenant=tenant, event_type="conversation.closed", payload=conversation_payload(conversation))
     return conversation

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.chat.events import emit_on_commit
+from apps.chat.events import emit
 from apps.chat.models import (
     ACTIVE_STATUSES,
     Conversation,
@@ -24,7 +24,7 @@ from apps.chat.models import (
     SenderType,
     Visitor,
 )
-from apps.chat.payloads import MESSAGE_RELATED, message_payload, receipt_payload
+from apps.chat.payloads import MESSAGE_RELATED, deleted_payload, iso, message_payload, receipt_payload
 from apps.tenants.models import User
 from ringnity.api.errors import ApiError, ErrorCode, not_found, validation_failed
 
@@ -115,7 +115,7 @@ def message_send(
             ).update(last_message_at=message.created_at, updated_at=message.created_at)
             conversation.last_message_at = max(conversation.last_message_at, message.created_at)
             message.conversation = conversation
-            emit_on_commit(tenant=conversation.tenant, event_type="message.created", payload=message_payload(message))
+            emit(tenant=conversation.tenant, event_type="message.created", payload=message_payload(message))
             return message, True
     except IntegrityError:
         if not client_message_id:
@@ -150,7 +150,7 @@ def message_edit(*, conversation: Conversation, visitor: Visitor, message_id: st
         fields.append("metadata")
     message.edited_at = timezone.now()
     message.save(update_fields=fields)
-    emit_on_commit(tenant=conversation.tenant, event_type="message.updated", payload=message_payload(message))
+    emit(tenant=conversation.tenant, event_type="message.updated", payload=message_payload(message))
     return message
 
 
@@ -161,7 +161,11 @@ def message_delete(*, conversation: Conversation, visitor: Visitor, message_id: 
     if message.deleted_at is None:
         message.deleted_at = timezone.now()
         message.save(update_fields=["deleted_at"])
-        emit_on_commit(tenant=conversation.tenant, event_type="message.deleted", payload=message_payload(message))
+        emit(
+            tenant=conversation.tenant,
+            event_type="message.deleted",
+            payload=deleted_payload(message, deleted_by=visitor.public_id),
+        )
     return message
 
 
@@ -192,15 +196,15 @@ def receipt_mark(
         message=message, participant_type=participant_type, participant_id=participant_id
     )
     if read and receipts.filter(read_at__isnull=True).update(read_at=now):
-        emit_on_commit(
+        emit(
             tenant=tenant,
             event_type="message.read",
             payload={
-                "messageId": message.public_id,
                 "conversationId": conversation.public_id,
-                "participantType": str(participant_type),
-                "participantId": participant_id,
-                "readAt": now.isoformat().replace("+00:00", "Z"),
+                "messageId": message.public_id,
+                "readerType": str(participant_type),
+                "readerId": participant_id,
+                "readAt": iso(now),
             },
         )
     return receipts.get(), message

@@ -67,6 +67,18 @@ def message_payload(message: Message) -> dict:
     return data
 
 
+def deleted_payload(message: Message, *, deleted_by: str = "") -> dict:
+    """The ``message.deleted`` event: which message, when, and who (a visitor or agent id)."""
+    return _compact(
+        {
+            "messageId": message.public_id,
+            "conversationId": message.conversation.public_id,
+            "deletedAt": iso(message.deleted_at),
+            "deletedBy": deleted_by,
+        }
+    )
+
+
 def attachment_payload(attachment: Attachment, *, download_route: str = "chat-visitor-attachment-download") -> dict:
     data = _compact(
         {
