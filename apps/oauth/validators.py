@@ -24,6 +24,7 @@ from django.utils import timezone
 from oauth2_provider.models import get_refresh_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
+from oauthlib.oauth2.rfc6749 import errors
 
 from apps.oauth import scopes as scope_catalog
 from apps.oauth import services
@@ -63,6 +64,12 @@ class RingnityOAuth2Validator(OAuth2Validator):
     def is_pkce_required(self, client_id, request):
         client = request.client or self._load_application(client_id, request)
         return client is None or client.is_public or client.require_pkce
+
+    def validate_response_type(self, client_id, response_type, client, request, *args, **kwargs):
+        """``code`` only: hybrid (``code id_token`` ...) and ``none`` are unsupported, not "unauthorized"."""
+        if response_type != "code":
+            raise errors.UnsupportedResponseTypeError(request=request)
+        return client.allows_grant_type(OAuthClient.GRANT_AUTHORIZATION_CODE)
 
     def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
         allowed = set(scope_catalog.RingnityScopes().get_available_scopes(application=client))
