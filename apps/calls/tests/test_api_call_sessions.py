@@ -20,8 +20,9 @@ from apps.calls.tests.factories import (
     workspace_headers,
 )
 from apps.platform.tests.factories import subscribe
-from apps.tenants.models import ServiceToggle
+from apps.tenants.models import ServiceToggle, StaffRole
 from apps.tenants.runtime_tokens import TokenKind
+from apps.tenants.tests.factories import StaffFactory
 from apps.tenants.tests.runtime_fixtures import runtime_headers
 
 pytestmark = pytest.mark.django_db
@@ -375,3 +376,38 @@ def test_bodies_of_the_wrong_json_type_are_400_listing_each_field(api_client, as
     assert body["code"] == "CALL_SESSION_CONVERSATION_REQUIRED"
     assert sorted(d.split(":")[0] for d in body["details"]) == ["conversationId", "metadata", "sessionToken"]
     assert not CallSession.objects.exists()
+
+
+# --- staff visibility (the chat CRM's rules) --------------------------------------------------
+
+
+def test_an_agent_cannot_call_about_or_read_calls_of_a_conversation_it_does_not_see(
+    api_client, assert_contract, tenant
+):
+    colleague = StaffFactory(tenant=tenant, role=StaffRole.AGENT)
+    theirs = conversation_for(tenant, assigned_agent=colleague)
+    call = call_for(theirs)
+    agent = agent_headers(tenant)
+    response = _create(api_client, agent, theirs)
+    assert assert_contract(response, "createCallSession", 404)["code"] == "CALL_SESSION_CONVERSATION_REQUIRED"
+    for response, operation in (
+        (api_client.get(detail_url(call.public_id), **agent), "getCallSession"),
+        (api_client.patch(end_url(call.public_id), format="json", **agent), "endCallSession"),
+    ):
+        assert assert_contract(response, operation, 404)["code"] == "CALL_SESSION_NOT_FOUND"
+    assert CallSession.objects.get(pk=call.pk).status == "started"
+    # A supervisor (and an owner) sees the whole tenant.
+    supervisor = workspace_headers(tenant, role=StaffRole.SUPERVISOR)
+    assert_contract(api_client.get(detail_url(call.public_id), **supervisor), "getCallSession", 200)
+    assert_contract(_create(api_client, owner_headers(tenant), theirs), "createCallSession", 201)
+
+
+def test_the_agent_who_started_a_call_still_ends_it_after_a_transfer(api_client, assert_contract, tenant, conversation):
+    agent = StaffFactory(tenant=tenant, role=StaffRole.AGENT)
+    headers = runtime_headers(tenant, TokenKind.AGENT, subject=agent.public_id)
+    started = assert_contract(_create(api_client, headers, conversation), "createCallSession", 201)
+    conversation.assigned_agent = StaffFactory(tenant=tenant, role=StaffRole.AGENT)
+    conversation.save()
+    call_id = started["data"]["callSession"]["id"]
+    response = api_client.patch(end_url(call_id), format="json", **headers)
+    assert assert_contract(response, "endCallSession", 200)["data"]["callSession"]["status"] == "ended"
