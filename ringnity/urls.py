@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from apps.oauth.api.protocol import RootOpenIdConfigurationView
 from ringnity.api.fallback import api_not_found, bad_request, server_error
+from ringnity.site import landing
 
 admin.site.site_header = "Ringnity Platform Console"
 admin.site.site_title = "Ringnity Platform Console"
@@ -21,6 +22,7 @@ api_patterns = [
 ]
 
 urlpatterns = [
+    path("", landing, name="landing"),
     path("admin/", admin.site.urls),
     path(".well-known/openid-configuration", RootOpenIdConfigurationView.as_view(), name="openid-configuration"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,0 +1,40 @@
+"""``/``: a small landing page with where to go next (``/api`` itself is the API's JSON 404)."""
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+LINKS = {
+    "docs": "/api/docs/",
+    "redoc": "/api/redoc/",
+    "schema": "/api/schema/",
+    "console": "/admin/",
+    "health": "/api/sdk/health",
+}
+
+
+@lru_cache(maxsize=1)
+def quick_start() -> str:
+    """The README's "Quick start" section (without its heading), shown on the landing page."""
+    try:
+        text = README.read_text()
+    except OSError:
+        return ""
+    match = re.search(r"^## Quick start\n(.*?)(?=^## |\Z)", text, flags=re.MULTILINE | re.DOTALL)
+    return match.group(1).strip() if match else ""
+
+
+@require_safe
+def landing(request):
+    base = request.build_absolute_uri("/").rstrip("/")
+    return render(
+        request,
+        "landing/index.html",
+        {"base": base, "links": LINKS, "quick_start": quick_start(), "debug": settings.DEBUG},
+    )
