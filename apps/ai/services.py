@@ -104,8 +104,7 @@ def ai_conversation_payload(ai_conversation: AiConversation) -> dict:
 def ai_conversation_start(*, visitor: Visitor, identity: dict | None = None, metadata: dict | None = None):
     """The visitor's AI conversation: its open chat conversation (created on channel ``ai``) with an AI record."""
     tenant = visitor.tenant
-    _require_ai_routing(tenant)
-    capabilities.require_service(tenant, "ai_chat")
+    _require_ai_chat(tenant)
     with transaction.atomic():
         if identity:
             visitor_identify(visitor=visitor, identity=identity)
@@ -206,10 +205,11 @@ def ai_chat_send(
             visitor=visitor, ai_conversation_id=ai_conversation_id, conversation_id=conversation_id
         )
     else:
-        ai_conversation = ai_conversation_start(visitor=visitor)
+        ai_conversation = ai_conversation_start(visitor=visitor)  # runs the checks of _require_ai_chat
     if ai_conversation.handed_off_at is not None:
         return _silent_handoff(ai_conversation, visitor, message, "handed_off", HANDED_OFF_TEXT, client_message_id)
-    _require_ai_chat(tenant)
+    if ai_conversation_id or conversation_id:
+        _require_ai_chat(tenant)
     limits = metering.limits()
     if estimate_tokens(message) > limits.max_input_tokens:
         raise validation_failed([f"message: longer than the AI accepts ({limits.max_input_tokens} tokens)."])

@@ -134,11 +134,11 @@ def html_text(markup: str) -> tuple[str, str]:
     return _tidy(" ".join(parser.title_parts)).replace("\n", " "), body
 
 
-def _first_heading(text: str) -> str:
+def _markdown_heading(text: str) -> str:
+    """The first ``#`` heading of a markdown text, or ""."""
     for line in text.splitlines():
-        line = line.strip().lstrip("#").strip()
-        if line:
-            return line[:200]
+        if line.startswith("#"):
+            return line.lstrip("#").strip()[:200]
     return ""
 
 
@@ -169,10 +169,11 @@ def extract(data: bytes, *, name: str = "", content_type: str | None = None) -> 
         decoded = _decode_text(data)
         if decoded is None:
             raise ExtractionError("The file is not UTF-8 text.")
-        title, text = "", _tidy(decoded)
+        text = _tidy(decoded)
         kind = MARKDOWN if extension_of(name) in (".md", ".markdown") else TEXT
+        title = _markdown_heading(text) if kind == MARKDOWN else ""
     else:
         raise ExtractionError("Unsupported content: upload a .txt, .md, .html or .pdf file.")
     if not text.strip():
         raise ExtractionError("No text could be extracted.")
-    return Extracted(title=(title or _first_heading(text) or name)[:300], text=text, content_type=kind)
+    return Extracted(title=(title or name)[:300], text=text, content_type=kind)

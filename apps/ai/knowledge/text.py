@@ -168,13 +168,21 @@ def words(text: str) -> list[str]:
 
 
 def stem(word: str) -> str:
-    """A light English suffix stripper: good enough to match refund/refunds/refunded."""
-    for suffix in ("ations", "ation", "ings", "ing", "edly", "ies", "ied", "ed", "es", "ly", "s"):
+    """A light English suffix stripper: refund/refunds/refunded, ship/shipping, day/days, take/takes match."""
+    if len(word) <= 3 or word.isdigit():
+        return word
+    for suffix in ("ations", "ation", "ings", "ing", "edly", "ed", "ly"):
         if len(word) > len(suffix) + 2 and word.endswith(suffix):
             word = word[: -len(suffix)]
-            if suffix in ("ies", "ied"):
-                word += "y"
-            break
+            if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
+                word = word[:-1]  # shipp -> ship, stopp -> stop
+            return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes", "zes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
     return word
 
 
