@@ -108,9 +108,9 @@ def _live(parts: _Parts, *, tenant, period: ReportPeriod, live: set[date], agent
                 parts.lat_agent[who][metric].append((floor, n))
 
 
-def _collect(*, tenant, period: ReportPeriod, agent: User | None, by_agent: bool) -> _Parts:
+def _collect(*, tenant, period: ReportPeriod, agent: User | None, by_agent: bool, raw: bool = False) -> _Parts:
     parts = _Parts()
-    live = _live_days(tenant=tenant, period=period)
+    live = set(period.days) if raw else _live_days(tenant=tenant, period=period)
     _stored(parts, tenant=tenant, period=period, live=live, agent=agent, by_agent=by_agent)
     if live:
         _live(parts, tenant=tenant, period=period, live=live, agent=agent)
@@ -130,9 +130,13 @@ def report_timeseries(*, tenant, period: ReportPeriod, agent: User | None = None
     return {"period": period.as_contract(), "timeseries": _series(parts, period)}
 
 
-def report_build(*, tenant, period: ReportPeriod, agent: User | None = None) -> dict:
-    """The contract's ``Report`` (plus the latency extensions) for ``period``, optionally one agent's."""
-    parts = _collect(tenant=tenant, period=period, agent=agent, by_agent=True)
+def report_build(*, tenant, period: ReportPeriod, agent: User | None = None, raw: bool = False) -> dict:
+    """The contract's ``Report`` (plus the latency extensions) for ``period``, optionally one agent's.
+
+    ``raw=True`` ignores the rollups and computes every day from the raw tables (the
+    benchmark's baseline, and the proof that both paths agree).
+    """
+    parts = _collect(tenant=tenant, period=period, agent=agent, by_agent=True, raw=raw)
     agent_ids = {agent.pk} if agent is not None else set(parts.by_agent)
     users = User.objects.filter(tenant=tenant, pk__in=agent_ids).order_by("name", "username", "id") if agent_ids else []
     breakdown = [

@@ -1,0 +1,64 @@
+"""``generate_report_data`` (COPY, PostgreSQL only): the rows it writes, and rollups equal to raw SQL."""
+
+import io
+import os
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from apps.calls.models import CallSession
+from apps.chat.models import Conversation, Message
+from apps.reports.models import DailyRollup
+from apps.reports.periods import period_resolve
+from apps.reports.selectors import report_build
+from apps.tenants.models import Tenant
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def postgres():
+    if connection.vendor != "postgresql":
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail("the generator test needs PostgreSQL under CI")
+        pytest.skip("generate_report_data writes with COPY: PostgreSQL only")
+
+
+def test_generator_writes_the_asked_volumes_and_rollups_match_raw_sql(postgres):
+    out, err = io.StringIO(), io.StringIO()
+    call_command(
+        "generate_report_data",
+        "--tenant",
+        "gen-test",
+        "--create",
+        "--conversations",
+        "300",
+        "--messages-per-conversation",
+        "6",
+        "--calls",
+        "120",
+        "--days",
+        "20",
+        "--agents",
+        "4",
+        stdout=out,
+        stderr=err,
+    )
+    tenant = Tenant.objects.get(slug="gen-test")
+    assert Conversation.objects.for_tenant(tenant).count() == 300
+    assert Message.objects.for_tenant(tenant).count() == 1800
+    assert CallSession.objects.for_tenant(tenant).count() == 120
+    assert "300/300" in err.getvalue()
+    assert DailyRollup.objects.for_tenant(tenant).exists()
+    period = period_resolve(tenant=tenant, period="30days")
+    stored, raw = report_build(tenant=tenant, period=period), report_build(tenant=tenant, period=period, raw=True)
+    assert stored == raw
+    assert stored["summary"]["totalConversations"] == 300
+    assert stored["summary"]["totalMessages"] == 1800
+    assert len(stored["agentBreakdown"]) == 4
+
+
+def test_unknown_tenant_without_create_is_an_error():
+    with pytest.raises(CommandError):
+        call_command("generate_report_data", "--tenant", "nobody-here")
