@@ -45,6 +45,7 @@ class OAuthClient(AbstractApplication):
     """
 
     public_id = models.CharField(max_length=32, unique=True, default=oauth_client_public_id, editable=False)
+    client_id = models.CharField(max_length=100, unique=True, default=generate_client_id, db_index=True)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="oauth_clients")
     allowed_scopes = models.JSONField(default=list)
     require_pkce = models.BooleanField(default=True)
