@@ -1,6 +1,5 @@
 """Discovery document, JWKS and key rotation, the scope catalog against the contract, deploy checks."""
 
-import json
 import os
 import subprocess
 import sys
