@@ -5,12 +5,19 @@ from ringnity.celery import app as celery_app
 
 @pytest.fixture(autouse=True)
 def _eager_celery():
-    """Tasks run in-process (with the test's database connection) whatever the broker setting is."""
-    previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
+    """Tasks run in-process (with the test's database connection) whatever the broker setting is.
+
+    The app reads Django settings under the ``CELERY_`` namespace, so the override uses the prefixed
+    keys (``conf.task_always_eager = True`` would be shadowed by ``CELERY_TASK_ALWAYS_EAGER``).
+    """
+    keys = ("CELERY_TASK_ALWAYS_EAGER", "CELERY_TASK_EAGER_PROPAGATES")
+    previous = {key: celery_app.conf.get(key) for key in keys}
+    for key in keys:
+        celery_app.conf[key] = True
+    assert celery_app.conf.task_always_eager
     yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+    for key, value in previous.items():
+        celery_app.conf[key] = value
 
 
 @pytest.fixture

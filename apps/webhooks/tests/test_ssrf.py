@@ -1,0 +1,122 @@
+"""Outbound safety: loopback, private, link-local, metadata, IPv6 loopback, IPv4-mapped, integer hosts are refused."""
+
+import pytest
+from django.utils import timezone
+
+from apps.webhooks import delivery, outbound
+from apps.webhooks.events import event_emit
+from apps.webhooks.models import WebhookAttempt, WebhookDelivery
+from apps.webhooks.tests.factories import endpoint_make, webhook_headers, webhook_tenant
+from apps.webhooks.tests.receiver import Receiver
+
+pytestmark = pytest.mark.django_db
+URL = "/api/server/webhooks"
+
+REFUSED = [
+    "https://127.0.0.1/hook",
+    "https://10.0.0.1/hook",
+    "https://169.254.169.254/latest/meta-data/",
+    "https://[::1]/hook",
+    "https://[::ffff:127.0.0.1]/hook",
+    "https://2130706433/hook",
+    "http://2130706433/",
+    "https://0x7f000001/hook",
+    "https://localhost/hook",
+    "https://0.0.0.0/hook",
+    "https://224.0.0.1/hook",
+    "https://192.168.1.10/hook",
+    "https://[fe80::1]/hook",
+    "https://100.64.0.1/hook",
+]
+
+
+@pytest.fixture
+def tenant():
+    return webhook_tenant()
+
+
+@pytest.mark.parametrize("url", REFUSED)
+def test_non_public_targets_are_refused_at_create(api_client, assert_contract, tenant, settings, url):
+    settings.WEBHOOKS_ALLOW_LOOPBACK = False
+    response = api_client.post(URL, {"url": url, "events": ["*"]}, format="json", **webhook_headers(tenant))
+    assert_contract(response, "createWebhook", status=400)
+    body = response.json()
+    assert body["code"] == "SERVER_WEBHOOK_VALIDATION_FAILED"
+    assert body["details"][0].startswith("url:")
+
+
+@pytest.mark.parametrize("url", REFUSED)
+def test_non_public_targets_are_refused_at_send(tenant, settings, url):
+    settings.WEBHOOKS_ALLOW_LOOPBACK = False
+    with pytest.raises(outbound.UnsafeTarget):
+        outbound.resolve_checked(url)
+    response = outbound.post(url, b"{}", {})
+    assert response.status is None
+    assert response.error.startswith("refused")
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.0.0.1",
+        "172.16.0.1",
+        "192.168.0.1",
+        "169.254.169.254",
+        "::1",
+        "::ffff:127.0.0.1",
+        "::ffff:8.8.8.8",
+        "fe80::1",
+        "fc00::1",
+        "0.0.0.0",  # noqa: S104 (an address refused, not bound)
+        "::",
+        "224.0.0.1",
+        "ff02::1",
+        "100.64.0.1",
+        "2002:7f00:1::",
+    ],
+)
+def test_address_rules(address):
+    assert outbound.address_problem(address, loopback_ok=False) is not None
+
+
+@pytest.mark.parametrize("address", ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111"])
+def test_public_addresses_are_allowed(address):
+    assert outbound.address_problem(address, loopback_ok=False) is None
+
+
+def test_allowing_loopback_allows_only_loopback_and_http(settings):
+    settings.WEBHOOKS_ALLOW_LOOPBACK = True
+    assert outbound.create_time_problems("http://127.0.0.1:9/hook") == []
+    assert outbound.create_time_problems("http://[::1]:9/hook") == []
+    for url in ("http://10.0.0.1/", "https://169.254.169.254/", "https://[::ffff:127.0.0.1]/", "https://192.168.1.1/"):
+        assert outbound.create_time_problems(url), url
+
+
+def test_an_endpoint_whose_target_became_unsafe_is_refused_at_send(
+    tenant, settings, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOKS_ALLOW_LOOPBACK = True
+    with Receiver() as receiver:
+        endpoint_make(tenant, url=receiver.url)
+        settings.WEBHOOKS_ALLOW_LOOPBACK = False
+        with django_capture_on_commit_callbacks(execute=False):
+            event_emit(tenant=tenant, event_type="contact.created", payload={})
+        row = WebhookDelivery.objects.get()
+        WebhookDelivery.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+        delivery.attempt(delivery_id=row.pk, countdown_ok=False)
+        assert receiver.requests == []
+    attempt = WebhookAttempt.objects.get()
+    assert attempt.error_message == "refused: must use https."
+
+
+def test_the_connection_goes_to_the_checked_address_not_a_second_lookup(settings, monkeypatch):
+    """DNS rebinding: the first answer is checked and connected to; a later answer is never asked for."""
+    settings.WEBHOOKS_ALLOW_LOOPBACK = True
+    answers = iter([["127.0.0.1"], ["10.0.0.1"]])
+    monkeypatch.setattr(outbound, "_resolve", lambda host, port: next(answers))
+    with Receiver() as receiver:
+        port = receiver.server.server_address[1]
+        response = outbound.post(f"http://rebind.example.test:{port}/hook", b"{}", {"Content-Type": "application/json"})
+        assert response.status == 200
+        assert receiver.requests[0].headers["Host"] == f"rebind.example.test:{port}"
