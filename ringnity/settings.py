@@ -68,7 +68,7 @@ RINGNITY_DASHBOARD_URL = env_str("RINGNITY_DASHBOARD_URL", "http://127.0.0.1:819
 RINGNITY_ALLOW_TENANT_HEADER = env_bool("RINGNITY_ALLOW_TENANT_HEADER", default=DEBUG)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "apps.platform.console_config.ConsoleAdminConfig",  # django.contrib.admin with the console's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -80,14 +80,20 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "oauth2_provider",
+    # Lowest layer first; an app imports only from the ones above it in this list (import-linter).
     "apps.tenants",
-    "apps.platform",
-    "apps.oauth",
+    "apps.plans",
+    "apps.billing",
+    "apps.identity",
+    "apps.developer",
+    "apps.runtime",
+    "apps.webhooks",
     "apps.chat",
     "apps.calls",
-    "apps.ai",
+    "apps.oauth",
     "apps.reports",
-    "apps.webhooks",
+    "apps.ai",
+    "apps.platform",
 ]
 
 MIDDLEWARE = [
@@ -171,12 +177,14 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
-    "prune-session-records": {"task": "tenants.prune_session_records", "schedule": 24 * 60 * 60},
+    "prune-session-records": {"task": "identity.prune_session_records", "schedule": 24 * 60 * 60},
 }
 
 # --- Auth -------------------------------------------------------------------
 AUTH_USER_MODEL = "tenants.User"
 AUTHENTICATION_BACKENDS = ["apps.tenants.backends.PlatformOperatorBackend"]
+#: The dashboard session scheme, for apps that may not import ``apps.identity`` (developer settings).
+RINGNITY_DASHBOARD_AUTHENTICATION = "apps.identity.authentication.DashboardJWTAuthentication"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
