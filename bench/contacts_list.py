@@ -65,8 +65,9 @@ def seed(contacts: int) -> tuple[int, str]:
 
     call_command("migrate", verbosity=0, interactive=False)
     from apps.chat.models import Contact, ContactTag
-    from apps.platform.tests.factories import subscribe
-    from apps.tenants.tests.factories import ServerApiKeyFactory, TenantFactory
+    from apps.developer.tests.factories import ServerApiKeyFactory
+    from apps.plans.tests.factories import subscribe
+    from apps.tenants.tests.factories import TenantFactory
 
     tenant = TenantFactory(slug=f"bench-{uuid.uuid4().hex[:6]}")
     subscribe(tenant, features={"server_api": True}, quotas={"contacts": "unlimited"})

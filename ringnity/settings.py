@@ -76,7 +76,7 @@ RINGNITY_DASHBOARD_URL = env_str("RINGNITY_DASHBOARD_URL", "http://127.0.0.1:819
 RINGNITY_ALLOW_TENANT_HEADER = env_bool("RINGNITY_ALLOW_TENANT_HEADER", default=DEBUG)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "apps.platform.console_config.ConsoleAdminConfig",  # django.contrib.admin with the console's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -88,14 +88,20 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "oauth2_provider",
+    # Lowest layer first; an app imports only from the ones above it in this list (import-linter).
     "apps.tenants",
-    "apps.platform",
-    "apps.oauth",
+    "apps.plans",
+    "apps.billing",
+    "apps.identity",
+    "apps.developer",
+    "apps.runtime",
+    "apps.webhooks",
     "apps.chat",
     "apps.calls",
-    "apps.ai",
+    "apps.oauth",
     "apps.reports",
-    "apps.webhooks",
+    "apps.ai",
+    "apps.platform",
 ]
 
 MIDDLEWARE = [
@@ -190,13 +196,15 @@ WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
 # The whole of one webhook attempt (DNS, connect, TLS, send, read) must fit in this.
 WEBHOOKS_TIMEOUT_SECONDS = env_int("WEBHOOKS_TIMEOUT_SECONDS", 10)
 CELERY_BEAT_SCHEDULE = {
-    "prune-session-records": {"task": "tenants.prune_session_records", "schedule": 24 * 60 * 60},
+    "prune-session-records": {"task": "identity.prune_session_records", "schedule": 24 * 60 * 60},
     "webhooks-enqueue-due": {"task": "webhooks.enqueue_due", "schedule": 60},
 }
 
 # --- Auth -------------------------------------------------------------------
 AUTH_USER_MODEL = "tenants.User"
 AUTHENTICATION_BACKENDS = ["apps.tenants.backends.PlatformOperatorBackend"]
+#: The dashboard session scheme, for apps that may not import ``apps.identity`` (developer settings).
+RINGNITY_DASHBOARD_AUTHENTICATION = "apps.identity.authentication.DashboardJWTAuthentication"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

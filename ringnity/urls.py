@@ -6,12 +6,10 @@ from apps.oauth.api.protocol import RootOpenIdConfigurationView
 from ringnity.api.fallback import api_not_found, bad_request, server_error
 from ringnity.site import landing
 
-admin.site.site_header = "Ringnity Platform Console"
-admin.site.site_title = "Ringnity Platform Console"
-admin.site.index_title = "Platform administration"
-
 api_patterns = [
-    path("", include("apps.tenants.api.urls")),
+    path("", include("apps.runtime.api.urls")),
+    path("", include("apps.identity.api.urls")),
+    path("", include("apps.developer.api.urls")),
     path("", include("apps.platform.api.urls")),
     path("", include("apps.oauth.api.urls")),
     path("", include("apps.chat.api.urls")),

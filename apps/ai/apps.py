@@ -9,6 +9,6 @@ class AiConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.ai.knowledge_services import knowledge_document_count
-        from apps.platform import entitlements
+        from apps.plans import entitlements
 
         entitlements.register_usage_counter("knowledge_documents", knowledge_document_count)

@@ -14,7 +14,7 @@ from apps.ai import tasks
 from apps.ai.knowledge import extract as extraction
 from apps.ai.knowledge import fetch as fetching
 from apps.ai.models import KnowledgeDocument, KnowledgeKind, KnowledgeStatus
-from apps.platform import entitlements
+from apps.plans import entitlements
 from apps.tenants.models import Tenant
 from ringnity.api.errors import ApiError, ErrorCode, not_found, validation_failed
 

@@ -33,7 +33,7 @@ from apps.chat.conversation_services import chat_availability, conversation_star
 from apps.chat.message_services import message_send
 from apps.chat.models import Message, SenderType, Visitor
 from apps.chat.visitor_services import visitor_identify
-from apps.platform import capabilities
+from apps.developer import capabilities
 from ringnity.api.errors import ApiError, ErrorCode, not_found, validation_failed
 
 AI_CHANNEL = "ai"

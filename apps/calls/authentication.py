@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from rest_framework.authentication import BaseAuthentication
 
 from apps.chat.visitor_services import chat_session_authenticate
-from apps.tenants.runtime_tokens import VISITOR_SCOPES
+from apps.runtime.tokens import VISITOR_SCOPES
 from ringnity.api.errors import ApiError, ErrorCode
 from ringnity.api.principal import Principal, PrincipalKind
 

@@ -17,7 +17,7 @@ from apps.chat.message_services import conversation_message_get
 from apps.chat.models import AgentPresence, AgentPresenceStatus, Attachment, AttachmentStatus, Conversation
 from apps.chat.payloads import deleted_payload, iso
 from apps.tenants.models import Presence, User
-from apps.tenants.runtime_selectors import tenant_payload
+from apps.runtime.selectors import tenant_payload
 from ringnity.api.errors import not_found
 
 PRESENCE_SYNONYMS = {"online": AgentPresenceStatus.AVAILABLE, "unavailable": AgentPresenceStatus.BUSY}

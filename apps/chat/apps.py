@@ -8,7 +8,8 @@ class ChatConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Imported here, not at module level: the counter reads models, which need the app registry ready.
         from apps.chat.services import contact_count
-        from apps.platform import entitlements
+        from apps.plans import entitlements
 
         entitlements.register_usage_counter("contacts", contact_count)

@@ -26,7 +26,7 @@ from apps.chat.models import (
     SenderType,
     Visitor,
 )
-from apps.platform import entitlements
+from apps.plans import entitlements
 from ringnity.api.errors import ApiError, ErrorCode, not_found, validation_failed
 
 HARD_LIMIT_MB = 100

@@ -24,7 +24,7 @@ import dataclasses
 
 from apps.chat.models import Visitor
 from apps.chat.visitor_services import chat_session_authenticate, visitor_for_runtime_claims
-from apps.tenants.runtime_tokens import VISITOR_SCOPES, RuntimeBearerAuthentication
+from apps.runtime.tokens import VISITOR_SCOPES, RuntimeBearerAuthentication
 from ringnity.api.authentication import PrincipalAuthentication
 from ringnity.api.errors import ErrorCode
 from ringnity.api.principal import Principal, PrincipalKind

@@ -26,7 +26,7 @@ from apps.chat.models import (
     Visitor,
 )
 from apps.chat.payloads import conversation_payload
-from apps.platform.capabilities import require_service, service_capabilities
+from apps.developer.capabilities import require_service, service_capabilities
 from apps.tenants.models import Department, StaffRole, User
 from ringnity.api.errors import ApiError, ErrorCode, not_found, validation_failed
 

@@ -21,6 +21,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from apps.chat.models import Contact, ContactTag
+from apps.plans import entitlements
+from apps.tenants.services import tenant_row_lock
 from apps.webhooks.events import event_emit
 from ringnity.api.errors import ErrorCode, not_found, validation_failed
 
@@ -136,8 +138,8 @@ def _match(tenant, values: dict) -> Contact | None:
 
 
 def _check_contact_quota(tenant) -> None:
-    from apps.platform import entitlements
-
+    """Under the tenant row lock (as developer settings): two concurrent creates cannot both take the last slot."""
+    tenant_row_lock(tenant)
     total = Contact.objects.for_tenant(tenant).count()
     entitlements.for_tenant(tenant).require_quota("contacts", requested_total=total + 1)
 

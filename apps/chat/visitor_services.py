@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from apps.chat.models import ChatSession, Conversation, Visitor
 from apps.chat.services import contact_upsert
-from apps.tenants.credentials import secret_digest
+from ringnity.api.secrets import secret_digest
 from ringnity.api.errors import ApiError, ErrorCode, not_found
 
 CHAT_SESSION_TTL = timedelta(days=30)

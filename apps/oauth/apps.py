@@ -9,6 +9,6 @@ class OauthConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.oauth import checks, services  # noqa: F401  (registers the system checks)
-        from apps.platform import entitlements
+        from apps.plans import entitlements
 
         entitlements.register_usage_counter("oauth_clients", services.active_client_count)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from apps.developer.selectors import allowed_domains_list
 from apps.oauth import scopes as catalog
 from apps.oauth.models import OAuthClient
-from apps.platform import entitlements
-from apps.tenants.developer_selectors import allowed_domains_list
+from apps.plans import entitlements
 from apps.tenants.models import Tenant
 
 CLIENT_TYPES = [OAuthClient.CLIENT_CONFIDENTIAL, OAuthClient.CLIENT_PUBLIC]

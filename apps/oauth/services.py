@@ -22,12 +22,12 @@ from django.utils import timezone
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import get_access_token_model, get_id_token_model, get_refresh_token_model
 
+from apps.developer.domains import DomainEntry, DomainError, parse_domain
+from apps.developer.selectors import allowed_domains_list
+from apps.developer.services import allowed_domains_replace
 from apps.oauth import scopes as catalog
 from apps.oauth.models import AuthorizationCode, ClientStatus, OAuthClient, OAuthConsent
-from apps.platform import entitlements
-from apps.tenants.developer_selectors import allowed_domains_list
-from apps.tenants.developer_services import allowed_domains_replace
-from apps.tenants.domains import DomainEntry, DomainError, parse_domain
+from apps.plans import entitlements
 from apps.tenants.models import Tenant, User
 from ringnity.api.errors import ApiError, ErrorCode, not_found, validation_failed
 

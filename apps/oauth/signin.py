@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from django.contrib.auth.hashers import make_password
 
+from apps.identity.sessions import SessionScope, user_may_hold_session
 from apps.tenants.models import StaffRole, Tenant, User
-from apps.tenants.sessions import SessionScope, user_may_hold_session
 from ringnity.api.errors import ApiError, ErrorCode
 from ringnity.api.throttling import LoginThrottle
 

@@ -1,330 +1,382 @@
-"""The platform console (Django admin): plan catalog, subscriptions, AI pricing, balances and usage.
+"""The platform console's composed pages: tenants (with their subscription, balance, staff, domains
+and ledger inline, top-up / suspend / reactivate / change-plan actions, 30-day AI usage) and users.
 
-Access by platform role, not by Django's per-model permission rows:
-
-* every active platform operator with ``is_staff`` sees every page;
-* ``platform_owner`` and ``platform_admin`` change things;
-* ``platform_support`` changes nothing (no add/change/delete, no actions, no top-up form).
-
-Ledger and usage rows are read-only for everybody: the balance moves only through
-``apps.platform.services`` (the same top-up service as the API). The tenant models'
-console pages are registered in ``apps.platform.admin_tenants``.
+Every other app registers its own pages in its ``admin.py``; the role rules and secret hiding come
+from ``apps.platform.console.ConsoleSite``, which every registration goes through.
 """
 
-from django.contrib import admin
-from django.contrib.admin.forms import AdminAuthenticationForm
-from django.core.exceptions import ValidationError
-from django.db import models
+import uuid
+from decimal import Decimal
 
-from apps.platform.models import (
-    AiBalance,
-    AiLedgerEntry,
-    AiPricing,
-    AiUsageLog,
-    FeatureKey,
-    Plan,
-    PlanFeature,
-    PlanQuota,
-    QuotaKey,
-    Subscription,
-    format_cents,
-)
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.forms.models import BaseInlineFormSet
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from apps.billing import selectors as billing_selectors
+from apps.billing import services as billing_services
+from apps.billing.models import AiBalance, AiLedgerEntry
+from apps.billing.services import ai_balance_settings_save
+from apps.developer.admin_forms import AllowedDomainConsoleForm, AllowedDomainFormSet
+from apps.developer.models import AllowedDomain
+from apps.plans import services as plan_services
+from apps.plans.models import Plan, Subscription
+from apps.platform import charts
+from apps.platform.admin_forms import TenantConsoleForm
+from apps.platform.console import can_write, cents
+from apps.tenants import services as tenant_services
+from apps.tenants.models import Tenant, User
 from ringnity.api.errors import ApiError
-from ringnity.api.throttling import LoginThrottle, client_ip
 
-WRITE_ROLES = frozenset({"platform_owner", "platform_admin"})
-
-
-def is_operator(user) -> bool:
-    return bool(user and user.is_active and user.is_staff and getattr(user, "is_platform_operator", False))
+RECENT_LEDGER_ROWS = 20
 
 
-def can_write(user) -> bool:
-    return is_operator(user) and user.platform_role in WRITE_ROLES
-
-
-class RolePermissions:
-    """Mixin for ModelAdmin and inlines: view for operators, writes for owner/admin, never for read-only models."""
-
-    read_only_model = False
-    allow_add = True
-    allow_delete = True
-
-    def has_module_permission(self, request):
-        return is_operator(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return is_operator(request.user)
-
-    def has_add_permission(self, request, *args):
-        return self.allow_add and not self.read_only_model and can_write(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return not self.read_only_model and can_write(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return self.allow_delete and not self.read_only_model and can_write(request.user)
-
-
-class ConsoleAdmin(RolePermissions, admin.ModelAdmin):
-    list_per_page = 50
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-
-
-console_login_throttle = LoginThrottle("console-login")
-
-
-class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
-    """The console's sign-in form, with the API's login throttle (per IP and per e-mail)."""
-
-    def clean(self):
-        ip, email = client_ip(self.request), (self.data.get("username") or "").strip().lower()
-        try:
-            console_login_throttle.check(ip=ip, account=email)
-        except ApiError as exc:
-            wait = exc.headers.get("Retry-After", "a few")
-            raise ValidationError(
-                f"Too many failed sign-in attempts; retry in {wait} seconds.", code="throttled"
-            ) from exc
-        try:
-            cleaned = super().clean()
-        except ValidationError:
-            console_login_throttle.record_failure(ip=ip, account=email)
-            raise
-        console_login_throttle.reset(account=email)
-        return cleaned
-
-
-admin.site.login_form = ThrottledAdminAuthenticationForm
-
-
-def cents(value: int | None) -> str:
-    if value is None:
-        return "—"
-    return format_cents(value)
-
-
-# --- plan catalog ------------------------------------------------------------------
-
-
-@admin.register(FeatureKey)
-class FeatureKeyAdmin(ConsoleAdmin):
-    list_display = ("key", "name", "category", "status", "sort_order")
-    list_filter = ("category", "status")
-    search_fields = ("key", "name", "description")
-    ordering = ("sort_order", "key")
-
-
-@admin.register(QuotaKey)
-class QuotaKeyAdmin(ConsoleAdmin):
-    list_display = ("key", "name", "unit", "category", "sort_order")
-    list_filter = ("category",)
-    search_fields = ("key", "name", "description")
-
-
-class PlanFeatureInline(RolePermissions, admin.TabularInline):
-    model = PlanFeature
-    extra = 0
-    fields = ("feature", "enabled", "config")
-    autocomplete_fields = ("feature",)
-
-
-class PlanQuotaInline(RolePermissions, admin.TabularInline):
-    model = PlanQuota
-    extra = 0
-    fields = ("quota", "value_type", "limit_value", "reset_period", "config")
-    autocomplete_fields = ("quota",)
-
-
-@admin.register(Plan)
-class PlanAdmin(ConsoleAdmin):
-    list_display = ("slug", "name", "sort_order", "is_active", "subscriber_count", "public_id")
-    list_filter = ("is_active",)
-    search_fields = ("slug", "name", "public_id")
-    readonly_fields = ("public_id", "created_at", "updated_at")
-    inlines = [PlanFeatureInline, PlanQuotaInline]
-
-    def get_queryset(self, request):
-        from django.db.models import Count
-
-        return super().get_queryset(request).annotate(_subscribers=Count("subscriptions"))
-
-    @admin.display(description="Subscribers", ordering="_subscribers")
-    def subscriber_count(self, obj):
-        return obj._subscribers
-
-    def has_delete_permission(self, request, obj=None):
-        # A plan with subscribers is protected (PROTECT); make the button honest about it.
-        if obj is not None and obj.subscriptions.exists():
-            return False
-        return super().has_delete_permission(request, obj)
-
-
-@admin.register(Subscription)
-class SubscriptionAdmin(ConsoleAdmin):
-    list_display = ("tenant", "plan", "status", "current_period_start", "current_period_end", "updated_at")
-    list_filter = ("status", "plan")
-    search_fields = ("tenant__slug", "tenant__name", "tenant__public_id")
-    list_select_related = ("tenant", "plan")
-    autocomplete_fields = ("tenant",)
-    readonly_fields = ("created_at", "updated_at")
-
-
-# --- AI pricing, balances, ledger, usage -----------------------------------------------
-
-
-@admin.register(AiPricing)
-class AiPricingAdmin(ConsoleAdmin):
-    list_display = ("__str__", "provider", "chat_model", "voice_model", "markup_multiplier", "updated_at")
-    readonly_fields = ("updated_at", "updated_by", "derived_figures")
-    allow_delete = False
-
-    def has_add_permission(self, request, *args):
-        return super().has_add_permission(request) and not AiPricing.objects.exists()
-
-    @admin.display(description="Derived (per the formulas in apps/platform/pricing.py)")
-    def derived_figures(self, obj):
-        from apps.platform.pricing import derived
-
-        return ", ".join(f"{k}={v}" for k, v in derived(obj).items())
-
-    def save_model(self, request, obj, form, change):
-        from django.utils import timezone
-
-        obj.pk = 1
-        obj.updated_at = timezone.now()
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
-
-
-def save_balance_settings(obj: AiBalance) -> AiBalance:
-    """Saves a console-edited balance's settings through the locked service.
-
-    ``obj`` was loaded before the form was validated; saving it whole would write back its
-    (possibly stale) ``balance_cents`` and ``unbilled_usage_micros`` over a concurrent top-up
-    or usage debit, and the balance would no longer equal its ledger.
-    """
-    from apps.platform.services import BALANCE_SETTINGS_FIELDS, ai_balance_settings_update
-
-    return ai_balance_settings_update(
-        tenant=obj.tenant, changes={field: getattr(obj, field) for field in BALANCE_SETTINGS_FIELDS}
+class TopUpForm(forms.Form):
+    amount_usd = forms.DecimalField(
+        label="Amount (USD)",
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal(billing_services.MAX_TOP_UP_CENTS) / 100,
+        help_text="e.g. 50 or 19.99",
     )
+    note = forms.CharField(max_length=500, required=False)
+    # One token per rendered form: a double submit tops up once (Idempotency-Key of the service).
+    request_token = forms.CharField(widget=forms.HiddenInput, initial=lambda: uuid.uuid4().hex)
+
+    def amount_cents(self) -> int:
+        return int(self.cleaned_data["amount_usd"] * 100)
 
 
-@admin.register(AiBalance)
-class AiBalanceAdmin(ConsoleAdmin):
-    list_display = ("tenant", "balance", "overage_enabled", "block_on_zero", "auto_top_up_enabled", "updated_at")
-    list_filter = ("overage_enabled", "block_on_zero", "auto_top_up_enabled")
-    search_fields = ("tenant__slug", "tenant__name", "tenant__public_id")
-    list_select_related = ("tenant",)
-    readonly_fields = ("tenant", "balance_cents", "unbilled_usage_micros", "updated_at")
-    allow_add = False
+class ChangePlanForm(forms.Form):
+    plan = forms.ModelChoiceField(queryset=Plan.objects.all())
+
+
+# --- inlines --------------------------------------------------------------------------
+
+
+class SubscriptionInline(admin.StackedInline):
+    model = Subscription
+    fields = ("plan", "status", "current_period_start", "current_period_end")
+    extra = 0
+    max_num = 1
+
+
+class StaffInline(admin.TabularInline):
+    model = User
+    fk_name = "tenant"
+    verbose_name_plural = "Staff"
+    read_only_model = True
+    fields = ("username", "name", "email", "role", "is_active", "presence")
+    readonly_fields = fields
+    show_change_link = True
+    extra = 0
+
+
+class AllowedDomainInline(admin.TabularInline):
+    model = AllowedDomain
+    form = AllowedDomainConsoleForm
+    formset = AllowedDomainFormSet
+    fields = ("domain", "created_at")
+    readonly_fields = ("created_at",)
+    extra = 0
+
+
+class BalanceSettingsFormSet(BaseInlineFormSet):
+    """Saves through ``ai_balance_settings_save``, so a stale row never overwrites the balance."""
+
+    def save_existing(self, form, obj, commit=True):
+        obj = form.save(commit=False)
+        return ai_balance_settings_save(balance=obj) if commit else obj
+
+    def save_new(self, form, commit=True):
+        obj = super().save_new(form, commit=False)
+        return ai_balance_settings_save(balance=obj) if commit else obj
+
+
+class AiBalanceInline(admin.StackedInline):
+    model = AiBalance
+    formset = BalanceSettingsFormSet
     allow_delete = False
+    fields = (
+        "balance_cents",
+        "overage_enabled",
+        "block_on_zero",
+        "auto_top_up_enabled",
+        "auto_top_up_threshold_cents",
+        "auto_top_up_amount_cents",
+        "updated_at",
+    )
+    readonly_fields = ("balance_cents", "updated_at")
+    extra = 0
+    max_num = 1
 
-    @admin.display(description="Balance", ordering="balance_cents")
-    def balance(self, obj):
-        return cents(obj.balance_cents)
 
-    def save_model(self, request, obj, form, change):
-        save_balance_settings(obj)
+class LatestRowsFormSet(BaseInlineFormSet):
+    """Only the newest ``RECENT_LEDGER_ROWS`` rows of the tenant (a sliced queryset cannot be filtered later)."""
+
+    def get_queryset(self):
+        if not hasattr(self, "_latest"):
+            queryset = super().get_queryset().order_by("-created_at", "-id")
+            ids = list(queryset.values_list("pk", flat=True)[:RECENT_LEDGER_ROWS])
+            self._latest = queryset.filter(pk__in=ids)
+        return self._latest
 
 
-@admin.register(AiLedgerEntry)
-class AiLedgerEntryAdmin(ConsoleAdmin):
-    """Append-only: nobody adds, edits or deletes ledger rows here."""
-
+class RecentLedgerInline(admin.TabularInline):
+    model = AiLedgerEntry
+    verbose_name_plural = f"AI ledger (latest {RECENT_LEDGER_ROWS})"
     read_only_model = True
-    list_display = ("created_at", "tenant", "kind", "amount", "balance_after", "note", "created_by", "idempotency_key")
-    list_filter = ("kind", "created_at")
-    search_fields = ("tenant__slug", "tenant__name", "note", "public_id", "idempotency_key")
-    list_select_related = ("tenant", "created_by")
-    date_hierarchy = "created_at"
+    fields = ("created_at", "kind", "amount_cents", "balance_after_cents", "note", "created_by")
+    readonly_fields = fields
+    extra = 0
+    ordering = ("-created_at", "-id")
 
-    @admin.display(description="Amount", ordering="amount_cents")
-    def amount(self, obj):
-        return cents(obj.amount_cents)
-
-    @admin.display(description="Balance after")
-    def balance_after(self, obj):
-        return cents(obj.balance_after_cents)
+    formset = LatestRowsFormSet
 
 
-@admin.register(AiUsageLog)
-class AiUsageLogAdmin(ConsoleAdmin):
-    read_only_model = True
-    list_display = (
+# --- the tenant page ----------------------------------------------------------------------
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    form = TenantConsoleForm
+    # "balance", not "ai_balance": a list column named like the reverse one-to-one accessor shows the
+    # related row's str() instead of calling the method.
+    list_display = ("slug", "name", "public_id", "plan", "subscription_status", "balance", "is_active", "created_at")
+    list_filter = ("is_active", "subscription__plan", "subscription__status")
+    search_fields = ("slug", "name", "company_name", "email", "public_id")
+    list_select_related = ("subscription__plan", "ai_balance")
+    readonly_fields = (
+        "public_id",
+        "public_widget_key",
+        "ai_balance_display",
+        "console_links",
         "created_at",
-        "tenant",
-        "kind",
-        "model",
-        "input_tokens",
-        "output_tokens",
-        "audio_seconds",
-        "included",
-        "billed_cents",
+        "updated_at",
     )
-    list_filter = ("kind", "included", "created_at")
-    search_fields = ("tenant__slug", "tenant__name", "reference", "model")
+    fieldsets = (
+        (None, {"fields": ("slug", "name", "company_name", "email", "phone", "is_active")}),
+        ("Console", {"fields": ("ai_balance_display", "console_links")}),
+        ("Profile", {"classes": ("collapse",), "fields": ("timezone", "industry", "logo_url", "branding")}),
+        ("Identifiers", {"fields": ("public_id", "public_widget_key", "created_at", "updated_at")}),
+    )
+    inlines = [SubscriptionInline, AiBalanceInline, StaffInline, AllowedDomainInline, RecentLedgerInline]
+    actions = ["top_up_ai_balance", "suspend_tenants", "reactivate_tenants", "change_plan"]
+    allow_add = False  # tenants are created with their owner: manage.py create_tenant / the sign-up API
+    allow_delete = False  # suspend instead: deleting would also delete the append-only AI ledger
+
+    @admin.display(description="Plan", ordering="subscription__plan__slug")
+    def plan(self, obj):
+        subscription = getattr(obj, "subscription", None)
+        return subscription.plan.slug if subscription else "— (free)"
+
+    @admin.display(description="Subscription")
+    def subscription_status(self, obj):
+        subscription = getattr(obj, "subscription", None)
+        return subscription.status if subscription else "none"
+
+    @admin.display(description="AI balance", ordering="ai_balance__balance_cents")
+    def balance(self, obj):
+        balance = getattr(obj, "ai_balance", None)
+        return cents(balance.balance_cents if balance else 0)
+
+    @admin.display(description="AI balance")
+    def ai_balance_display(self, obj):
+        balance = AiBalance.objects.filter(tenant=obj).first()
+        return format_html('<strong id="ai-balance">{}</strong>', cents(balance.balance_cents if balance else 0))
+
+    @admin.display(description="Pages")
+    def console_links(self, obj):
+        if obj.pk is None:
+            return "—"
+        return format_html(
+            '<a class="button" id="top-up-link" href="{}">Top up AI balance</a> &nbsp; {}',
+            reverse("admin:tenants_tenant_top_up", args=[obj.pk]),
+            self.console_links_read_only(obj),
+        )
+
+    @admin.display(description="Pages")
+    def console_links_read_only(self, obj):
+        if obj.pk is None:
+            return "—"
+        return format_html(
+            '<a class="button" href="{}">AI usage (30 days)</a>',
+            reverse("admin:tenants_tenant_ai_usage", args=[obj.pk]),
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        if can_write(request.user):
+            return self.fieldsets
+        # Support: no top-up button (the page would answer 403 anyway).
+        return [
+            (
+                name,
+                {
+                    **opts,
+                    "fields": tuple("console_links_read_only" if f == "console_links" else f for f in opts["fields"]),
+                },
+            )
+            for name, opts in self.fieldsets
+        ]
+
+    # --- custom pages ---
+
+    def get_urls(self):
+        custom = [
+            path("<int:tenant_id>/top-up/", self.admin_site.admin_view(self.top_up_view), name="tenants_tenant_top_up"),
+            path(
+                "<int:tenant_id>/ai-usage/",
+                self.admin_site.admin_view(self.ai_usage_view),
+                name="tenants_tenant_ai_usage",
+            ),
+        ]
+        return custom + super().get_urls()
+
+    def _context(self, request, title: str, **extra) -> dict:
+        return {**self.admin_site.each_context(request), "opts": self.model._meta, "title": title, **extra}
+
+    def top_up_view(self, request, tenant_id: int):
+        if not can_write(request.user):
+            raise PermissionDenied
+        tenant = get_object_or_404(Tenant, pk=tenant_id)
+        form = TopUpForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            change = self._top_up(request, tenant, form)
+            if change is not None:
+                return redirect("admin:tenants_tenant_change", tenant.pk)
+        return TemplateResponse(
+            request,
+            "admin/platform/top_up.html",
+            self._context(request, f"Top up AI balance: {tenant}", form=form, tenants=[tenant], single=tenant),
+        )
+
+    def _top_up(self, request, tenant, form):
+        try:
+            change = billing_services.ai_balance_top_up(
+                tenant=tenant,
+                amount_cents=form.amount_cents(),
+                note=form.cleaned_data["note"],
+                actor=request.user,
+                idempotency_key=f"console:{form.cleaned_data['request_token']}",
+            )
+        except ApiError as exc:
+            self.message_user(request, f"{tenant.slug}: {exc.message} {' '.join(exc.details)}", messages.ERROR)
+            return None
+        self.message_user(
+            request,
+            f"{tenant.slug}: topped up {cents(change.amount_cents)}; balance "
+            f"{cents(change.balance_before_cents)} → {cents(change.balance_after_cents)}.",
+            messages.SUCCESS,
+        )
+        return change
+
+    def ai_usage_view(self, request, tenant_id: int):
+        tenant = get_object_or_404(Tenant, pk=tenant_id)
+        days = billing_selectors.ai_usage_daily(tenant=tenant, days=30)
+        totals = {key: sum(d[key] for d in days) for key in ("chat_replies", "voice_minutes", "retail_cents")}
+        return TemplateResponse(
+            request,
+            "admin/platform/ai_usage.html",
+            self._context(
+                request,
+                f"AI usage, last 30 days: {tenant}",
+                tenant=tenant,
+                days=days,
+                totals=totals,
+                retail=cents(totals["retail_cents"]),
+                chart=mark_safe(charts.daily_usage_svg(days)),  # noqa: S308  (built from numbers, labels escaped)
+            ),
+        )
+
+    # --- actions ---
+
+    @admin.action(description="Top up AI balance", permissions=["change"])
+    def top_up_ai_balance(self, request, queryset):
+        form = TopUpForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            token = form.cleaned_data["request_token"]
+            for tenant in queryset:
+                form.cleaned_data["request_token"] = f"{token}:{tenant.pk}"
+                self._top_up(request, tenant, form)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/platform/top_up.html",
+            self._context(request, "Top up AI balance", form=form, tenants=list(queryset), action="top_up_ai_balance"),
+        )
+
+    @admin.action(description="Suspend selected tenants", permissions=["change"])
+    def suspend_tenants(self, request, queryset):
+        for tenant in queryset:
+            tenant_services.tenant_set_active(tenant=tenant, active=False)
+        self.message_user(request, f"Suspended {queryset.count()} tenant(s).", messages.SUCCESS)
+
+    @admin.action(description="Reactivate selected tenants", permissions=["change"])
+    def reactivate_tenants(self, request, queryset):
+        for tenant in queryset:
+            tenant_services.tenant_set_active(tenant=tenant, active=True)
+        self.message_user(request, f"Reactivated {queryset.count()} tenant(s).", messages.SUCCESS)
+
+    @admin.action(description="Change plan", permissions=["change"])
+    def change_plan(self, request, queryset):
+        form = ChangePlanForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            plan = form.cleaned_data["plan"]
+            for tenant in queryset:
+                plan_services.subscription_set(tenant=tenant, plan_slug=plan.slug)
+            self.message_user(request, f"Moved {queryset.count()} tenant(s) to {plan.slug}.", messages.SUCCESS)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/platform/change_plan.html",
+            self._context(request, "Change plan", form=form, tenants=list(queryset), action="change_plan"),
+        )
+
+
+# --- users ------------------------------------------------------------------------------
+
+
+@admin.register(User)
+class UserAdmin(admin.ModelAdmin):
+    """Platform operators and tenant staff. Accounts are created with the management commands or the API."""
+
+    list_display = ("__str__", "email", "tenant", "role", "platform_role", "is_active", "is_staff", "date_joined")
+    list_filter = ("platform_role", "role", "is_active", "is_staff")
+    search_fields = ("email", "username", "name", "public_id", "tenant__slug")
     list_select_related = ("tenant",)
-    date_hierarchy = "created_at"
-
-
-#: Column names that hold a credential in third-party models (OAuth toolkit tokens and grant codes,
-#: simplejwt's outstanding refresh JWTs, client secrets).
-SECRET_FIELD_NAMES = frozenset({"token", "token_checksum", "code", "client_secret", "secret"})
-
-
-class HiddenSecrets:
-    """For a model that holds credentials: a list without them, no search on them, no object pages.
-
-    Such models often print the credential as their ``str()`` (OAuth toolkit tokens and grants),
-    which the admin shows in titles, breadcrumbs, delete pages and the action log, so their rows
-    have no page at all; and the console never creates, edits or deletes them (no minting).
-    """
-
-    secret_fields: tuple[str, ...] = ()
-    read_only_model = True
-
-    def get_list_display(self, request):
-        shown = [name for name in super().get_list_display(request) if name not in self.secret_fields]
-        return [name for name in shown if name != "__str__"] or ["pk"]
-
-    def get_list_display_links(self, request, list_display):
-        return None
-
-    def get_search_fields(self, request):
-        # A substring search on a secret is an oracle that spells it out one character at a time.
-        return [name for name in super().get_search_fields(request) if name.split("__")[0] not in self.secret_fields]
-
-    def has_view_permission(self, request, obj=None):
-        return obj is None and super().has_view_permission(request, obj)
-
-
-def _is_secret(name: str) -> bool:
-    return name in SECRET_FIELD_NAMES or name.endswith(("secret", "_token"))
-
-
-def _secret_fields(model) -> tuple[str, ...]:
-    """Credential columns by name (also ``signing_secret``, ``push_token``, ... of admins added later)."""
-    return tuple(
-        field.name for field in model._meta.concrete_fields if not field.is_relation and _is_secret(field.name)
+    allow_add = False
+    allow_delete = False  # deactivate instead; ledger rows and sessions keep pointing at the user
+    fields = (
+        "public_id",
+        "tenant",
+        "email",
+        "username",
+        "name",
+        "role",
+        "platform_role",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "department",
+        "position",
+        "presence",
+        "last_login",
+        "date_joined",
     )
+    readonly_fields = ("public_id", "tenant", "role", "last_login", "date_joined", "department", "position")
 
-
-def apply_console_roles(site=admin.site) -> None:
-    """Gives every other registered admin (auth, token blacklist, OAuth toolkit, later apps) the console's
-    role rules, so support can look at everything and change nothing anywhere, and hides the credentials
-    of the models that hold some (``HiddenSecrets``). Called from ``PlatformConfig.ready()``, after the
-    admin's autodiscovery has imported every ``admin`` module.
-    """
-    for model, model_admin in list(site._registry.items()):
-        if isinstance(model_admin, RolePermissions):
-            continue
-        base = type(model_admin)
-        secrets = _secret_fields(model)
-        bases = (HiddenSecrets, RolePermissions, base) if secrets else (RolePermissions, base)
-        site.unregister(model)
-        site.register(model, type(f"Console{base.__name__}", bases, {"secret_fields": secrets}))
-
-
-from apps.platform import admin_tenants  # noqa: E402, F401  (registers the tenant models' pages)
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if getattr(request.user, "platform_role", "") != "platform_owner":
+            # Only owners grant or take console powers: that includes switching an operator off and
+            # changing the e-mail an operator signs in with.
+            fields += ["platform_role", "is_staff", "is_superuser"]
+            if obj is not None and obj.is_platform_operator:
+                fields += ["email", "is_active"]
+        return fields

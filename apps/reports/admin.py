@@ -1,7 +1,7 @@
 """Platform console pages: request a report export for any tenant, download it when done.
 
 Plain ``django.contrib.admin``. The platform app wraps every registered admin in its role
-rules (``apps.platform.admin.apply_console_roles``): operators may view, owners/admins may
+rules (``apps.platform.console.ConsoleSite``): operators may view, owners/admins may
 request. An export is never edited: the add form records it through
 ``apps.reports.services.export_request`` (which enqueues ``reports.generate_export`` after
 commit); the download view streams the stored file as an attachment to any operator who may

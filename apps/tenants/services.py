@@ -138,3 +138,20 @@ def platform_operator_create(*, email: str, password: str, role: str, name: str 
     user.set_password(password)
     user.save()
     return user, created
+
+
+def tenant_row_lock(tenant: Tenant) -> None:
+    """Locks the tenant row until the transaction ends: quota checks and the writes they guard run under it,
+    so two concurrent requests cannot both pass a check that only one of them may pass."""
+    Tenant.objects.select_for_update().filter(pk=tenant.pk).values_list("pk", flat=True).first()
+
+
+@transaction.atomic
+def tenant_set_active(*, tenant: Tenant, active: bool) -> Tenant:
+    """Suspends or reactivates a tenant (sessions and keys of an inactive tenant are refused).
+
+    Saved with ``save()`` (not ``update()``) so receivers above (runtime bootstrap) drop their caches.
+    """
+    tenant.is_active = active
+    tenant.save(update_fields=["is_active", "updated_at"])
+    return tenant

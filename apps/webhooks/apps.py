@@ -8,7 +8,7 @@ class WebhooksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from apps.platform.entitlements import register_usage_counter
+        from apps.plans.entitlements import register_usage_counter
         from apps.webhooks.services import active_endpoint_count
 
         # The plan quota `webhooks` counts active endpoints.

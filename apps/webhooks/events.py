@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from apps.platform.entitlements import for_tenant
+from apps.plans.entitlements import for_tenant
 from apps.webhooks import catalog
 from apps.webhooks.delivery import deliveries_create
 from apps.webhooks.models import WebhookEndpoint, WebhookEvent

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from apps.platform.entitlements import for_tenant
+from apps.plans.entitlements import for_tenant
 from apps.tenants.models import Tenant
 from apps.webhooks import delivery as deliveries
 from apps.webhooks import signing

@@ -7,6 +7,8 @@ iteratively, so no input reaches a recursion limit.
 
 import math
 
+from django.core.exceptions import ValidationError
+
 
 def storable_text(text: str) -> bool:
     return "\x00" not in text and not any("\ud800" <= char <= "\udfff" for char in text)
@@ -29,3 +31,10 @@ def json_storage_problem(value, *, max_depth: int) -> str | None:
         elif isinstance(item, str) and not storable_text(item):
             return "must not contain NUL or unpaired surrogate characters."
     return None
+
+
+def validate_jsonb(value, *, max_depth: int = 32) -> None:
+    """A model/form validator: raises ``ValidationError`` unless ``value`` can be stored as ``jsonb``."""
+    problem = json_storage_problem(value, max_depth=max_depth)
+    if problem:
+        raise ValidationError(problem)

@@ -2,8 +2,9 @@
 
 import pytest
 
-from apps.tenants.sessions import SessionScope, session_issue
-from apps.tenants.tests.factories import OwnerFactory, ServerApiKeyFactory, StaffFactory, server_key_headers
+from apps.developer.tests.factories import ServerApiKeyFactory, server_key_headers
+from apps.identity.sessions import SessionScope, session_issue
+from apps.tenants.tests.factories import OwnerFactory, StaffFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("ringnity.tests.urls")]
 

@@ -5,7 +5,8 @@ from django.urls import include, path
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 
-from apps.tenants.authentication import OwnerJWTAuthentication, ServerApiKeyAuthentication
+from apps.developer.authentication import ServerApiKeyAuthentication
+from apps.identity.authentication import OwnerJWTAuthentication
 from ringnity import urls as root_urls
 from ringnity.api.errors import ApiError, ErrorCode
 from ringnity.api.principal import PrincipalKind

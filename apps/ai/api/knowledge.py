@@ -12,7 +12,7 @@ from apps.ai.api.serializers import (
     KnowledgeUploadInput,
     KnowledgeUrlInput,
 )
-from apps.tenants.runtime_tokens import RuntimeBearerAuthentication
+from apps.runtime.tokens import RuntimeBearerAuthentication
 from ringnity.api.errors import validation_failed
 from ringnity.api.principal import PrincipalKind
 from ringnity.api.views import TenantAPIView, validate_input

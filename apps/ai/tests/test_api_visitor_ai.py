@@ -6,7 +6,7 @@ from apps.ai import services
 from apps.ai.models import AiConversation, RoutingMode
 from apps.ai.tests.factories import ai_tenant, indexed_document, visitor_headers
 from apps.chat.models import AgentPresence, AgentPresenceStatus, Conversation, Message
-from apps.platform.models import AiUsageLog
+from apps.billing.models import AiUsageLog
 from apps.tenants.tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -132,7 +132,7 @@ def test_bad_chat_input_lists_every_field_and_writes_nothing(api_client, assert_
 
 
 def test_a_message_over_the_input_token_guardrail_is_refused(api_client, assert_contract, tenant):
-    from apps.platform.services import ai_pricing_update
+    from apps.billing.services import ai_pricing_update
 
     ai_pricing_update(changes={"max_input_tokens": 10})
     body = assert_contract(chat(api_client, tenant, "word " * 20), "sendAiVisitorMessage", status=400)

@@ -28,7 +28,7 @@ from apps.calls.models import CallActorKind
 from apps.calls.selectors import CallActor
 from apps.chat.api.cors import ChatCorsMixin
 from apps.chat.authentication import VisitorAuthentication, principal_visitor
-from apps.tenants.authentication import DashboardJWTAuthentication
+from apps.identity.authentication import DashboardJWTAuthentication
 from ringnity.api.errors import ApiError, ErrorCode, validation_failed
 from ringnity.api.exceptions import flatten_errors
 from ringnity.api.principal import PrincipalKind

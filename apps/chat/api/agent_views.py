@@ -26,7 +26,7 @@ from apps.chat.payloads import (
     conversation_payload,
     message_payload,
 )
-from apps.tenants.runtime_tokens import RuntimeBearerAuthentication
+from apps.runtime.tokens import RuntimeBearerAuthentication
 from ringnity.api.errors import ApiError, ErrorCode, validation_failed
 from ringnity.api.pagination import paginate_cursor
 from ringnity.api.principal import PrincipalKind

@@ -9,7 +9,7 @@ active tenant's list; the real request is then checked against its own tenant.
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 
-from apps.tenants import runtime_services
+from apps.runtime import services as runtime_services
 
 CORS_MAX_AGE_SECONDS = 600
 ALLOW_HEADERS = "Content-Type, X-Ringnity-SDK-Session, X-Ringnity-Chat-Session, X-Ringnity-Tenant, X-Request-Id"

@@ -6,12 +6,9 @@ from rest_framework.response import Response
 
 from apps.chat import selectors, services
 from apps.chat.api.serializers import ContactInputSerializer, ContactSerializer, contact_list_params
-from apps.tenants.authentication import ServerApiKeyAuthentication
-from apps.tenants.runtime_selectors import server_api_require_feature
+from apps.developer.api.base import ServerAPIView
 from ringnity.api.errors import ErrorCode
 from ringnity.api.pagination import MAX_PAGE, paginate_page
-from ringnity.api.principal import PrincipalKind
-from ringnity.api.views import TenantAPIView
 
 READ = "server:contacts:read"
 WRITE = "server:contacts:write"
@@ -38,15 +35,8 @@ UPSERT_RULE = (
 )
 
 
-class ContactAPIView(TenantAPIView):
-    authentication_classes = [ServerApiKeyAuthentication]
-    accepted_principals = {PrincipalKind.SERVER_KEY}
-    scope_denied_code = ErrorCode.SERVER_API_SCOPE_DENIED
+class ContactAPIView(ServerAPIView):
     validation_error_code = ErrorCode.SERVER_CONTACT_VALIDATION_FAILED
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        server_api_require_feature(tenant=self.tenant)
 
 
 class ContactCollectionView(ContactAPIView):

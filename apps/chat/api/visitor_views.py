@@ -29,8 +29,8 @@ from apps.chat.api.cors import ChatCorsMixin
 from apps.chat.authentication import CHAT_SESSION_HEADER, VisitorAuthentication, principal_visitor
 from apps.chat.models import SenderType
 from apps.chat.payloads import attachment_payload, conversation_payload, iso, message_payload
-from apps.tenants import runtime_services
-from apps.tenants.runtime_selectors import tenant_resolve_public
+from apps.runtime import services as runtime_services
+from apps.runtime.bootstrap import tenant_resolve_public
 from ringnity.api.errors import ApiError, ErrorCode, validation_failed
 from ringnity.api.permissions import PUBLIC
 from ringnity.api.principal import PrincipalKind

@@ -3,7 +3,7 @@
 import pytest
 
 from apps.chat.tests.chat_fixtures import CHAT_FEATURES, agent_headers, make_agent, start_conversation, visitor_headers
-from apps.platform.tests.factories import subscribe
+from apps.plans.tests.factories import subscribe
 from apps.tenants.tests.factories import TenantFactory
 from apps.webhooks.catalog import (
     ConversationPayload,

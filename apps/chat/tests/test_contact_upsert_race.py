@@ -8,7 +8,7 @@ from django.db import close_old_connections, connection
 
 from apps.chat.models import Contact
 from apps.chat.services import contact_upsert
-from apps.tenants.tests.runtime_fixtures import ready_tenant
+from apps.runtime.tests.fixtures import ready_tenant
 
 WORKERS = 10
 

@@ -6,9 +6,9 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.chat import services
 from apps.chat.models import Contact, ContactTag
-from apps.platform.tests.factories import subscribe
-from apps.tenants.tests.factories import ServerApiKeyFactory, server_key_headers
-from apps.tenants.tests.runtime_fixtures import ready_tenant, server_headers
+from apps.developer.tests.factories import ServerApiKeyFactory, server_key_headers
+from apps.plans.tests.factories import subscribe
+from apps.runtime.tests.fixtures import ready_tenant, server_headers
 from ringnity.api.errors import ApiError
 
 pytestmark = pytest.mark.django_db

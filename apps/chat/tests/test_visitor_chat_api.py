@@ -14,7 +14,7 @@ from apps.chat.tests.chat_fixtures import (
     start_conversation,
     visitor_headers,
 )
-from apps.tenants.models import AllowedDomain
+from apps.developer.models import AllowedDomain
 from apps.tenants.tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db

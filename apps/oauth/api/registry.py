@@ -11,10 +11,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from apps.identity.authentication import DashboardJWTAuthentication
 from apps.oauth import selectors, services
 from apps.oauth.api import serializers as s
 from apps.oauth.scopes import ADMIN_ROLES
-from apps.tenants.authentication import DashboardJWTAuthentication
 from ringnity.api.errors import ApiError, ErrorCode
 from ringnity.api.permissions import PrincipalPermission
 from ringnity.api.principal import DASHBOARD_KINDS

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from apps.oauth import services
 from apps.oauth.api.authorize import SESSION_AUTH_TIME, SESSION_HASH, SESSION_USER
-from apps.platform.tests.factories import subscribe
+from apps.plans.tests.factories import subscribe
 
 AUTHORIZE = "/api/oauth/authorize"
 TOKEN = "/api/oauth/token"

@@ -5,9 +5,9 @@ import re
 import pytest
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
+from apps.identity.sessions import SessionScope, session_issue
 from apps.oauth.models import OAuthClient
 from apps.oauth.tests.factories import TOKEN, USERINFO, allow_clients, exchange, get_code, make_client
-from apps.tenants.sessions import SessionScope, session_issue
 from apps.tenants.tests.factories import OwnerFactory, StaffFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db

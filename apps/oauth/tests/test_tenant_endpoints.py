@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 
+from apps.developer.models import AllowedDomain
 from apps.oauth.tests.factories import allow_clients, make_client
-from apps.tenants.models import AllowedDomain
 from apps.tenants.tests.factories import OwnerFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from apps.platform.models import FeatureStatus, QuotaValueType, validate_config
-from apps.platform.pricing import SETTINGS_FIELDS
-from apps.platform.services import MAX_TOP_UP_CENTS
+from apps.billing.pricing import SETTINGS_FIELDS
+from apps.billing.services import MAX_TOP_UP_CENTS
+from apps.plans.models import FeatureStatus, QuotaValueType, validate_config
 from apps.tenants.models import PlatformRole
 
 KEY_REGEX = r"^[a-z0-9][a-z0-9_-]{0,63}$"

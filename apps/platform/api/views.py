@@ -1,6 +1,6 @@
 """The contract's Platform Administration operations.
 
-Sessions are platform-scope simplejwt tokens (``apps.tenants.sessions``); every other
+Sessions are platform-scope simplejwt tokens (``apps.identity.sessions``); every other
 operation accepts only a ``PlatformBearer`` principal. Reads need ``platform:read``;
 writes also need ``platform:write``, which ``platform_support`` operators lack (403).
 """
@@ -10,10 +10,15 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.platform import catalog, pricing, selectors, services
+from apps.billing import pricing
+from apps.billing import selectors as billing_selectors
+from apps.billing import services as billing_services
+from apps.identity.authentication import PLATFORM_READ, PLATFORM_WRITE, PlatformJWTAuthentication
+from apps.identity.sessions import SessionScope, session_issue, session_refresh
+from apps.plans import catalog
+from apps.plans import services as plan_services
 from apps.platform.api import serializers as s
-from apps.tenants.authentication import PLATFORM_READ, PLATFORM_WRITE, PlatformJWTAuthentication
-from apps.tenants.sessions import SessionScope, session_issue, session_refresh
+from apps.tenants.selectors import tenant_by_client_id_cross_tenant
 from ringnity.api.errors import ApiError, ErrorCode, validation_failed
 from ringnity.api.exceptions import flatten_errors
 from ringnity.api.principal import PrincipalKind
@@ -90,7 +95,7 @@ class PlanContractsView(PlatformAPIView):
             # Shape errors and the catalog's cross-field problems in one answer.
             details = flatten_errors(data.errors) + catalog.catalog_problems(request.data)
             raise validation_failed(list(dict.fromkeys(details)))
-        return Response(services.plan_catalog_replace(catalog_data=data.validated_data))
+        return Response(plan_services.plan_catalog_replace(catalog_data=data.validated_data))
 
 
 _PRICING_SCHEMA = s.AiPricingCatalogOutput
@@ -99,7 +104,7 @@ _PRICING_SCHEMA = s.AiPricingCatalogOutput
 class AiPricingView(PlatformAPIView):
     @extend_schema(operation_id="getPlatformAiPricing", tags=TAGS, responses={200: _PRICING_SCHEMA})
     def get(self, request):
-        return Response(pricing.catalog_data(selectors.ai_pricing()))
+        return Response(pricing.catalog_data(billing_selectors.ai_pricing()))
 
     @extend_schema(
         operation_id="updatePlatformAiPricing",
@@ -110,7 +115,7 @@ class AiPricingView(PlatformAPIView):
     def put(self, request):
         data = s.AiPricingSettingsUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        row = services.ai_pricing_update(changes=data.to_model_changes(), actor=self.operator)
+        row = billing_services.ai_pricing_update(changes=data.to_model_changes(), actor=self.operator)
         return Response(pricing.catalog_data(row))
 
 
@@ -121,7 +126,7 @@ class AiBalanceOverviewView(PlatformAPIView):
         responses={200: s.AiBalanceOverviewOutput},
     )
     def get(self, request):
-        return Response(selectors.ai_balance_overview_cross_tenant())
+        return Response(billing_selectors.ai_balance_overview_cross_tenant())
 
 
 CLIENT_ID = OpenApiParameter("clientId", str, OpenApiParameter.PATH, description="The tenant's public id.")
@@ -143,10 +148,10 @@ class AiBalanceTopUpView(PlatformAPIView):
         responses={200: s.AiBalanceTopUpOutput},
     )
     def post(self, request, clientId: str):
-        tenant = selectors.tenant_by_client_id_cross_tenant(clientId)
+        tenant = tenant_by_client_id_cross_tenant(clientId)
         data = s.AiBalanceTopUpInput(data=request.data)
         data.is_valid(raise_exception=True)
-        change = services.ai_balance_top_up(
+        change = billing_services.ai_balance_top_up(
             tenant=tenant,
             amount_cents=data.validated_data["amountCents"],
             note=data.validated_data["notes"],
@@ -172,8 +177,8 @@ class AiBalanceSettingsView(PlatformAPIView):
         responses={200: s.AiBalanceTenantSettingsResultOutput},
     )
     def put(self, request, clientId: str):
-        tenant = selectors.tenant_by_client_id_cross_tenant(clientId)
+        tenant = tenant_by_client_id_cross_tenant(clientId)
         data = s.AiBalanceTenantSettingsInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.ai_balance_settings_update(tenant=tenant, changes=data.to_model_changes())
+        billing_services.ai_balance_settings_update(tenant=tenant, changes=data.to_model_changes())
         return Response({"clientId": tenant.public_id})

@@ -1,7 +1,7 @@
 import pytest
 
+from apps.identity.sessions import SessionScope, session_issue
 from apps.tenants.models import PlatformRole
-from apps.tenants.sessions import SessionScope, session_issue
 from apps.tenants.tests.factories import PlatformOperatorFactory
 
 

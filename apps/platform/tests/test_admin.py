@@ -10,11 +10,13 @@ from django.db.models.signals import pre_save
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.platform import entitlements
-from apps.platform.models import AiBalance, AiLedgerEntry, AiUsageKind
-from apps.platform.services import ai_balance_top_up
-from apps.platform.tests.factories import AiUsageLogFactory, fund_ai, plan_with, subscribe
-from apps.tenants.models import AllowedDomain, PlatformRole, Tenant
+from apps.billing.models import AiBalance, AiLedgerEntry, AiUsageKind
+from apps.billing.services import ai_balance_top_up
+from apps.billing.tests.factories import AiUsageLogFactory, fund_ai
+from apps.developer.models import AllowedDomain
+from apps.plans import entitlements
+from apps.plans.tests.factories import plan_with, subscribe
+from apps.tenants.models import PlatformRole, Tenant
 from apps.tenants.tests.factories import OwnerFactory, PlatformOperatorFactory, StaffFactory, TenantFactory
 from ringnity.api.errors import ApiError
 
@@ -55,7 +57,7 @@ def test_tenant_staff_cannot_use_the_console(client, tenant):
 
 def test_every_registered_model_lists_and_opens_for_support(support_console, tenant):
     """Models holding credentials (``HiddenSecrets``) list their rows but open no row page."""
-    from apps.platform.admin import HiddenSecrets
+    from apps.platform.console import HiddenSecrets
 
     for model, model_admin in list(admin.site._registry.items()):
         opts = model._meta
@@ -98,11 +100,11 @@ def test_support_sees_but_cannot_change(support_console, tenant):
 def test_ledger_is_read_only_even_for_owners(client, tenant):
     _console(client, PlatformRole.OWNER)
     entry = AiLedgerEntry.objects.for_tenant(tenant).first()
-    assert client.get(reverse("admin:platform_ailedgerentry_add")).status_code == 403
-    change_url = reverse("admin:platform_ailedgerentry_change", args=[entry.pk])
+    assert client.get(reverse("admin:billing_ailedgerentry_add")).status_code == 403
+    change_url = reverse("admin:billing_ailedgerentry_change", args=[entry.pk])
     assert 'name="_save"' not in client.get(change_url).content.decode()
     assert client.post(change_url, {"amount_cents": 1}).status_code == 403
-    assert client.get(reverse("admin:platform_ailedgerentry_delete", args=[entry.pk])).status_code == 403
+    assert client.get(reverse("admin:billing_ailedgerentry_delete", args=[entry.pk])).status_code == 403
 
 
 def test_top_up_page_uses_the_service_and_a_double_submit_tops_up_once(admin_console, tenant):
@@ -163,7 +165,7 @@ def test_change_plan_action_changes_entitlements_at_once(admin_console, tenant):
 
 def test_editing_a_plan_contract_in_the_console_invalidates_entitlements(admin_console, tenant):
     assert entitlements.for_tenant(tenant).feature_enabled("chat")
-    from apps.platform.models import PlanFeature
+    from apps.plans.models import PlanFeature
 
     row = PlanFeature.objects.get(plan__slug="starter", feature__key="chat")
     row.enabled = False
@@ -227,7 +229,7 @@ def _balance_matches_ledger(tenant) -> int:
 
 def test_balance_page_save_keeps_a_concurrent_top_up(admin_console, tenant):
     balance = AiBalance.objects.get(tenant=tenant)
-    url = reverse("admin:platform_aibalance_change", args=[balance.pk])
+    url = reverse("admin:billing_aibalance_change", args=[balance.pk])
     data = {"overage_enabled": "on", "block_on_zero": "on", "auto_top_up_threshold_cents": "0"}
     with top_up_lands_during_the_next_balance_save(tenant, 500) as fired:
         response = admin_console.post(url, {**data, "auto_top_up_amount_cents": "0"})
@@ -237,12 +239,15 @@ def test_balance_page_save_keeps_a_concurrent_top_up(admin_console, tenant):
     assert AiBalance.objects.get(tenant=tenant).overage_enabled is True
 
 
-def test_tenant_page_balance_inline_save_keeps_a_concurrent_top_up(rf, tenant):
-    from apps.platform.admin_tenants import AiBalanceInline
+def _balance_inline(request, tenant):
+    """The balance inline as the console's tenant page builds it (with the console's role rules)."""
+    return next(i for i in admin.site._registry[Tenant].get_inline_instances(request, tenant) if i.model is AiBalance)
 
+
+def test_tenant_page_balance_inline_save_keeps_a_concurrent_top_up(rf, tenant):
     request = rf.post("/")
     request.user = PlatformOperatorFactory(platform_role=PlatformRole.ADMIN)
-    inline = AiBalanceInline(Tenant, admin.site)
+    inline = _balance_inline(request, tenant)
     formset_class = inline.get_formset(request, tenant)
     prefix = formset_class.get_default_prefix()
     balance = AiBalance.objects.get(tenant=tenant)
@@ -268,12 +273,10 @@ def test_tenant_page_balance_inline_save_keeps_a_concurrent_top_up(rf, tenant):
 
 
 def test_tenant_page_balance_inline_can_create_the_balance_row(rf):
-    from apps.platform.admin_tenants import AiBalanceInline
-
     tenant = TenantFactory()
     request = rf.post("/")
     request.user = PlatformOperatorFactory(platform_role=PlatformRole.ADMIN)
-    formset_class = AiBalanceInline(Tenant, admin.site).get_formset(request, tenant)
+    formset_class = _balance_inline(request, tenant).get_formset(request, tenant)
     prefix = formset_class.get_default_prefix()
     data = {
         f"{prefix}-TOTAL_FORMS": "1",
@@ -296,7 +299,7 @@ def test_console_never_shows_a_live_refresh_token(client, role):
     from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
     from rest_framework_simplejwt.tokens import RefreshToken
 
-    from apps.tenants.sessions import SessionScope, session_issue
+    from apps.identity.sessions import SessionScope, session_issue
 
     victim = PlatformOperatorFactory(platform_role=PlatformRole.OWNER)
     issued = session_issue(user=victim, scope=SessionScope.PLATFORM).refresh
@@ -382,7 +385,7 @@ def test_platform_admin_can_still_deactivate_tenant_staff(admin_console, tenant)
 def test_console_pricing_form_refuses_negative_costs_like_the_api(rf, field):
     from django.forms.models import model_to_dict
 
-    from apps.platform.models import AiPricing
+    from apps.billing.models import AiPricing
 
     request = rf.post("/")
     request.user = PlatformOperatorFactory(platform_role=PlatformRole.OWNER)
@@ -396,7 +399,7 @@ def test_console_pricing_form_refuses_negative_costs_like_the_api(rf, field):
 def test_pricing_rows_cannot_hold_negative_costs():
     from django.db import IntegrityError, transaction
 
-    from apps.platform.models import AiPricing
+    from apps.billing.models import AiPricing
 
     with pytest.raises(IntegrityError), transaction.atomic():
         AiPricing.objects.create(pk=1, voice_cost_per_minute_usd=-1)
@@ -413,14 +416,14 @@ def test_pricing_rows_cannot_hold_negative_costs():
     ],
 )
 def test_money_is_formatted_from_whole_cents_without_floats(value, text):
-    from apps.platform.admin import cents
+    from apps.platform.console import cents
 
     assert cents(value) == text
     assert str(AiBalance(balance_cents=value)) == f"AI balance {text}"
 
 
 def test_secret_columns_are_recognised_by_name():
-    from apps.platform.admin import _is_secret
+    from apps.platform.console import _is_secret
 
     assert all(map(_is_secret, ["token", "code", "client_secret", "signing_secret", "secret", "push_token"]))
     assert not any(map(_is_secret, ["jti", "token_family", "name", "client_id", "secret_last4", "created"]))
@@ -441,7 +444,7 @@ def test_console_keys_follow_the_api_key_rule(rf, model_name, field):
     """A key the console accepted must survive a GET → PUT round trip of the plan catalog (lowercase keys)."""
     from django.apps import apps as django_apps
 
-    model = django_apps.get_model("platform", model_name)
+    model = django_apps.get_model("plans", model_name)
     request = rf.post("/")
     request.user = PlatformOperatorFactory(platform_role=PlatformRole.OWNER)
     form_class = admin.site._registry[model].get_form(request)
@@ -454,7 +457,7 @@ def test_console_keys_follow_the_api_key_rule(rf, model_name, field):
 def test_console_contract_config_refuses_what_jsonb_cannot_store(rf, config):
     from django.forms.models import modelform_factory
 
-    from apps.platform.models import PlanFeature
+    from apps.plans.models import PlanFeature
 
     form_class = modelform_factory(PlanFeature, fields=("plan", "feature", "enabled", "config"))
     plan = plan_with(slug="console-json", features={"chat": True})
@@ -491,8 +494,8 @@ def test_console_tenant_branding_refuses_what_jsonb_cannot_store(rf, tenant, bra
 )
 def test_console_server_key_scopes_must_be_known_scopes(rf, tenant, scopes):
     """A key whose scopes are not a list of catalog scopes would break (or widen) every request made with it."""
-    from apps.tenants.models import ServerApiKey
-    from apps.tenants.tests.factories import ServerApiKeyFactory
+    from apps.developer.models import ServerApiKey
+    from apps.developer.tests.factories import ServerApiKeyFactory
 
     key = ServerApiKeyFactory(tenant=tenant, scopes=["server:tenant:read"])
     request = rf.post("/")
@@ -506,7 +509,8 @@ def test_console_server_key_scopes_must_be_known_scopes(rf, tenant, scopes):
 
 
 def test_console_allowed_domains_are_normalised_like_the_developer_api(admin_console, tenant):
-    add = reverse("admin:tenants_alloweddomain_add")
+    subscribe(tenant, quotas={"allowed_domains": "unlimited"})
+    add = reverse("admin:developer_alloweddomain_add")
     response = admin_console.post(add, {"tenant": tenant.pk, "domain": "https://Shop2.Example.com/"})
     assert response.status_code == 302
     assert AllowedDomain.objects.filter(tenant=tenant, domain="shop2.example.com").exists()

@@ -6,10 +6,11 @@ import pytest
 from django.db.models import Sum
 from django.utils import timezone
 
-from apps.platform import selectors
-from apps.platform.models import AiBalance, AiLedgerEntry, AiUsageKind
-from apps.platform.services import ai_balance_adjust, ai_usage_record
-from apps.platform.tests.factories import AiUsageLogFactory, fund_ai, plan_with, subscribe
+from apps.billing import selectors
+from apps.billing.models import AiBalance, AiLedgerEntry, AiUsageKind
+from apps.billing.services import ai_balance_adjust, ai_usage_record
+from apps.billing.tests.factories import AiUsageLogFactory, fund_ai
+from apps.plans.tests.factories import plan_with, subscribe
 from apps.tenants.tests.factories import TenantFactory
 from ringnity.api.errors import ApiError
 
@@ -176,7 +177,7 @@ def test_support_cannot_change_settings(api_client, assert_contract, support_hea
 def _tenant_with_usage(chat_replies: int, audio_seconds: int, balance: int, plan_slug: str = "pro"):
     tenant = TenantFactory()
     plan_with(slug=plan_slug, features={"ai_chat": True}, quotas={"ai_chat_replies": 2, "ai_voice_minutes": 1})
-    from apps.platform.services import subscription_set
+    from apps.plans.services import subscription_set
 
     subscription_set(tenant=tenant, plan_slug=plan_slug)
     fund_ai(tenant, balance)

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from apps.platform import pricing
-from apps.platform.models import AiPricing
+from apps.billing import pricing
+from apps.billing.models import AiPricing
 
 pytestmark = pytest.mark.django_db
 URL = "/api/platform/ai-pricing"

@@ -6,8 +6,8 @@ import json
 import pytest
 from django.core.management import call_command
 
-from apps.platform import catalog
-from apps.platform.models import AiLedgerEntry
+from apps.billing.models import AiLedgerEntry
+from apps.plans import catalog
 from apps.tenants.tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,10 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from apps.platform import catalog, entitlements
-from apps.platform.models import Plan, PlanQuota
-from apps.platform.services import subscription_set
-from apps.platform.tests.factories import subscribe
+from apps.plans import catalog, entitlements
+from apps.plans.models import Plan, PlanQuota
+from apps.plans.services import subscription_set
+from apps.plans.tests.factories import subscribe
 from apps.tenants.tests.factories import TenantFactory
 from ringnity.api.errors import ApiError
 
@@ -130,7 +130,7 @@ def test_an_unsubscribed_plan_is_removed_by_omission(api_client, assert_contract
 
 def test_a_plan_change_is_enforced_on_the_very_next_request(api_client, assert_contract, admin_headers, seeded):
     """Across apps: the Server API's feature gate sees the PUT at once (no stale cached entitlements)."""
-    from apps.tenants.tests.factories import ServerApiKeyFactory, server_key_headers
+    from apps.developer.tests.factories import ServerApiKeyFactory, server_key_headers
 
     tenant = TenantFactory()
     subscription_set(tenant=tenant, plan_slug="starter")

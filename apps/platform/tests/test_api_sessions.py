@@ -3,23 +3,17 @@
 import pytest
 from django.test import RequestFactory
 
-from apps.platform.api.views import login_throttle
-from apps.tenants.authentication import (
+from apps.developer.tests.factories import ServerApiKeyFactory, server_key_headers
+from apps.identity.authentication import (
     DashboardJWTAuthentication,
     OwnerJWTAuthentication,
     PlatformJWTAuthentication,
     WorkspaceJWTAuthentication,
 )
+from apps.identity.sessions import SessionScope, session_issue
+from apps.platform.api.views import login_throttle
 from apps.tenants.models import PlatformRole
-from apps.tenants.sessions import SessionScope, session_issue
-from apps.tenants.tests.factories import (
-    DEFAULT_PASSWORD,
-    OwnerFactory,
-    PlatformOperatorFactory,
-    ServerApiKeyFactory,
-    StaffFactory,
-    server_key_headers,
-)
+from apps.tenants.tests.factories import DEFAULT_PASSWORD, OwnerFactory, PlatformOperatorFactory, StaffFactory
 from ringnity.api.errors import ApiError
 
 pytestmark = pytest.mark.django_db
@@ -130,7 +124,7 @@ def _tenant_tokens():
 
 
 def _runtime_token(tenant) -> str:
-    from apps.tenants.runtime_tokens import ADMIN_SCOPES, TokenKind, token_issue
+    from apps.runtime.tokens import ADMIN_SCOPES, TokenKind, token_issue
 
     return token_issue(kind=TokenKind.ADMIN, tenant=tenant, subject="adm", scopes=ADMIN_SCOPES).token
 
@@ -150,7 +144,7 @@ def test_runtime_session_header_is_not_a_platform_credential(api_client, assert_
 
 
 def test_a_platform_token_is_refused_as_a_runtime_session():
-    from apps.tenants.runtime_tokens import RuntimeBearerAuthentication
+    from apps.runtime.tokens import RuntimeBearerAuthentication
 
     access = session_issue(user=PlatformOperatorFactory(), scope=SessionScope.PLATFORM).access
     request = RequestFactory().get("/", HTTP_X_RINGNITY_SDK_SESSION=access)
@@ -160,7 +154,7 @@ def test_a_platform_token_is_refused_as_a_runtime_session():
 
 
 def test_a_platform_token_is_refused_as_a_server_key():
-    from apps.tenants.authentication import ServerApiKeyAuthentication
+    from apps.developer.authentication import ServerApiKeyAuthentication
 
     access = session_issue(user=PlatformOperatorFactory(), scope=SessionScope.PLATFORM).access
     request = RequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {access}")

@@ -5,8 +5,9 @@ The page comes from the root ``chromium_page`` fixture (Debian's chromium throug
 
 import pytest
 
-from apps.platform.models import AiBalance, AiLedgerEntry
-from apps.platform.tests.factories import fund_ai, subscribe
+from apps.billing.models import AiBalance, AiLedgerEntry
+from apps.billing.tests.factories import fund_ai
+from apps.plans.tests.factories import subscribe
 from apps.tenants.models import PlatformRole
 from apps.tenants.tests.factories import DEFAULT_PASSWORD, OwnerFactory, PlatformOperatorFactory
 

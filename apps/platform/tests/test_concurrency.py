@@ -13,9 +13,10 @@ import pytest
 from django.db import connection, connections
 from django.db.models import Sum
 
-from apps.platform.models import AiBalance, AiLedgerEntry
-from apps.platform.services import ai_balance_top_up, ai_usage_record
-from apps.platform.tests.factories import fund_ai, subscribe
+from apps.billing.models import AiBalance, AiLedgerEntry
+from apps.billing.services import ai_balance_top_up, ai_usage_record
+from apps.billing.tests.factories import fund_ai
+from apps.plans.tests.factories import subscribe
 from apps.tenants.tests.factories import TenantFactory
 
 THREADS = 20

@@ -7,9 +7,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.platform.models import AiBalance, AiLedgerEntry
-from apps.platform.tests.factories import fund_ai, plan_with
-from apps.tenants.sessions import SessionScope, session_issue
+from apps.billing.models import AiBalance, AiLedgerEntry
+from apps.billing.tests.factories import fund_ai
+from apps.identity.sessions import SessionScope, session_issue
+from apps.plans.tests.factories import plan_with
 from apps.tenants.tests.factories import OwnerFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,11 +3,14 @@ import io
 import pytest
 from django.core.management import call_command
 
-from apps.platform import capabilities, catalog, entitlements
-from apps.platform.models import AiBalance, FeatureKey, PlanFeature, PlanQuota
-from apps.platform.seed import FEATURE_KEYS, QUOTA_KEYS
-from apps.platform.tests.factories import AiUsageLogFactory, fund_ai, subscribe
-from apps.tenants.models import ServiceToggle
+from apps.billing.models import AiBalance
+from apps.billing.tests.factories import AiUsageLogFactory, fund_ai
+from apps.developer import capabilities
+from apps.developer.models import ServiceToggle
+from apps.plans import catalog, entitlements
+from apps.plans.models import FeatureKey, PlanFeature, PlanQuota
+from apps.plans.seed import FEATURE_KEYS, QUOTA_KEYS
+from apps.plans.tests.factories import subscribe
 from apps.tenants.tests.factories import TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -137,7 +140,7 @@ def test_capabilities_follow_plan_changes_immediately():
 
 
 def test_require_service_raises_the_matching_code(settings):
-    from apps.platform.capabilities import require_service
+    from apps.developer.capabilities import require_service
     from ringnity.api.errors import ApiError
 
     settings.AI_PROVIDER_BASE_URL = ""
@@ -161,8 +164,8 @@ def test_require_service_raises_the_matching_code(settings):
 
 
 def test_usage_chart_svg_with_no_usage_has_30_empty_bars():
+    from apps.billing.selectors import ai_usage_daily
     from apps.platform.charts import daily_usage_svg
-    from apps.platform.selectors import ai_usage_daily
 
     svg = daily_usage_svg(ai_usage_daily(tenant=TenantFactory(), days=30))
     assert svg.startswith("<svg")

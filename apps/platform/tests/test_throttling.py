@@ -3,7 +3,7 @@
 import pytest
 from django.core.cache import cache
 
-from apps.platform.admin import console_login_throttle
+from apps.platform.console import console_login_throttle
 from apps.tenants.tests.factories import DEFAULT_PASSWORD, PlatformOperatorFactory
 from ringnity.api.errors import ApiError, ErrorCode
 from ringnity.api.throttling import LoginThrottle

@@ -1,7 +1,6 @@
 import factory
 
-from apps.tenants.credentials import secret_digest, server_secret_generate
-from apps.tenants.models import Department, PlatformRole, ServerApiKey, StaffRole, Tenant, User
+from apps.tenants.models import Department, PlatformRole, StaffRole, Tenant, User
 from ringnity.testing.passwords import hashed
 
 DEFAULT_PASSWORD = "correct-horse-battery"
@@ -52,28 +51,3 @@ class PlatformOperatorFactory(factory.django.DjangoModelFactory):
     platform_role = PlatformRole.ADMIN
     is_staff = True
     password = factory.LazyFunction(lambda: hashed(DEFAULT_PASSWORD))
-
-
-class ServerApiKeyFactory(factory.django.DjangoModelFactory):
-    """``ServerApiKeyFactory(tenant=t, scopes=[...])``; the plain secret is on ``key.secret``."""
-
-    class Meta:
-        model = ServerApiKey
-
-    tenant = factory.SubFactory(TenantFactory)
-    name = factory.Sequence(lambda n: f"Backend key {n}")
-    environment = "live"
-    scopes = factory.LazyFunction(lambda: ["server:health"])
-
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        secret = server_secret_generate(kwargs.get("environment", "live"))
-        kwargs["secret_digest"] = secret_digest(secret)
-        kwargs["secret_last4"] = secret[-4:]
-        key = super()._create(model_class, *args, **kwargs)
-        key.secret = secret
-        return key
-
-
-def server_key_headers(key) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Bearer {key.secret}"}

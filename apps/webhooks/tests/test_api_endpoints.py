@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.platform.tests.factories import subscribe
+from apps.plans.tests.factories import subscribe
 from apps.webhooks import signing
 from apps.webhooks.catalog import AVAILABLE_EVENTS
 from apps.webhooks.delivery import signing_secrets

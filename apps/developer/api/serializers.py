@@ -1,0 +1,118 @@
+"""Input and output shapes of the Developer Settings operations."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from apps.developer.models import ServiceKey
+
+# --- Input ------------------------------------------------------------------
+
+
+class AllowedDomainsInput(serializers.Serializer):
+    # Entries of any JSON type (null too) reach the service, which reports every bad one in one answer.
+    allowedDomains = serializers.ListField(child=serializers.JSONField(allow_null=True), allow_empty=True)
+
+
+class DeveloperTestInput(serializers.Serializer):
+    origin = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    slug = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    service = serializers.ChoiceField(
+        required=False,
+        choices=ServiceKey.values,
+        # DRF's default message echoes the input, which may hold a lone surrogate that cannot be rendered.
+        error_messages={"invalid_choice": f"Not a known service; use one of {', '.join(ServiceKey.values)}."},
+    )
+
+
+class ServerCredentialCreateInput(serializers.Serializer):
+    """Shape only (null too); the service checks every value so every bad field is reported together."""
+
+    name = serializers.JSONField(allow_null=True)
+    environment = serializers.JSONField(required=False, default="live", allow_null=True)
+    scopes = serializers.JSONField(allow_null=True)
+
+
+class ServerCredentialUpdateInput(serializers.Serializer):
+    name = serializers.JSONField(required=False, allow_null=True)
+    environment = serializers.JSONField(required=False, allow_null=True)
+    scopes = serializers.JSONField(required=False, allow_null=True)
+    isActive = serializers.JSONField(required=False, allow_null=True)
+
+
+# --- Output: developer settings ---------------------------------------------
+
+
+class TenantOutput(serializers.Serializer):
+    clientId = serializers.CharField(source="public_id")
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    companyName = serializers.CharField(source="company_name")
+    email = serializers.EmailField(required=False)
+    phone = serializers.CharField()
+    timezone = serializers.CharField()
+    isActive = serializers.BooleanField(source="is_active")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not data.get("email"):
+            data.pop("email", None)  # the contract's `format: email` has no empty value
+        return data
+
+
+class ServiceCapabilityOutput(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    status = serializers.CharField()
+    allowed = serializers.BooleanField()
+    reason = serializers.CharField()
+    requiredFeatures = serializers.ListField(child=serializers.CharField())
+    adminEnabled = serializers.BooleanField()
+    sortOrder = serializers.IntegerField()
+
+
+class DeveloperSettingsOutput(serializers.Serializer):
+    tenant = TenantOutput()
+    allowedDomains = serializers.ListField(child=serializers.CharField(), source="allowed_domains")
+    publicKey = serializers.CharField(source="public_key")
+    services = ServiceCapabilityOutput(many=True)
+
+
+class ReadinessOutput(serializers.Serializer):
+    ready = serializers.BooleanField()
+    services = ServiceCapabilityOutput(many=True)
+    ai = serializers.DictField()
+    reports = serializers.DictField()
+    tenant = serializers.DictField()
+    origin = serializers.DictField(required=False)
+
+
+class ServerCredentialOutput(serializers.Serializer):
+    id = serializers.CharField(source="public_id")
+    name = serializers.CharField()
+    environment = serializers.CharField()
+    scopes = serializers.ListField(child=serializers.CharField())
+    isActive = serializers.BooleanField(source="is_active")
+    secretPreview = serializers.CharField(source="secret_preview")
+    lastUsedAt = serializers.DateTimeField(source="last_used_at", required=False)
+    createdAt = serializers.DateTimeField(source="created_at")
+    updatedAt = serializers.DateTimeField(source="updated_at")
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if data.get("lastUsedAt") is None:
+            data.pop("lastUsedAt", None)  # never used: absent (the contract's date-time is not nullable)
+        return data
+
+
+class ServerCredentialEnvelopeOutput(serializers.Serializer):
+    credential = ServerCredentialOutput()
+
+
+class ServerCredentialSecretOutput(serializers.Serializer):
+    credential = ServerCredentialOutput()
+    secret = serializers.CharField(help_text="Returned once. Store only on your backend servers.")
+
+
+class ServerCredentialListOutput(serializers.Serializer):
+    credentials = ServerCredentialOutput(many=True)

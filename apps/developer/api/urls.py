@@ -1,0 +1,5 @@
+from apps.developer.api import views
+
+urlpatterns = [
+    *views.urlpatterns,
+]

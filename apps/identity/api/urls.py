@@ -1,0 +1,5 @@
+from apps.identity.api import views
+
+urlpatterns = [
+    *views.urlpatterns,
+]

@@ -1,0 +1,189 @@
+"""The console's building blocks: role rules, secret hiding, money formatting and the admin site.
+
+Access by platform role, not by Django's per-model permission rows:
+
+* every active platform operator with ``is_staff`` sees every page;
+* ``platform_owner`` and ``platform_admin`` change things;
+* ``platform_support`` changes nothing (no add/change/delete, no actions, no top-up form).
+
+Every app registers its own pages in its ``admin.py`` with plain ``admin.ModelAdmin`` classes (apps
+below the platform cannot import this module). ``ConsoleSite.register`` gives each registered admin
+and its inlines these role rules as it is registered — whatever the app order — and hides the
+credentials of models that hold some (``HiddenSecrets``). Pages tune the rules with the attributes
+``read_only_model``, ``allow_add`` and ``allow_delete``.
+This module imports no pages.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from apps.billing.models import format_cents
+from ringnity.api.errors import ApiError
+from ringnity.api.throttling import LoginThrottle, client_ip
+
+WRITE_ROLES = frozenset({"platform_owner", "platform_admin"})
+
+
+def is_operator(user) -> bool:
+    return bool(user and user.is_active and user.is_staff and getattr(user, "is_platform_operator", False))
+
+
+def can_write(user) -> bool:
+    return is_operator(user) and user.platform_role in WRITE_ROLES
+
+
+class RolePermissions:
+    """Mixin for ModelAdmin and inlines: view for operators, writes for owner/admin, never for read-only models.
+
+    It stands first in the console class's bases, so a page tunes it with attributes
+    (``read_only_model``, ``allow_add``, ``allow_delete``) and, for a rule about one row, the hooks
+    ``allows_add(request)`` and ``allows_delete(request, obj)`` — not by overriding ``has_*_permission``.
+    """
+
+    def _writable(self, request) -> bool:
+        return not getattr(self, "read_only_model", False) and can_write(request.user)
+
+    def has_module_permission(self, request):
+        return is_operator(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_operator(request.user)
+
+    def has_add_permission(self, request, *args):
+        allows = getattr(self, "allows_add", None)
+        return getattr(self, "allow_add", True) and self._writable(request) and (allows is None or allows(request))
+
+    def has_change_permission(self, request, obj=None):
+        return self._writable(request)
+
+    def has_delete_permission(self, request, obj=None):
+        allows = getattr(self, "allows_delete", None)
+        return (
+            getattr(self, "allow_delete", True) and self._writable(request) and (allows is None or allows(request, obj))
+        )
+
+
+class ConsoleAdmin(RolePermissions, admin.ModelAdmin):
+    list_per_page = 50
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+console_login_throttle = LoginThrottle("console-login")
+
+
+class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
+    """The console's sign-in form, with the API's login throttle (per IP and per e-mail)."""
+
+    def clean(self):
+        ip, email = client_ip(self.request), (self.data.get("username") or "").strip().lower()
+        try:
+            console_login_throttle.check(ip=ip, account=email)
+        except ApiError as exc:
+            wait = exc.headers.get("Retry-After", "a few")
+            raise ValidationError(
+                f"Too many failed sign-in attempts; retry in {wait} seconds.", code="throttled"
+            ) from exc
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            console_login_throttle.record_failure(ip=ip, account=email)
+            raise
+        console_login_throttle.reset(account=email)
+        return cleaned
+
+
+def cents(value: int | None) -> str:
+    if value is None:
+        return "—"
+    return format_cents(value)
+
+
+#: Column names that hold a credential in third-party models (OAuth toolkit tokens and grant codes,
+#: simplejwt's outstanding refresh JWTs, client secrets).
+SECRET_FIELD_NAMES = frozenset({"token", "token_checksum", "code", "client_secret", "secret"})
+
+
+class HiddenSecrets:
+    """For a model that holds credentials: a list without them, no search on them, no object pages.
+
+    Such models often print the credential as their ``str()`` (OAuth toolkit tokens and grants),
+    which the admin shows in titles, breadcrumbs, delete pages and the action log, so their rows
+    have no page at all; and the console never creates, edits or deletes them (no minting).
+    """
+
+    secret_fields: tuple[str, ...] = ()
+    read_only_model = True
+
+    def get_list_display(self, request):
+        shown = [name for name in super().get_list_display(request) if name not in self.secret_fields]
+        return [name for name in shown if name != "__str__"] or ["pk"]
+
+    def get_list_display_links(self, request, list_display):
+        return None
+
+    def get_search_fields(self, request):
+        # A substring search on a secret is an oracle that spells it out one character at a time.
+        return [name for name in super().get_search_fields(request) if name.split("__")[0] not in self.secret_fields]
+
+    def has_view_permission(self, request, obj=None):
+        return obj is None and super().has_view_permission(request, obj)
+
+
+def _is_secret(name: str) -> bool:
+    return name in SECRET_FIELD_NAMES or name.endswith(("secret", "_token"))
+
+
+def _digest_fields(model) -> tuple[str, ...]:
+    """One rule for digests of secrets (``secret_digest``, ``token_digest``): never on a console page."""
+    return tuple(field.name for field in model._meta.concrete_fields if field.name.endswith("_digest"))
+
+
+def _secret_fields(model) -> tuple[str, ...]:
+    """Credential columns by name (also ``signing_secret``, ``push_token``, ... of admins added later)."""
+    return tuple(
+        field.name for field in model._meta.concrete_fields if not field.is_relation and _is_secret(field.name)
+    )
+
+
+def console_admin_class(model, admin_class: type) -> type:
+    """``admin_class`` with the console's role rules (and secret hiding when ``model`` holds credentials)."""
+    if issubclass(admin_class, RolePermissions):
+        return admin_class
+    excluded = tuple(admin_class.exclude or ())
+    # A page that excludes every credential column itself may show its rows; otherwise no row pages.
+    secrets = tuple(name for name in _secret_fields(model) if name not in excluded)
+    bases = (HiddenSecrets, RolePermissions, admin_class) if secrets else (RolePermissions, admin_class)
+    attrs = {
+        "secret_fields": secrets,
+        "list_per_page": 50,
+        "formfield_overrides": {models.URLField: {"assume_scheme": "https"}, **admin_class.formfield_overrides},
+    }
+    digests = tuple(name for name in _digest_fields(model) if name not in excluded)
+    if digests:
+        attrs["exclude"] = excluded + digests
+    inlines = getattr(admin_class, "inlines", ())
+    if inlines:
+        attrs["inlines"] = [console_inline_class(inline) for inline in inlines]
+    return type(f"Console{admin_class.__name__}", bases, attrs)
+
+
+def console_inline_class(inline: type) -> type:
+    if issubclass(inline, RolePermissions):
+        return inline
+    return type(f"Console{inline.__name__}", (RolePermissions, inline), {})
+
+
+class ConsoleSite(admin.AdminSite):
+    """The platform console: every page registered gets the role rules (``console_admin_class``)."""
+
+    site_header = "Ringnity Platform Console"
+    site_title = "Ringnity Platform Console"
+    index_title = "Platform administration"
+    login_form = ThrottledAdminAuthenticationForm
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        models_ = [model_or_iterable] if isinstance(model_or_iterable, models.base.ModelBase) else model_or_iterable
+        for model in models_:
+            super().register(model, console_admin_class(model, admin_class or admin.ModelAdmin), **options)
