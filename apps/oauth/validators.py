@@ -26,10 +26,10 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
+from apps.identity.sessions import SessionScope, user_may_hold_session
 from apps.oauth import scopes as scope_catalog
-from apps.oauth import services
+from apps.oauth import selectors, services
 from apps.oauth.models import AuthorizationCode, OAuthClient
-from apps.tenants.sessions import SessionScope, user_may_hold_session
 
 RefreshToken = get_refresh_token_model()
 
@@ -169,6 +169,10 @@ class RingnityOAuth2Validator(OAuth2Validator):
             claims["email_verified"] = False
         claims.update(tenant_id=user.tenant.public_id, tenant_slug=user.tenant.slug, roles=[user.role])
         return claims
+
+    def get_oidc_issuer_endpoint(self, request):
+        """``RINGNITY_PUBLIC_URL``, read per request: the issuer of the discovery document and of every token."""
+        return selectors.issuer()
 
     def get_discovery_claims(self, request):
         return list(self.oidc_claim_scope)
