@@ -22,10 +22,10 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from apps.ai.providers import Limits, Reply
-from apps.developer import capabilities
 from apps.billing import selectors
 from apps.billing import services as billing
 from apps.billing.models import AiUsageKind, AiUsageLog
+from apps.developer import capabilities
 from ringnity.api.errors import ApiError, ErrorCode
 
 

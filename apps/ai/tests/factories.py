@@ -5,9 +5,9 @@ from __future__ import annotations
 from apps.ai.knowledge.indexing import knowledge_document_index
 from apps.ai.models import KnowledgeDocument, KnowledgeKind
 from apps.plans.tests.factories import subscribe
+from apps.runtime.tests.fixtures import runtime_headers
 from apps.runtime.tokens import TokenKind
 from apps.tenants.tests.factories import TenantFactory
-from apps.runtime.tests.fixtures import runtime_headers
 
 AI_FEATURES = {"chat": True, "ai_chat": True, "ai_voice": True, "knowledge_base": True, "server_api": True}
 

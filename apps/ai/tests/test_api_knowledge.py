@@ -5,8 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.ai.models import KnowledgeChunk, KnowledgeDocument
 from apps.ai.tests.factories import admin_headers, ai_tenant, indexed_document, pdf_bytes, visitor_headers
-from apps.runtime.tokens import TokenKind
 from apps.runtime.tests.fixtures import runtime_headers
+from apps.runtime.tokens import TokenKind
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,10 @@ import pytest
 
 from apps.ai import services
 from apps.ai.models import AiConversation, RoutingMode
-from apps.ai.tests.factories import ai_tenant, indexed_document, visitor_headers
-from apps.chat.models import AgentPresence, AgentPresenceStatus, Conversation, Message
+from apps.ai.tests.factories import admin_headers, ai_tenant, indexed_document, visitor_headers
 from apps.billing.models import AiUsageLog
+from apps.billing.services import ai_pricing_update
+from apps.chat.models import AgentPresence, AgentPresenceStatus, Conversation, Message
 from apps.tenants.tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -132,8 +133,6 @@ def test_bad_chat_input_lists_every_field_and_writes_nothing(api_client, assert_
 
 
 def test_a_message_over_the_input_token_guardrail_is_refused(api_client, assert_contract, tenant):
-    from apps.billing.services import ai_pricing_update
-
     ai_pricing_update(changes={"max_input_tokens": 10})
     body = assert_contract(chat(api_client, tenant, "word " * 20), "sendAiVisitorMessage", status=400)
     assert body["details"] == ["message: longer than the AI accepts (10 tokens)."]
@@ -163,8 +162,6 @@ def test_a_tenant_without_ai_chat_in_its_plan_is_refused(api_client, assert_cont
 
 
 def test_agent_and_admin_tokens_cannot_use_visitor_ai(api_client, assert_contract, tenant):
-    from apps.ai.tests.factories import admin_headers
-
     response = api_client.post(CHAT, {"message": "hi"}, format="json", **admin_headers(tenant))
     assert assert_contract(response, "sendAiVisitorMessage", status=401)["code"] == "AUTH_TOKEN_INVALID"
     response = api_client.post(

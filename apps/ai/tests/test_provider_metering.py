@@ -9,10 +9,10 @@ from apps.ai import services
 from apps.ai.models import RoutingMode
 from apps.ai.tests.conftest import chat_completion
 from apps.ai.tests.factories import ai_tenant, indexed_document, visitor_headers
-from apps.chat.models import Message
 from apps.billing.models import AiBalance, AiLedgerEntry, AiUsageLog
 from apps.billing.services import ai_pricing_update
 from apps.billing.tests.factories import fund_ai
+from apps.chat.models import Message
 
 pytestmark = pytest.mark.django_db
 
