@@ -58,7 +58,14 @@ class DailyRollup(TenantOwnedModel):
 
 
 class DailyLatencyBucket(TenantOwnedModel):
+    """One histogram bucket: ``count`` conversations of ``day`` whose latency falls in ``floor``.
+
+    Rows with ``all_agents`` hold the day's tenant-wide histogram (agent null), so the summary
+    and the daily series read one row per bucket and day instead of one per agent as well.
+    """
+
     day = models.DateField()
+    all_agents = models.BooleanField(default=False)
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -67,7 +74,7 @@ class DailyLatencyBucket(TenantOwnedModel):
     count = models.PositiveIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["tenant", "day", "agent", "metric"], name="latency_tenant_day")]
+        indexes = [models.Index(fields=["tenant", "all_agents", "day", "agent"], name="latency_tenant_day")]
 
 
 class RollupState(TenantOwnedModel):

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, F, Min, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -85,20 +85,23 @@ def raw_counters(*, tenant, start: datetime, end: datetime, zone, agent_id: int 
     )
     merge(conversations, "assigned_agent_id")
 
-    messages = (
-        Message.objects.for_tenant(tenant)
-        .filter(created_at__gte=start, created_at__lt=end, conversation__last_message_at__gte=start)
-        .filter(_agent_filter("conversation__assigned_agent_id", agent_id))
-        .annotate(day=TruncDate("created_at", tzinfo=zone))
-        .values("day", "conversation__assigned_agent_id")
-        .annotate(
-            messages=Count("id"),
-            messages_agent=Count("id", filter=Q(sender_type=SenderType.AGENT)),
-            messages_visitor=Count("id", filter=Q(sender_type=SenderType.VISITOR)),
+    if connection.vendor == "postgresql":
+        merge(_messages_pg(tenant=tenant, start=start, end=end, zone=zone, agent_id=agent_id), "agent")
+    else:
+        messages = (
+            Message.objects.for_tenant(tenant)
+            .filter(created_at__gte=start, created_at__lt=end, conversation__last_message_at__gte=start)
+            .filter(_agent_filter("conversation__assigned_agent_id", agent_id))
+            .annotate(day=TruncDate("created_at", tzinfo=zone), agent=F("conversation__assigned_agent_id"))
+            .values("day", "agent")
+            .annotate(
+                messages=Count("id"),
+                messages_agent=Count("id", filter=Q(sender_type=SenderType.AGENT)),
+                messages_visitor=Count("id", filter=Q(sender_type=SenderType.VISITOR)),
+            )
+            .order_by()
         )
-        .order_by()
-    )
-    merge(messages, "conversation__assigned_agent_id")
+        merge(messages, "agent")
 
     ratings = (
         ConversationRating.objects.for_tenant(tenant)
@@ -111,6 +114,36 @@ def raw_counters(*, tenant, start: datetime, end: datetime, zone, agent_id: int 
     )
     merge(ratings, "agent_id")
     return dict(rows)
+
+
+# Messages are reached from the conversations active since ``start`` (``conv_tenant_last``), then
+# through ``(tenant, conversation, created_at)``: a LATERAL join keeps PostgreSQL from scanning
+# the tenant's whole message index for a ``created_at`` range it does not lead with (``OFFSET 0``
+# keeps the planner from flattening the subquery back into that scan).
+_MESSAGES_SQL_PG = """
+SELECT (m.created_at AT TIME ZONE %(zone)s)::date AS day, c.assigned_agent_id AS agent,
+       COUNT(*) AS messages,
+       COUNT(*) FILTER (WHERE m.sender_type = 'agent') AS messages_agent,
+       COUNT(*) FILTER (WHERE m.sender_type = 'visitor') AS messages_visitor
+FROM chat_conversation c
+CROSS JOIN LATERAL (
+    SELECT m.created_at, m.sender_type FROM chat_message m
+    WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id
+      AND m.created_at >= %(start)s AND m.created_at < %(end)s
+    OFFSET 0
+) m
+WHERE c.tenant_id = %(tenant)s AND c.last_message_at >= %(start)s {agent}
+GROUP BY 1, 2
+"""
+
+
+def _messages_pg(*, tenant, start, end, zone, agent_id) -> list[dict]:
+    params = {"zone": str(zone), "tenant": tenant.pk, "start": start, "end": end, "agent": agent_id}
+    sql = _MESSAGES_SQL_PG.format(agent="AND c.assigned_agent_id = %(agent)s" if agent_id is not None else "")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [col.name for col in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 _LATENCY_SQL_PG = """
@@ -202,10 +235,17 @@ def rollup_refresh(*, tenant, first_day: date, last_day: date) -> int:
         [DailyRollup(tenant=tenant, day=day, agent_id=agent, **values) for (day, agent), values in counters.items()],
         batch_size=2000,
     )
+    totals: dict[tuple, int] = defaultdict(int)
+    for day, _agent, metric, floor, n in latency:
+        totals[(day, metric, floor)] += n
     DailyLatencyBucket.objects.bulk_create(
         [
             DailyLatencyBucket(tenant=tenant, day=day, agent_id=agent, metric=metric, floor=floor, count=n)
             for day, agent, metric, floor, n in latency
+        ]
+        + [
+            DailyLatencyBucket(tenant=tenant, day=day, all_agents=True, metric=metric, floor=floor, count=n)
+            for (day, metric, floor), n in totals.items()
         ],
         batch_size=5000,
     )

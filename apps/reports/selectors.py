@@ -71,20 +71,25 @@ def _stored(parts: _Parts, *, tenant, period: ReportPeriod, live: set[date], age
     buckets = DailyLatencyBucket.objects.for_tenant(tenant).filter(day__gte=period.first_day, day__lte=period.last_day)
     if live:
         rollups, buckets = rollups.exclude(day__in=live), buckets.exclude(day__in=live)
+    agent_buckets = buckets.filter(all_agents=False)
     if agent is not None:
-        rollups, buckets = rollups.filter(agent=agent), buckets.filter(agent=agent)
+        rollups, agent_buckets = rollups.filter(agent=agent), agent_buckets.filter(agent=agent)
+        day_buckets = agent_buckets
+    else:
+        day_buckets = buckets.filter(all_agents=True)
     sums = {name: Sum(name) for name in figures.COUNTERS}
     for row in rollups.values("day").annotate(**sums).order_by():
         day = row.pop("day")
         figures.add(parts.by_day[day], row)
         figures.add(parts.total, row)
-    for row in buckets.values("day", "metric", "floor").annotate(n=Sum("count")).order_by():
+    for row in day_buckets.values("day", "metric", "floor").annotate(n=Sum("count")).order_by():
         parts.lat_day[row["day"]][row["metric"]].append((row["floor"], row["n"]))
         parts.lat_total[row["metric"]].append((row["floor"], row["n"]))
     if by_agent:
         for row in rollups.exclude(agent=None).values("agent").annotate(**sums).order_by():
             figures.add(parts.by_agent[row.pop("agent")], row)
-        for row in buckets.exclude(agent=None).values("agent", "metric", "floor").annotate(n=Sum("count")).order_by():
+        agent_rows = agent_buckets.exclude(agent=None).values("agent", "metric", "floor").annotate(n=Sum("count"))
+        for row in agent_rows.order_by():
             parts.lat_agent[row["agent"]][row["metric"]].append((row["floor"], row["n"]))
 
 

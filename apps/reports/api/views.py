@@ -12,6 +12,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from apps.developer.api.base import ServerAPIView
 from apps.plans import entitlements
 from apps.reports.api.serializers import (
     ReportExportOutput,
@@ -23,7 +24,6 @@ from apps.reports.api.serializers import (
 from apps.reports.exports import export_data, export_filename, export_render
 from apps.reports.periods import period_resolve
 from apps.reports.selectors import report_agent, report_build, report_timeseries
-from apps.developer.api.base import ServerAPIView
 from apps.runtime.tokens import RuntimeBearerAuthentication
 from ringnity.api.principal import PrincipalKind
 from ringnity.api.views import TenantAPIView, validate_input

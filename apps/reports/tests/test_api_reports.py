@@ -6,9 +6,9 @@ import io
 import pytest
 
 from apps.reports.tests import factories as f
+from apps.runtime.tests.fixtures import ready_tenant, runtime_headers, server_headers
 from apps.runtime.tokens import TokenKind
 from apps.tenants.tests.factories import StaffFactory
-from apps.runtime.tests.fixtures import ready_tenant, runtime_headers, server_headers
 
 pytestmark = pytest.mark.django_db
 

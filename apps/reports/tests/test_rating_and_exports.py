@@ -10,9 +10,9 @@ from apps.reports.periods import period_resolve
 from apps.reports.services import export_request
 from apps.reports.tasks import generate_export
 from apps.reports.tests import factories as f
+from apps.runtime.tests.fixtures import ready_tenant, runtime_headers
 from apps.runtime.tokens import TokenKind
 from apps.tenants.tests.factories import PlatformOperatorFactory, StaffFactory
-from apps.runtime.tests.fixtures import ready_tenant, runtime_headers
 
 pytestmark = pytest.mark.django_db
 
