@@ -147,9 +147,9 @@ def main(argv=None) -> int:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0, interactive=False)
+        from apps.developer.tests.factories import ServerApiKeyFactory, server_key_headers
         from apps.plans.tests.factories import subscribe
         from apps.tenants.models import Tenant
-        from apps.developer.tests.factories import ServerApiKeyFactory, server_key_headers
 
         per = args.conversations * args.messages_per_conversation
         print(
