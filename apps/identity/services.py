@@ -23,6 +23,7 @@ from apps.identity.models import WorkspaceEntryToken
 from apps.identity.sessions import SessionScope, SessionTokens, session_issue, user_may_hold_session
 from apps.tenants.models import RESERVED_SLUGS, StaffRole, Tenant, User
 from ringnity.api.errors import ApiError, ErrorCode, validation_failed
+from ringnity.api.identifiers import login_email
 from ringnity.api.secrets import secret_digest
 from ringnity.api.throttling import LoginThrottle
 
@@ -77,21 +78,30 @@ class GoogleLoginResult:
     identity: GoogleIdentity
 
 
-def owner_login(*, email: str, password: str, ip: str) -> SessionTokens:
-    email = (email or "").strip().lower()
-    OWNER_LOGIN_THROTTLE.check(ip=ip, account=email)
+def owner_authenticate(*, email: str, password: str, ip: str) -> User:
+    """The owner with this e-mail and password (throttled; the same 401 for unknown and wrong).
+
+    ``email`` is looked up in its sign-in form (``ringnity.api.identifiers.login_email``), the form
+    the throttle counts, so no spelling of an address gets attempts of its own.
+    """
+    address = login_email(email)
+    OWNER_LOGIN_THROTTLE.check(ip=ip, account=address or email)
     owner = (
-        User.objects.select_related("tenant").filter(role=StaffRole.OWNER, email__iexact=email).first()
-        if email
+        User.objects.select_related("tenant").filter(role=StaffRole.OWNER, email__iexact=address).first()
+        if address
         else None
     )
     if not _password_matches(owner, password or ""):
-        OWNER_LOGIN_THROTTLE.record_failure(ip=ip, account=email)
+        OWNER_LOGIN_THROTTLE.record_failure(ip=ip, account=address or email)
         raise _invalid_credentials()
-    OWNER_LOGIN_THROTTLE.reset(account=email)
+    OWNER_LOGIN_THROTTLE.reset(account=address)
     if not user_may_hold_session(owner, SessionScope.OWNER):
         raise _account_disabled()
-    return session_issue(user=owner, scope=SessionScope.OWNER)
+    return owner
+
+
+def owner_login(*, email: str, password: str, ip: str) -> SessionTokens:
+    return session_issue(user=owner_authenticate(email=email, password=password, ip=ip), scope=SessionScope.OWNER)
 
 
 def owner_login_with_google(*, id_token: str, ip: str) -> GoogleLoginResult:
@@ -103,7 +113,9 @@ def owner_login_with_google(*, id_token: str, ip: str) -> GoogleLoginResult:
         if exc.status == 401:
             GOOGLE_LOGIN_THROTTLE.record_failure(ip=ip)
         raise
-    owner = User.objects.select_related("tenant").filter(role=StaffRole.OWNER, email__iexact=identity.email).first()
+    address = login_email(identity.email)
+    owners = User.objects.select_related("tenant").filter(role=StaffRole.OWNER, email__iexact=address)
+    owner = owners.first() if address else None
     if owner is None:
         return GoogleLoginResult(tokens=None, identity=identity)
     if not user_may_hold_session(owner, SessionScope.OWNER):
@@ -162,10 +174,14 @@ def workspace_entry_token_redeem(*, token: str, tenant_slug: str = "", ip: str) 
     return session_issue(user=user, scope=SessionScope.WORKSPACE)
 
 
-def workspace_login(*, tenant: Tenant | None, tenant_slug: str, username: str, password: str, ip: str) -> SessionTokens:
-    """Username + password within the workspace ``tenant`` (from the request host or the dev header)."""
+def workspace_authenticate(*, tenant: Tenant | None, tenant_slug: str, username: str, password: str, ip: str) -> User:
+    """The staff member ``username`` of ``tenant`` with this password (throttled; one 401 for unknown and wrong).
+
+    Usernames are ASCII (``USERNAME_VALIDATOR``) and matched exactly; the throttle counts the folded
+    ``slug:username``, so case or compatibility spellings share one counter.
+    """
     username = (username or "").strip()
-    account = f"{tenant_slug}:{username}".lower()
+    account = f"{tenant_slug}:{username}"
     WORKSPACE_LOGIN_THROTTLE.check(ip=ip, account=account)
     user = None
     if tenant is not None and username:
@@ -176,6 +192,12 @@ def workspace_login(*, tenant: Tenant | None, tenant_slug: str, username: str, p
     WORKSPACE_LOGIN_THROTTLE.reset(account=account)
     if not user_may_hold_session(user, SessionScope.WORKSPACE):
         raise _account_disabled()
+    return user
+
+
+def workspace_login(*, tenant: Tenant | None, tenant_slug: str, username: str, password: str, ip: str) -> SessionTokens:
+    """Username + password within the workspace ``tenant`` (from the request host or the dev header)."""
+    user = workspace_authenticate(tenant=tenant, tenant_slug=tenant_slug, username=username, password=password, ip=ip)
     return session_issue(user=user, scope=SessionScope.WORKSPACE)
 
 

@@ -21,6 +21,7 @@ from django.db import models
 
 from apps.billing.models import format_cents
 from ringnity.api.errors import ApiError
+from ringnity.api.identifiers import login_email
 from ringnity.api.throttling import LoginThrottle, client_ip
 
 WRITE_ROLES = frozenset({"platform_owner", "platform_admin"})
@@ -77,7 +78,8 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
     """The console's sign-in form, with the API's login throttle (per IP and per e-mail)."""
 
     def clean(self):
-        ip, email = client_ip(self.request), (self.data.get("username") or "").strip().lower()
+        raw = self.data.get("username") or ""
+        ip, email = client_ip(self.request), login_email(raw) or raw  # the operator lookup's form
         try:
             console_login_throttle.check(ip=ip, account=email)
         except ApiError as exc:

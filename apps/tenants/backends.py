@@ -1,6 +1,7 @@
 from django.contrib.auth.backends import ModelBackend
 
 from apps.tenants.models import User
+from ringnity.api.identifiers import login_email
 
 
 class PlatformOperatorBackend(ModelBackend):
@@ -10,10 +11,10 @@ class PlatformOperatorBackend(ModelBackend):
     """
 
     def authenticate(self, request, username=None, password=None, **kwargs):
-        email = (username or kwargs.get("email") or "").strip()
-        if not email or password is None:
+        if password is None:
             return None
-        user = User.objects.filter(tenant__isnull=True, email__iexact=email).first()
+        email = login_email(username or kwargs.get("email"))
+        user = User.objects.filter(tenant__isnull=True, email__iexact=email).first() if email else None
         if user is None:
             User().set_password(password)  # same work for unknown e-mails: no timing oracle
             return None

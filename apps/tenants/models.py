@@ -7,6 +7,7 @@ from django.db.models.functions import Lower
 
 from apps.tenants import ids
 from apps.tenants.tenancy import TenantOwnedModel
+from ringnity.api.identifiers import login_email
 
 RESERVED_SLUGS = frozenset(
     {
@@ -114,8 +115,11 @@ class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def get_by_natural_key(self, email):
-        # Natural key = platform operator e-mail (the console's login population).
-        return self.get(tenant__isnull=True, email__iexact=email)
+        # Natural key = platform operator e-mail (the console's login population), in its sign-in form.
+        address = login_email(email)
+        if address is None:
+            raise self.model.DoesNotExist
+        return self.get(tenant__isnull=True, email__iexact=address)
 
 
 class User(AbstractBaseUser, PermissionsMixin):

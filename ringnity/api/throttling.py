@@ -15,7 +15,8 @@ with that TTL); each failure increments it. When a counter reaches its limit a
 lock key is written for ``lockout`` seconds holding its expiry time, which is
 what ``Retry-After`` reports. Only failures count, so a user who types the right
 password is never slowed down by their own success. Accounts are keyed by a hash
-of the lower-cased identifier (no e-mail addresses in cache keys). The counters
+of the folded identifier (``ringnity.api.identifiers.fold``, the form the account lookups
+use; no e-mail addresses in cache keys). The counters
 live in the Django cache (Redis in production), so every web worker shares them.
 """
 
@@ -29,6 +30,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from ringnity.api.errors import ApiError, ErrorCode
+from ringnity.api.identifiers import fold
 
 
 def client_ip(request) -> str:
@@ -60,7 +62,7 @@ class LoginThrottle:
 
     def _key(self, kind: str, value: str, what: str) -> str:
         if kind == "account":
-            value = hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
+            value = hashlib.sha256(fold(value).encode()).hexdigest()[:32]
         return f"throttle:{self.scope}:{kind}:{what}:{value}"
 
     def _subjects(self, ip: str | None, account: str | None) -> list[tuple[str, str]]:

@@ -21,6 +21,7 @@ from apps.platform.api import serializers as s
 from apps.tenants.selectors import tenant_by_client_id_cross_tenant
 from ringnity.api.errors import ApiError, ErrorCode, validation_failed
 from ringnity.api.exceptions import flatten_errors
+from ringnity.api.identifiers import login_email
 from ringnity.api.principal import PrincipalKind
 from ringnity.api.throttling import LoginThrottle, client_ip
 from ringnity.api.views import PublicAPIView
@@ -41,14 +42,16 @@ class PlatformLoginView(PublicAPIView):
     def post(self, request):
         data = s.PlatformLoginInput(data=request.data)
         data.is_valid(raise_exception=True)
-        email, ip = data.validated_data["email"].lower(), client_ip(request)
-        login_throttle.check(ip=ip, account=email)
+        # Counted under the address the operator lookup uses (ringnity.api.identifiers).
+        email, ip = data.validated_data["email"], client_ip(request)
+        account = login_email(email) or email
+        login_throttle.check(ip=ip, account=account)
         user = authenticate(request, username=email, password=data.validated_data["password"])
         if user is None:
-            login_throttle.record_failure(ip=ip, account=email)
+            login_throttle.record_failure(ip=ip, account=account)
             # One answer for unknown e-mail, wrong password and disabled operator: no enumeration.
             raise ApiError(ErrorCode.AUTH_INVALID_CREDENTIALS, "Invalid e-mail or password.", status=401)
-        login_throttle.reset(account=email)
+        login_throttle.reset(account=account)
         return Response(s.session_data(session_issue(user=user, scope=SessionScope.PLATFORM)))
 
 
