@@ -7,8 +7,8 @@ and the scopes ``server:webhook:read`` (GET) / ``server:webhook:write`` (writes)
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
-from apps.plans.entitlements import for_tenant
 from apps.developer.api.base import ServerAPIView
+from apps.plans.entitlements import for_tenant
 from apps.webhooks import catalog, selectors, services
 from apps.webhooks.api.serializers import (
     WebhookDeliveryListSerializer,

@@ -1,7 +1,7 @@
 """Tenants with the webhooks plan, Server API headers, endpoints."""
 
-from apps.plans.tests.factories import subscribe
 from apps.developer.tests.factories import ServerApiKeyFactory, server_key_headers
+from apps.plans.tests.factories import subscribe
 from apps.webhooks import services
 
 WEBHOOK_SCOPES = ["server:webhook:read", "server:webhook:write", "server:contacts:write"]
