@@ -35,7 +35,7 @@ from apps.calls.models import (
     CallStatus,
 )
 from apps.calls.selectors import CallActor, actor_conversation_get, call_session_get
-from apps.platform import capabilities
+from apps.developer.capabilities import require_service, service_capabilities
 from apps.webhooks.events import event_emit
 from ringnity.api.errors import ApiError, ErrorCode
 
@@ -98,7 +98,7 @@ def _emit(call: CallSession, tenant) -> None:
 def _require_call_service(*, tenant, call_type: str) -> None:
     """The plan feature and service toggle for this call type (``voice_call`` / ``video_call``)."""
     service = SERVICE_FOR_TYPE[call_type]
-    capability = next(c for c in capabilities.service_capabilities(tenant) if c["key"] == service)
+    capability = next(c for c in service_capabilities(tenant) if c["key"] == service)
     if not capability["allowed"]:
         raise ApiError(
             ErrorCode.CALL_PERMISSION_DENIED,
@@ -251,7 +251,7 @@ def call_link_create(
     and the expiry.
     """
     conversation = actor_conversation_get(tenant=tenant, actor=actor, conversation_id=conversation_id)
-    capabilities.require_service(tenant, service)
+    require_service(tenant, service)
     link = CallLink.objects.create(
         tenant=tenant,
         conversation=conversation,

@@ -8,11 +8,11 @@ from apps.calls.models import CallActorKind, CallSession
 from apps.calls.selectors import CallActor
 from apps.chat.models import Conversation, Visitor
 from apps.chat.visitor_services import chat_session_issue
-from apps.tenants.models import StaffRole
-from apps.runtime.tokens import TokenKind
 from apps.identity.sessions import SessionScope, session_issue
-from apps.tenants.tests.factories import OwnerFactory, StaffFactory
 from apps.runtime.tests.fixtures import ready_tenant, runtime_headers
+from apps.runtime.tokens import TokenKind
+from apps.tenants.models import StaffRole
+from apps.tenants.tests.factories import OwnerFactory, StaffFactory
 
 CALL_FEATURES = {"chat": True, "voice_call": True, "video_call": True}
 _numbers = itertools.count(1)

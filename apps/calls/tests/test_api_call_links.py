@@ -18,8 +18,8 @@ from apps.calls.tests.factories import (
     visitor_for,
     visitor_headers,
 )
-from apps.plans.tests.factories import subscribe
 from apps.developer.models import AllowedDomain, ServiceToggle
+from apps.plans.tests.factories import subscribe
 from ringnity.api.errors import ApiError
 
 pytestmark = pytest.mark.django_db

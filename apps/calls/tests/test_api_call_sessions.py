@@ -19,11 +19,11 @@ from apps.calls.tests.factories import (
     visitor_headers,
     workspace_headers,
 )
-from apps.platform.tests.factories import subscribe
-from apps.tenants.models import ServiceToggle, StaffRole
-from apps.tenants.runtime_tokens import TokenKind
+from apps.developer.models import ServiceToggle
+from apps.plans.tests.factories import subscribe
+from apps.runtime.tests.fixtures import runtime_headers
+from apps.runtime.tokens import TokenKind
 from apps.tenants.tests.factories import StaffFactory
-from apps.tenants.tests.runtime_fixtures import runtime_headers
 
 pytestmark = pytest.mark.django_db
 URL = "/api/calls/sessions"
@@ -384,7 +384,7 @@ def test_bodies_of_the_wrong_json_type_are_400_listing_each_field(api_client, as
 def test_an_agent_cannot_call_about_or_read_calls_of_a_conversation_it_does_not_see(
     api_client, assert_contract, tenant
 ):
-    colleague = StaffFactory(tenant=tenant, role=StaffRole.AGENT)
+    colleague = StaffFactory(tenant=tenant, role="agent")
     theirs = conversation_for(tenant, assigned_agent=colleague)
     call = call_for(theirs)
     agent = agent_headers(tenant)
@@ -397,16 +397,16 @@ def test_an_agent_cannot_call_about_or_read_calls_of_a_conversation_it_does_not_
         assert assert_contract(response, operation, 404)["code"] == "CALL_SESSION_NOT_FOUND"
     assert CallSession.objects.get(pk=call.pk).status == "started"
     # A supervisor (and an owner) sees the whole tenant.
-    supervisor = workspace_headers(tenant, role=StaffRole.SUPERVISOR)
+    supervisor = workspace_headers(tenant, role="supervisor")
     assert_contract(api_client.get(detail_url(call.public_id), **supervisor), "getCallSession", 200)
     assert_contract(_create(api_client, owner_headers(tenant), theirs), "createCallSession", 201)
 
 
 def test_the_agent_who_started_a_call_still_ends_it_after_a_transfer(api_client, assert_contract, tenant, conversation):
-    agent = StaffFactory(tenant=tenant, role=StaffRole.AGENT)
+    agent = StaffFactory(tenant=tenant, role="agent")
     headers = runtime_headers(tenant, TokenKind.AGENT, subject=agent.public_id)
     started = assert_contract(_create(api_client, headers, conversation), "createCallSession", 201)
-    conversation.assigned_agent = StaffFactory(tenant=tenant, role=StaffRole.AGENT)
+    conversation.assigned_agent = StaffFactory(tenant=tenant, role="agent")
     conversation.save()
     call_id = started["data"]["callSession"]["id"]
     response = api_client.patch(end_url(call_id), format="json", **headers)
