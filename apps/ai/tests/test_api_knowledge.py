@@ -7,6 +7,7 @@ from apps.ai.models import KnowledgeChunk, KnowledgeDocument
 from apps.ai.tests.factories import admin_headers, ai_tenant, indexed_document, pdf_bytes, visitor_headers
 from apps.runtime.tests.fixtures import runtime_headers
 from apps.runtime.tokens import TokenKind
+from ringnity.testing.contract import assert_contract as checked
 
 pytestmark = pytest.mark.django_db
 
@@ -16,13 +17,18 @@ SEARCH = "/api/ai/visitor/knowledge/search"
 
 
 def upload(client, tenant, name, data, headers=None):
-    return client.post(
+    """Every response of these helpers is checked against the contract (status checked by the caller)."""
+    response = client.post(
         DOCS, {"file": SimpleUploadedFile(name, data)}, format="multipart", **(headers or admin_headers(tenant))
     )
+    checked(response, "uploadAdminKnowledgeDocument")
+    return response
 
 
 def search(client, tenant, query, **extra):
-    return client.post(SEARCH, {"query": query, **extra}, format="json", **visitor_headers(tenant))
+    response = client.post(SEARCH, {"query": query, **extra}, format="json", **visitor_headers(tenant))
+    checked(response, "searchAiVisitorKnowledge")
+    return response
 
 
 def sources(response) -> list[str]:

@@ -9,6 +9,7 @@ from apps.billing.models import AiUsageLog
 from apps.billing.services import ai_pricing_update
 from apps.chat.models import AgentPresence, AgentPresenceStatus, Conversation, Message
 from apps.tenants.tests.factories import StaffFactory
+from ringnity.testing.contract import assert_contract as checked
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,9 @@ def tenant():
 
 
 def chat(client, tenant, message, **extra):
-    return client.post(CHAT, {"message": message, **extra}, format="json", **visitor_headers(tenant))
+    response = client.post(CHAT, {"message": message, **extra}, format="json", **visitor_headers(tenant))
+    checked(response, "sendAiVisitorMessage")
+    return response
 
 
 def test_routing_reports_mode_ai_use_and_human_fallback(api_client, assert_contract, tenant):

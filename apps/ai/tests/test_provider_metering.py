@@ -13,6 +13,7 @@ from apps.billing.models import AiBalance, AiLedgerEntry, AiUsageLog
 from apps.billing.services import ai_pricing_update
 from apps.billing.tests.factories import fund_ai
 from apps.chat.models import Message
+from ringnity.testing.contract import assert_contract as checked
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,9 @@ def script(server, *answers):
 
 
 def send(client, tenant, message, **extra):
-    return client.post(CHAT, {"message": message, **extra}, format="json", **visitor_headers(tenant))
+    response = client.post(CHAT, {"message": message, **extra}, format="json", **visitor_headers(tenant))
+    checked(response, "sendAiVisitorMessage")
+    return response
 
 
 def test_a_scripted_conversation_meters_exact_usage_and_ledger_debits(

@@ -7,6 +7,7 @@ import pytest
 from apps.ai.knowledge import fetch as fetching
 from apps.ai.models import KnowledgeChunk, KnowledgeDocument
 from apps.ai.tests.factories import admin_headers, ai_tenant, indexed_document, visitor_headers
+from ringnity.testing.contract import assert_contract as checked
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +22,7 @@ def page(text: str, title: str = "Help") -> bytes:
 def ingest(client, tenant, url, capture):
     with capture(execute=True):
         response = client.post(URLS, {"url": url}, format="json", **admin_headers(tenant))
+    checked(response, "ingestAdminKnowledgeUrl", status=201)
     return response
 
 
@@ -28,6 +30,7 @@ def search_sources(client, tenant, query):
     response = client.post(
         "/api/ai/visitor/knowledge/search", {"query": query}, format="json", **visitor_headers(tenant)
     )
+    checked(response, "searchAiVisitorKnowledge", status=200)
     return [r["source"] for r in response.json()["data"]["results"]]
 
 
