@@ -16,8 +16,8 @@ from apps.chat.events import emit
 from apps.chat.message_services import conversation_message_get
 from apps.chat.models import AgentPresence, AgentPresenceStatus, Attachment, AttachmentStatus, Conversation
 from apps.chat.payloads import deleted_payload, iso
-from apps.tenants.models import Presence, User
 from apps.runtime.selectors import tenant_payload
+from apps.tenants.models import Presence, User
 from ringnity.api.errors import not_found
 
 PRESENCE_SYNONYMS = {"online": AgentPresenceStatus.AVAILABLE, "unavailable": AgentPresenceStatus.BUSY}

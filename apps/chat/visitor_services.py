@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from apps.chat.models import ChatSession, Conversation, Visitor
 from apps.chat.services import contact_upsert
-from ringnity.api.secrets import secret_digest
 from ringnity.api.errors import ApiError, ErrorCode, not_found
+from ringnity.api.secrets import secret_digest
 
 CHAT_SESSION_TTL = timedelta(days=30)
 # The sliding expiry is pushed forward at most once per this interval (not one write per request).

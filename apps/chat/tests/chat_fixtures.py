@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from apps.tenants.models import StaffRole
-from apps.runtime.tokens import TokenKind
-from apps.tenants.tests.factories import DepartmentFactory, StaffFactory
 from apps.runtime.tests.fixtures import ready_tenant, runtime_headers
+from apps.runtime.tokens import TokenKind
+from apps.tenants.models import StaffRole
+from apps.tenants.tests.factories import DepartmentFactory, StaffFactory
 
 CHAT_FEATURES = {"chat": True, "voice_call": True, "video_call": False, "server_api": True}
 
