@@ -92,3 +92,16 @@ def reply_meter(*, tenant, reply: Reply, reference: str, kind: str = AiUsageKind
         audio_seconds=audio_seconds,
         reference=reference,
     )
+
+
+def voice_meter(*, tenant, audio_seconds: int, model: str, reference: str, kind: str = AiUsageKind.VOICE):
+    """Meters an AI voice (or video) call when it ends: one usage log for its audio seconds.
+
+    The SDP exchange cannot know the call's length; whoever ends the call (the calls app or a
+    provider webhook) reports the seconds here. Voice time is billed in ``voiceUnitSeconds`` units.
+    """
+    if not isinstance(audio_seconds, int) or audio_seconds < 0:
+        raise ValueError("audio_seconds must be a non-negative whole number")
+    return billing.ai_usage_record(
+        tenant=tenant, kind=kind, model=model, audio_seconds=audio_seconds, reference=reference
+    )

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from apps.ai import services
+from apps.ai import metering, services
 from apps.ai.models import RoutingMode
 from apps.ai.tests.conftest import chat_completion
 from apps.ai.tests.factories import ai_tenant, indexed_document, visitor_headers
@@ -181,3 +181,15 @@ def test_realtime_call_bodies_are_checked(api_client, assert_contract, tenant, f
     response = api_client.post(REALTIME, {"sdp": SDP_OFFER}, format="json", **headers)
     assert assert_contract(response, "createAiVisitorRealtimeCall", status=415)["code"] == "UNSUPPORTED_MEDIA_TYPE"
     assert fake_provider.requests == []
+
+
+def test_voice_seconds_are_metered_in_whole_units(tenant):
+    ai_pricing_update(changes={"voice_unit_seconds": 60, "voice_cost_per_minute_usd": Decimal("0.06")})
+    log = metering.voice_meter(tenant=tenant, audio_seconds=61, model="gpt-test-realtime", reference="call_1")
+    # 61 s = two 60-second units = 2 minutes * 0.06 USD = 0.12 USD internal, markup 2 → 0.24 USD retail.
+    assert (log.kind, log.audio_seconds, log.internal_cost_micros, log.retail_charge_micros) == (
+        "voice",
+        61,
+        120000,
+        240000,
+    )
