@@ -8,7 +8,7 @@ MOVED_MODELS = ['aibalance', 'ailedgerentry', 'aipricing', 'aiusagelog']
 def relabel_content_types(apps, schema_editor, old="platform", new="billing"):
     """Keeps the moved models' content types (and so their permissions and console history)."""
     content_type = apps.get_model("contenttypes", "ContentType")
-    content_type.objects.filter(app_label=old, model__in=MOVED_MODELS).update(app_label=new)
+    content_type.objects.using(schema_editor.connection.alias).filter(app_label=old, model__in=MOVED_MODELS).update(app_label=new)
 
 
 def restore_content_types(apps, schema_editor):
