@@ -24,7 +24,13 @@ MOVED = {
     "plans": ["featurekey", "plan", "planfeature", "planquota", "quotakey", "subscription"],
     "billing": ["aibalance", "ailedgerentry", "aipricing", "aiusagelog"],
 }
-OLD_APP = {"developer": "tenants", "identity": "tenants", "runtime": "tenants", "plans": "platform", "billing": "platform"}
+OLD_APP = {
+    "developer": "tenants",
+    "identity": "tenants",
+    "runtime": "tenants",
+    "plans": "platform",
+    "billing": "platform",
+}
 
 
 def _admin_connection(settings_dict):
@@ -77,16 +83,28 @@ def test_a_database_of_the_previous_layout_upgrades_and_keeps_its_rows(empty_dat
     for app, models in MOVED.items():
         for model in models:
             content_type.objects.using(alias).create(app_label=OLD_APP[app], model=model)
-    tenant = old.get_model("tenants", "Tenant").objects.using(alias).create(
-        public_id="ten_upgrade", slug="upgrade", name="Upgrade Ltd", email="ops@upgrade.test", public_widget_key="wk_1"
+    tenant = (
+        old.get_model("tenants", "Tenant")
+        .objects.using(alias)
+        .create(
+            public_id="ten_upgrade",
+            slug="upgrade",
+            name="Upgrade Ltd",
+            email="ops@upgrade.test",
+            public_widget_key="wk_1",
+        )
     )
-    key = old.get_model("tenants", "ServerApiKey").objects.using(alias).create(
-        tenant=tenant,
-        public_id="sak_upgrade",
-        name="Backend",
-        scopes=["server:health"],
-        secret_digest="d" * 64,
-        secret_last4="abcd",
+    key = (
+        old.get_model("tenants", "ServerApiKey")
+        .objects.using(alias)
+        .create(
+            tenant=tenant,
+            public_id="sak_upgrade",
+            name="Backend",
+            scopes=["server:health"],
+            secret_digest="d" * 64,
+            secret_last4="abcd",
+        )
     )
     plan = old.get_model("platform", "Plan").objects.using(alias).create(public_id="pln_up", slug="starter", name="S")
     old.get_model("platform", "Subscription").objects.using(alias).create(tenant=tenant, plan=plan, status="active")
