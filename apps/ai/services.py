@@ -2,8 +2,9 @@
 
 One exchange (``ai_chat_send``):
 
-1. checks that cost nothing: ``stream`` (400), routing mode (403), readiness, balance (402),
-   spend limits (429), input size (400) — a refused request never reaches the provider;
+1. checks that cost nothing: the visitor's message rate (429), ``stream`` (400), routing mode
+   (403), readiness, balance (402), spend limits (429), input size (400) — a refused request
+   never reaches the provider;
 2. stores the visitor's message (a ``chat.Message``, sender ``visitor``) and commits it,
    so agents see it even if the provider is slow or down;
 3. calls the provider outside any transaction, with the last ``maxContextMessages``
@@ -20,7 +21,9 @@ the AI stays silent (no provider call, nothing metered) and agents answer.
 from __future__ import annotations
 
 import re
+import time
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,6 +40,8 @@ from apps.developer import capabilities
 from ringnity.api.errors import ApiError, ErrorCode, not_found, validation_failed
 
 AI_CHANNEL = "ai"
+#: Per visitor, per minute: a scripted visitor cannot run up the tenant's AI bill faster than this.
+VISITOR_MESSAGES_PER_MINUTE = 20
 HANDED_OFF_TEXT = "A member of our team will reply here shortly."
 PROVIDER_DOWN_TEXT = "Our assistant is not available right now. A member of our team will reply here shortly."
 _PERSON_REQUEST = re.compile(
@@ -131,6 +136,31 @@ def ai_conversation_find(*, visitor: Visitor, ai_conversation_id: str = "", conv
 # --- one exchange ------------------------------------------------------------------------------
 
 
+def _clock() -> float:
+    return time.time()
+
+
+def _visitor_rate_check(visitor: Visitor) -> None:
+    """429 ``RATE_LIMITED`` beyond ``VISITOR_MESSAGES_PER_MINUTE`` AI messages of one visitor (shared cache)."""
+    now = _clock()
+    window = int(now // 60)
+    key = f"ai:chat-rate:{visitor.tenant_id}:{visitor.pk}:{window}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=120)
+        count = 1
+    if count > VISITOR_MESSAGES_PER_MINUTE:
+        retry_after = str(60 - int(now) % 60)
+        raise ApiError(
+            ErrorCode.RATE_LIMITED,
+            "Too many AI messages; wait a moment.",
+            status=429,
+            headers={"Retry-After": retry_after},
+        )
+
+
 def _context(ai_conversation: AiConversation, limit: int, budget: int) -> list[dict]:
     """The last ``limit`` live messages as provider messages, oldest first, within ``budget`` tokens."""
     rows = list(
@@ -196,6 +226,7 @@ def ai_chat_send(
 ) -> dict:
     """One visitor message and its AI answer (the contract's ``AiChat`` data). See the module docstring."""
     tenant = visitor.tenant
+    _visitor_rate_check(visitor)
     if stream:
         raise validation_failed(
             ["stream: streaming replies are delivered over the realtime contract; send stream=false here."]

@@ -171,3 +171,18 @@ def test_agent_and_admin_tokens_cannot_use_visitor_ai(api_client, assert_contrac
         CHAT, {"message": "hi"}, format="json", **visitor_headers(tenant, scopes=["visitor:chat"])
     )
     assert assert_contract(response, "sendAiVisitorMessage", status=403)["details"] == ["missing scope: visitor:ai"]
+
+
+def test_one_visitor_is_rate_limited_per_minute(api_client, assert_contract, tenant, monkeypatch):
+    monkeypatch.setattr(services, "VISITOR_MESSAGES_PER_MINUTE", 2)
+    monkeypatch.setattr(services, "_clock", lambda: 1_800_000_030.0)  # one fixed minute, 30 s in
+    chat(api_client, tenant, "How long does shipping take?")
+    chat(api_client, tenant, "And returns?")
+    response = chat(api_client, tenant, "Third message")
+    assert assert_contract(response, "sendAiVisitorMessage", status=429)["code"] == "RATE_LIMITED"
+    assert response["Retry-After"] == "30"
+    assert not Message.objects.filter(body="Third message").exists()
+    other = api_client.post(
+        CHAT, {"message": "How long does shipping take?"}, format="json", **visitor_headers(tenant, subject="vis_2")
+    )
+    assert assert_contract(other, "sendAiVisitorMessage", status=200)
