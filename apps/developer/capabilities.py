@@ -122,11 +122,13 @@ _MISSING_TEXT = {
 }
 
 
-def service_capabilities(tenant, *, include_reasons: bool = True) -> list[dict]:
-    """One dict per service (contract ``ServiceCapability``), in the order of ``SERVICES``."""
+def service_capabilities(tenant, *, include_reasons: bool = True, readiness: dict | None = None) -> list[dict]:
+    """One dict per service (contract ``ServiceCapability``), in the order of ``SERVICES``.
+
+    ``readiness``: the tenant's ``ai_readiness`` when the caller has it already (read once per response).
+    """
     ent = entitlements.for_tenant(tenant)
     toggles = dict(ServiceToggle.objects.for_tenant(tenant).values_list("service", "admin_enabled"))
-    readiness = None
     out = []
     for order, (key, label, required) in enumerate(SERVICES, start=1):
         admin_enabled = toggles.get(key, True)

@@ -114,11 +114,12 @@ class Entitlements:
         counter = _usage_counters.get(key)
         return int(counter(self.tenant)) if counter is not None else 0
 
-    def remaining(self, key: str) -> int | None:
+    def remaining(self, key: str, *, usage: int | None = None) -> int | None:
+        """What is left of quota ``key`` (None = unlimited); pass ``usage`` when it was just counted."""
         limit = self.quota(key).enforced_limit
         if limit is None:
             return None
-        return max(0, limit - self.usage(key))
+        return max(0, limit - (self.usage(key) if usage is None else usage))
 
     def require_feature(self, key: str) -> None:
         if not self.feature_enabled(key):

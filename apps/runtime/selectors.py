@@ -60,9 +60,10 @@ def tenant_readiness(*, tenant: Tenant) -> dict:
     """The contract's ``Readiness``: services, AI and reports, plus SDK set-up facts."""
     ent = entitlements.for_tenant(tenant)
     domains = allowed_domains(tenant=tenant)
+    ai = ai_readiness(tenant)
     return {
-        "services": service_capabilities(tenant),
-        "ai": ai_readiness(tenant),
+        "services": service_capabilities(tenant, readiness=ai),
+        "ai": ai,
         "reports": {"available": True, "exportEnabled": ent.feature_enabled("reports_export")},
         "sdk": {
             "tenantActive": tenant.is_active,
@@ -89,7 +90,7 @@ def admin_subscription(*, tenant: Tenant) -> dict:
         item = {"valueType": quota.value_type, "limit": quota.limit, "resetPeriod": quota.reset_period or None}
         if key in _COUNTED_QUOTAS:
             item["usage"] = ent.usage(key)
-            item["remaining"] = ent.remaining(key)
+            item["remaining"] = ent.remaining(key, usage=item["usage"])
         quotas[key] = item
     return {
         "planId": ent.plan_id,
@@ -102,7 +103,7 @@ def admin_subscription(*, tenant: Tenant) -> dict:
 
 
 def admin_ai_readiness(*, tenant: Tenant) -> dict:
-    ai = ai_readiness(tenant)
+    ai = ai_readiness(tenant)  # one read of balance, knowledge and included quotas
     ent = entitlements.for_tenant(tenant)
     can_use = any(ent.feature_enabled(key) and ai["services"][key]["ready"] for key in AI_SERVICES)
     return {"ai": ai, "canUseAiFeature": can_use}
