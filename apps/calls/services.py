@@ -222,8 +222,8 @@ def call_session_end(*, tenant, actor: CallActor, call_session_id: str, reason: 
 
 
 def _call_link_url(token: str) -> str:
-    base = getattr(settings, "CALL_LINK_BASE_URL", "") or settings.RINGNITY_DASHBOARD_URL
-    return base.rstrip("/") + CALL_LINK_PATH + token
+    """The join URL on the public site (``RINGNITY_PUBLIC_URL``); a visitor never lands on a dashboard."""
+    return settings.RINGNITY_PUBLIC_URL.rstrip("/") + CALL_LINK_PATH + token
 
 
 def call_link_payload(link: CallLink, token: str) -> dict:

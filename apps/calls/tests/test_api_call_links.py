@@ -4,6 +4,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import signing
 from django.utils import timezone
 
@@ -56,7 +57,7 @@ def test_visitor_gets_a_voice_link_by_default_that_resolves_to_its_conversation(
     link = assert_contract(response, OPERATION, 201)["data"]["callLink"]
     assert link["conversationId"] == conversation.public_id
     assert link["service"] == "voice_call"
-    assert link["url"].endswith(services.CALL_LINK_PATH + link["token"])
+    assert link["url"] == settings.RINGNITY_PUBLIC_URL + services.CALL_LINK_PATH + link["token"]
     expires = timezone.datetime.fromisoformat(link["expiresAt"])
     assert timedelta(minutes=29) < expires - timezone.now() <= services.CALL_LINK_TTL
     resolved = services.call_link_resolve(token=link["token"])
