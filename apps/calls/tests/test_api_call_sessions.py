@@ -20,10 +20,11 @@ from apps.calls.tests.factories import (
     workspace_headers,
 )
 from apps.developer.models import ServiceToggle
+from apps.identity.sessions import SessionScope, session_issue
 from apps.plans.tests.factories import subscribe
-from apps.runtime.tests.fixtures import runtime_headers
+from apps.runtime.tests.fixtures import runtime_headers, server_headers
 from apps.runtime.tokens import TokenKind
-from apps.tenants.tests.factories import StaffFactory
+from apps.tenants.tests.factories import PlatformOperatorFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/calls/sessions"
@@ -411,3 +412,13 @@ def test_the_agent_who_started_a_call_still_ends_it_after_a_transfer(api_client,
     call_id = started["data"]["callSession"]["id"]
     response = api_client.patch(end_url(call_id), format="json", **headers)
     assert assert_contract(response, "endCallSession", 200)["data"]["callSession"]["status"] == "ended"
+
+
+def test_platform_jwts_and_server_api_keys_are_no_credential_for_calls(
+    api_client, assert_contract, tenant, conversation
+):
+    platform = session_issue(user=PlatformOperatorFactory(), scope=SessionScope.PLATFORM).access
+    for headers in ({"HTTP_AUTHORIZATION": f"Bearer {platform}"}, server_headers(tenant)):
+        response = _create(api_client, headers, conversation)
+        assert assert_contract(response, "createCallSession", 401)["code"] == "AUTH_TOKEN_INVALID"
+    assert not CallSession.objects.exists()
