@@ -5,7 +5,8 @@ A period's days split in two: *stored* days (rolled up, not dirty) are read from
 days x agents rows); *live* days (today, days after ``rolled_through``, dirty days) come from
 ``apps.reports.rollups.raw_counters``/``raw_latency`` over the raw tables, bounded by those
 days' UTC instants. The two partial results are added per day and per agent; the number of
-queries does not depend on the data.
+queries does not depend on the data. Today's live part is cached for a minute
+(``TODAY_CACHE_SECONDS``): figures for today are at most that old.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
+from django.core.cache import cache
 from django.db.models import Sum
 
 from apps.reports import figures
 from apps.reports.models import DailyLatencyBucket, DailyRollup, RollupDirtyDay, RollupState
-from apps.reports.periods import ReportPeriod, day_start
+from apps.reports.periods import ReportPeriod, day_start, local_today
 from apps.reports.rollups import queue_count, raw_counters, raw_latency
 from apps.tenants.models import User
 from ringnity.api.errors import ApiError, ErrorCode
@@ -93,32 +95,60 @@ def _stored(parts: _Parts, *, tenant, period: ReportPeriod, live: set[date], age
             parts.lat_agent[row["agent"]][row["metric"]].append((row["floor"], row["n"]))
 
 
-def _live(parts: _Parts, *, tenant, period: ReportPeriod, live: set[date], agent: User | None):
+TODAY_CACHE_SECONDS = 60
+
+
+def _live_rows(*, tenant, period: ReportPeriod, first: date, last: date, agent_id: int | None, cached: bool):
+    """Raw counters and latency buckets of ``[first, last]``.
+
+    The run that is exactly today is cached for ``TODAY_CACHE_SECONDS`` per tenant and agent
+    filter: dashboards poll it, and a minute-old "today" is the documented freshness. Other
+    live runs (dirty or not yet rolled-up days) are always computed.
+    """
+    start, end = day_start(first, period.zone), day_start(last + timedelta(days=1), period.zone)
+
+    def compute():
+        return (
+            raw_counters(tenant=tenant, start=start, end=end, zone=period.zone, agent_id=agent_id),
+            raw_latency(tenant=tenant, start=start, end=end, zone=period.zone, agent_id=agent_id),
+        )
+
+    if not cached or first != last or first != local_today(period.zone):
+        return compute()
+    key = f"reports:today:{tenant.pk}:{agent_id or 0}:{first.isoformat()}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, TODAY_CACHE_SECONDS)
+    return found
+
+
+def _live(parts: _Parts, *, tenant, period: ReportPeriod, live: set[date], agent: User | None, cached: bool):
     agent_id = agent.pk if agent is not None else None
     for first, last in _runs(live):
-        start, end = day_start(first, period.zone), day_start(last + timedelta(days=1), period.zone)
-        for (day, who), values in raw_counters(
-            tenant=tenant, start=start, end=end, zone=period.zone, agent_id=agent_id
-        ).items():
+        counters, latency = _live_rows(
+            tenant=tenant, period=period, first=first, last=last, agent_id=agent_id, cached=cached
+        )
+        for (day, who), values in counters.items():
             figures.add(parts.by_day[day], values)
             figures.add(parts.total, values)
             if who is not None:
                 figures.add(parts.by_agent[who], values)
-        for day, who, metric, floor, n in raw_latency(
-            tenant=tenant, start=start, end=end, zone=period.zone, agent_id=agent_id
-        ):
+        for day, who, metric, floor, n in latency:
             parts.lat_day[day][metric].append((floor, n))
             parts.lat_total[metric].append((floor, n))
             if who is not None:
                 parts.lat_agent[who][metric].append((floor, n))
 
 
-def _collect(*, tenant, period: ReportPeriod, agent: User | None, by_agent: bool, raw: bool = False) -> _Parts:
+def _collect(
+    *, tenant, period: ReportPeriod, agent: User | None, by_agent: bool, raw: bool = False, cache_today: bool = True
+) -> _Parts:
     parts = _Parts()
     live = set(period.days) if raw else _live_days(tenant=tenant, period=period)
     _stored(parts, tenant=tenant, period=period, live=live, agent=agent, by_agent=by_agent)
     if live:
-        _live(parts, tenant=tenant, period=period, live=live, agent=agent)
+        _live(parts, tenant=tenant, period=period, live=live, agent=agent, cached=cache_today and not raw)
     return parts
 
 
@@ -135,13 +165,15 @@ def report_timeseries(*, tenant, period: ReportPeriod, agent: User | None = None
     return {"period": period.as_contract(), "timeseries": _series(parts, period)}
 
 
-def report_build(*, tenant, period: ReportPeriod, agent: User | None = None, raw: bool = False) -> dict:
+def report_build(
+    *, tenant, period: ReportPeriod, agent: User | None = None, raw: bool = False, cache_today: bool = True
+) -> dict:
     """The contract's ``Report`` (plus the latency extensions) for ``period``, optionally one agent's.
 
-    ``raw=True`` ignores the rollups and computes every day from the raw tables (the
-    benchmark's baseline, and the proof that both paths agree).
+    ``raw=True`` ignores the rollups (and the one-minute cache of today) and computes every day
+    from the raw tables: the benchmark's baseline, and the proof that both paths agree.
     """
-    parts = _collect(tenant=tenant, period=period, agent=agent, by_agent=True, raw=raw)
+    parts = _collect(tenant=tenant, period=period, agent=agent, by_agent=True, raw=raw, cache_today=cache_today)
     agent_ids = {agent.pk} if agent is not None else set(parts.by_agent)
     users = User.objects.filter(tenant=tenant, pk__in=agent_ids).order_by("name", "username", "id") if agent_ids else []
     breakdown = [
