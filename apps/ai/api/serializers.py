@@ -48,7 +48,7 @@ class KnowledgeSearchInput(InputSerializer):
     limit = serializers.IntegerField(required=False, default=5, min_value=1, max_value=MAX_LIMIT)
 
 
-class VisitorIdentityInput(InputSerializer):
+class AiVisitorIdentityInput(InputSerializer):
     externalId = serializers.CharField(max_length=200, required=False, allow_blank=True)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
@@ -56,7 +56,7 @@ class VisitorIdentityInput(InputSerializer):
 
 
 class AiConversationInput(InputSerializer):
-    visitor = VisitorIdentityInput(required=False)
+    visitor = AiVisitorIdentityInput(required=False)
     metadata = MetadataField(required=False)
 
 
