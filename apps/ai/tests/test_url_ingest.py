@@ -1,8 +1,17 @@
 """URL ingest and reindex: pages fetched by the task with outbound safety; a real web server on loopback."""
 
+import datetime
+import ipaddress
 import socket
+import ssl
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from apps.ai.knowledge import fetch as fetching
 from apps.ai.models import KnowledgeChunk, KnowledgeDocument
@@ -183,3 +192,57 @@ def test_reindexing_a_file_keeps_it_searchable(api_client, django_capture_on_com
     document.refresh_from_db()
     assert (document.status, document.chunk_count) == ("ready", 1)
     assert search_sources(api_client, tenant, "are dogs welcome") == ["pets.txt"]
+
+
+def _self_signed_https_server(tmp_path):
+    """An HTTPS server on loopback with a self-signed certificate for 127.0.0.1."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    served = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            served.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.end_headers()
+            self.wfile.write(b"secret")
+
+        def log_message(self, *args):
+            return
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, served
+
+
+def test_https_pages_need_a_certificate_the_system_trusts(settings, tmp_path):
+    settings.AI_INGEST_ALLOW_LOOPBACK = True
+    httpd, served = _self_signed_https_server(tmp_path)
+    try:
+        with pytest.raises(fetching.FetchError, match="could not be fetched"):
+            fetching.fetch(f"https://127.0.0.1:{httpd.server_address[1]}/page")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert served == []
