@@ -147,7 +147,10 @@ def call_session_create(
     started_at: datetime | None = None,
     metadata: dict | None = None,
 ) -> CallSession:
-    """A call about one of the actor's conversations, if the plan includes this call type."""
+    """A call about one of the actor's conversations, if the plan includes this call type.
+
+    ``status`` other than ``started`` records a call that already moved on (staff only).
+    """
     conversation = actor_conversation_get(
         tenant=tenant, actor=actor, conversation_id=conversation_id, code=ErrorCode.CALL_SESSION_CONVERSATION_REQUIRED
     )
@@ -158,6 +161,14 @@ def call_session_create(
             f"A call cannot be created {status}; end it with PATCH /calls/sessions/{{id}}/end.",
             status=409,
             details=[f"status: started -> {status} is not allowed"],
+        )
+    if status != CallStatus.STARTED and actor.visitor is not None:
+        # What a call became is the tenant's record (reports count it); a visitor only starts calls.
+        raise ApiError(
+            ErrorCode.CALL_PERMISSION_DENIED,
+            "A visitor starts calls; answered, missed and failed calls are recorded by the tenant's staff.",
+            status=403,
+            details=[f"status: {status} is not allowed for a visitor"],
         )
     now = timezone.now()
     call = CallSession(

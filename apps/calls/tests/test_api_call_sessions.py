@@ -135,10 +135,12 @@ def test_a_runtime_token_without_the_calls_scope_is_403(api_client, assert_contr
     )
 
 
-def test_create_with_a_given_start_time_and_as_answered(api_client, assert_contract, visitor, conversation, events):
+def test_staff_record_a_call_with_a_given_start_time_as_answered(
+    api_client, assert_contract, tenant, conversation, events
+):
     started = (timezone.now() - timedelta(seconds=30)).replace(microsecond=0)
     response = _create(
-        api_client, visitor_headers(visitor), conversation, status="answered", startedAt=started.isoformat()
+        api_client, agent_headers(tenant), conversation, status="answered", startedAt=started.isoformat()
     )
     call = assert_contract(response, "createCallSession", 201)["data"]["callSession"]
     assert call["status"] == "answered"
@@ -148,15 +150,27 @@ def test_create_with_a_given_start_time_and_as_answered(api_client, assert_contr
 
 
 @pytest.mark.parametrize(("status", "event"), [("missed", "call.missed"), ("failed", "call.ended")])
-def test_create_a_missed_or_failed_call_records_its_end(
-    api_client, assert_contract, visitor, conversation, events, status, event
+def test_staff_record_a_missed_or_failed_call_with_its_end(
+    api_client, assert_contract, tenant, conversation, events, status, event
 ):
-    response = _create(api_client, visitor_headers(visitor), conversation, status=status)
+    response = _create(api_client, owner_headers(tenant), conversation, status=status)
     assert [e[1] for e in events] == ["call.started", event]
     call = assert_contract(response, "createCallSession", 201)["data"]["callSession"]
     assert call["status"] == status
     assert "endedAt" in call
     assert call["durationSeconds"] is None
+
+
+@pytest.mark.parametrize("status", ["answered", "missed", "failed"])
+def test_a_visitor_only_starts_calls(api_client, assert_contract, visitor, conversation, events, status):
+    response = _create(api_client, visitor_headers(visitor), conversation, status=status)
+    body = assert_contract(response, "createCallSession", 403)
+    assert (body["code"], body["details"]) == (
+        "CALL_PERMISSION_DENIED",
+        [f"status: {status} is not allowed for a visitor"],
+    )
+    assert not CallSession.objects.exists()
+    assert events == []
 
 
 def test_create_as_ended_is_409(api_client, assert_contract, visitor, conversation):
