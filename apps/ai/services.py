@@ -237,8 +237,10 @@ def ai_chat_send(
         )
     else:
         ai_conversation = ai_conversation_start(visitor=visitor)  # runs the checks of _require_ai_chat
-    if ai_conversation.handed_off_at is not None:
-        return _silent_handoff(ai_conversation, visitor, message, "handed_off", HANDED_OFF_TEXT, client_message_id)
+    if ai_conversation.handed_off_at is not None or ai_conversation.conversation.assigned_agent_id:
+        # An agent has the conversation (or it was handed off): the AI never talks over a person.
+        reason = "handed_off" if ai_conversation.handed_off_at else "agent_assigned"
+        return _silent_handoff(ai_conversation, visitor, message, reason, HANDED_OFF_TEXT, client_message_id)
     if ai_conversation_id or conversation_id:
         _require_ai_chat(tenant)
     limits = metering.limits()

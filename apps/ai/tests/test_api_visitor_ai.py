@@ -186,3 +186,15 @@ def test_one_visitor_is_rate_limited_per_minute(api_client, assert_contract, ten
         CHAT, {"message": "How long does shipping take?"}, format="json", **visitor_headers(tenant, subject="vis_2")
     )
     assert assert_contract(other, "sendAiVisitorMessage", status=200)
+
+
+def test_the_ai_stays_silent_once_an_agent_has_the_conversation(api_client, assert_contract, tenant):
+    first = chat(api_client, tenant, "How long does shipping take?").json()["data"]
+    agent = StaffFactory(tenant=tenant)
+    Conversation.objects.filter(public_id=first["conversationId"]).update(assigned_agent=agent)
+    response = chat(api_client, tenant, "And returns?", aiConversationId=first["aiConversationId"])
+    data = assert_contract(response, "sendAiVisitorMessage", status=200)["data"]
+    assert data["handoffRecommended"] is True
+    assert data["metadata"]["handoffReason"] == "agent_assigned"
+    assert AiUsageLog.objects.count() == 1
+    assert Message.objects.filter(sender_type="ai").count() == 1
