@@ -20,9 +20,10 @@ The browser session of this page is its own (``oauth_*`` session keys), not a Dj
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -46,11 +47,11 @@ from ringnity.api.throttling import client_ip
 SESSION_USER = "oauth_user_id"
 SESSION_AUTH_TIME = "oauth_auth_time"
 SESSION_HASH = "oauth_user_hash"
+CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+_ORIGIN_SAFE = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
 PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self' 'unsafe-inline'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'",
     "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # "no-referrer" makes chromium send "Origin: null", which CSRF refuses
 }
 _AUTHORIZE_PARAMETERS = [
     OpenApiParameter("response_type", OpenApiTypes.STR, required=True, enum=["code"]),
@@ -72,10 +73,21 @@ class QueryOnlyOAuthLibCore(OAuthLibCore):
         return []
 
 
+def _csp(redirect_uri: str | None) -> str:
+    """Forms post to this page only, whose answer may redirect to the client's (registered) redirect URI:
+    browsers apply ``form-action`` to that redirect too, so its origin is allowed as well."""
+    if not redirect_uri:
+        return CSP
+    parts = urlsplit(redirect_uri)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return f"{CSP} {origin}" if _ORIGIN_SAFE.match(origin) else CSP
+
+
 def _page(request, template: str, context: dict, status: int = 200, headers: dict | None = None) -> HttpResponse:
     response = TemplateResponse(request, f"oauth/{template}", context, status=status)
     for name, value in {**PAGE_HEADERS, **(headers or {})}.items():
         response[name] = value
+    response["Content-Security-Policy"] = _csp(context.get("redirect_uri"))
     return response.render()
 
 
@@ -204,7 +216,13 @@ class AuthorizeView(OAuthLibMixin, OAuthProtocolView):
     # --- pages ---------------------------------------------------------------------------
 
     def _sign_in_page(self, request, client, *, error: str = "", status: int = 200, headers=None, kind: str = ""):
-        context = {"client": client, "error": error, "kind": kind, "values": request.POST if kind else {}}
+        context = {
+            "client": client,
+            "error": error,
+            "kind": kind,
+            "values": request.POST if kind else {},
+            "redirect_uri": request.GET.get("redirect_uri"),
+        }
         return _page(request, "signin.html", context, status=status, headers=headers)
 
     def _consent_page(self, request, client, user, requested, granted) -> HttpResponse:
@@ -214,6 +232,7 @@ class AuthorizeView(OAuthLibMixin, OAuthProtocolView):
             "user": user,
             "scopes": [catalog.BY_SCOPE[scope] for scope in granted],
             "withheld": withheld,
+            "redirect_uri": request.GET.get("redirect_uri"),
         }
         return _page(request, "consent.html", context)
 

@@ -27,13 +27,16 @@ from apps.oauth.authentication import OAuthAccessTokenAuthentication
 from apps.oauth.errors import OAuthProtocolError, oauth_error_response
 from apps.oauth.throttling import token_rate_exceeded
 from ringnity.api.errors import ApiError, ErrorCode
+from ringnity.api.exceptions import flatten_errors
 from ringnity.api.permissions import PUBLIC, PrincipalPermission
 from ringnity.api.principal import PrincipalKind
 from ringnity.api.renderers import EnvelopeJSONRenderer
+from ringnity.api.schema import EnvelopeAutoSchema
 from ringnity.api.throttling import client_ip
 from ringnity.api.views import validate_input
 
 TAGS = ["Login with Ringnity"]
+OAUTH_ERRORS = {"4XX": OpenApiResponse(s.OAuthErrorOutput, description="OAuth2/OIDC error response.")}
 _API_ERRORS = {
     ErrorCode.RATE_LIMITED: "temporarily_unavailable",
     ErrorCode.PERMISSION_DENIED: "insufficient_scope",
@@ -55,6 +58,8 @@ def oauth_error_for(exc) -> HttpResponse:
         return oauth_error_response("invalid_token", "An OAuth access token is required.", status=401)
     if isinstance(exc, drf.PermissionDenied):
         return oauth_error_response("insufficient_scope", str(exc.detail), status=403)
+    if isinstance(exc, drf.ValidationError):
+        return oauth_error_response("invalid_request", " ".join(flatten_errors(exc.detail)), status=400)
     if isinstance(exc, drf.APIException):
         return oauth_error_response("invalid_request", str(exc.detail), status=exc.status_code)
     raise exc
@@ -131,7 +136,7 @@ class TokenView(OAuthLibMixin, OAuthProtocolView):
         tags=TAGS,
         summary="Exchange authorization code or refresh token.",
         request={"application/x-www-form-urlencoded": s.OAuthTokenInput},
-        responses={200: s.OAuthTokenOutput},
+        responses={200: s.OAuthTokenOutput, **OAUTH_ERRORS},
     )
     def post(self, request):
         django_request = request._request
@@ -155,7 +160,7 @@ class RevokeView(OAuthLibMixin, OAuthProtocolView):
         tags=TAGS,
         summary="Revoke an OAuth refresh token or access token.",
         request={"application/x-www-form-urlencoded": s.OAuthRevokeInput},
-        responses={200: OpenApiResponse(description="Token revoke request accepted.")},
+        responses={200: OpenApiResponse(description="Token revoke request accepted."), **OAUTH_ERRORS},
     )
     def post(self, request):
         _url, headers, body, status = self.create_revocation_response(request._request)
@@ -175,17 +180,30 @@ class UserInfoView(OAuthLibMixin, OAuthProtocolView):
         operation_id="getRingnityOAuthUserInfo",
         tags=TAGS,
         summary="Read OIDC user profile claims.",
-        responses={200: OpenApiResponse(description="UserInfo claims for the logged-in Ringnity user.")},
+        responses={
+            200: OpenApiResponse(description="UserInfo claims for the logged-in Ringnity user."),
+            **OAUTH_ERRORS,
+        },
     )
     def get(self, request):
         _url, headers, body, status = self.create_userinfo_response(request._request)
         return _passthrough(body, status, headers)
 
 
+class OAuthErrorsAutoSchema(EnvelopeAutoSchema):
+    """Success in the envelope, but every error in the OAuth shape: the envelope's per-status error
+    answers are dropped and the declared ``4XX`` ``OAuthError`` stays."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        return {code: body for code, body in responses.items() if not (str(code).isdigit() and int(code) >= 400)}
+
+
 class OAuthTenantView(OAuthProtocolView):
     """Tenant endpoints for OAuth apps: success in the envelope, errors in the OAuth shape."""
 
     renderer_classes = [EnvelopeJSONRenderer]
+    schema = OAuthErrorsAutoSchema()
     authentication_classes = [OAuthAccessTokenAuthentication]
     permission_classes = [PrincipalPermission]
     accepted_principals = {PrincipalKind.OAUTH}
@@ -210,7 +228,7 @@ class WidgetKeyView(OAuthTenantView):
         summary="Read the public Website widget install key for the OAuth tenant.",
         description="Requires an OAuth access token with `developer.read` or `sdk.keys.read`. The returned key "
         "is used for direct visitor app links, WordPress auto widget installs, and the universal widget script.",
-        responses={200: s.OAuthWidgetKeyOutput},
+        responses={200: s.OAuthWidgetKeyOutput, **OAUTH_ERRORS},
     )
     def get(self, request):
         return Response(selectors.widget_key(tenant=request.auth.tenant))
@@ -226,7 +244,7 @@ class AllowedDomainView(OAuthTenantView):
         description="Requires an OAuth access token with `tenant.domains.write`. The backend enforces the tenant "
         "plan quota `allowed_domains`.",
         request=s.OAuthAddAllowedDomainInput,
-        responses={200: s.OAuthWidgetKeyOutput},
+        responses={200: s.OAuthWidgetKeyOutput, **OAUTH_ERRORS},
     )
     def post(self, request):
         tenant = request.auth.tenant

@@ -126,3 +126,10 @@ class OAuthWidgetKeyOutput(serializers.Serializer):
     domain = serializers.CharField(required=False)
     domainAdded = serializers.BooleanField(required=False)
     domainAlreadyAllowed = serializers.BooleanField(required=False)
+
+
+class OAuthErrorOutput(serializers.Serializer):
+    """The contract's ``OAuthError``: every error of the OAuth protocol and tenant endpoints."""
+
+    error = serializers.CharField()
+    error_description = serializers.CharField(required=False)
