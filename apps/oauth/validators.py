@@ -21,7 +21,7 @@ import uuid
 from datetime import timedelta
 
 from django.utils import timezone
-from oauth2_provider.models import get_refresh_token_model
+from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
@@ -31,6 +31,7 @@ from apps.oauth import scopes as scope_catalog
 from apps.oauth import selectors, services
 from apps.oauth.models import AuthorizationCode, OAuthClient
 
+AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
 
 
@@ -157,6 +158,18 @@ class RingnityOAuth2Validator(OAuth2Validator):
             self._set_oauth2_error_on_request(request, None, scopes)
             return False
         return True
+
+    def revoke_token(self, token, token_type_hint, request, *args, **kwargs):
+        """RFC 7009: only the requesting client's own tokens; anything else is silently "done" (200)."""
+        access = AccessToken.objects.filter(token=token, application=request.client).first()
+        if access is not None and token_type_hint != "refresh_token":  # noqa: S105 (a hint name, not a secret)
+            access.revoke()
+            return
+        refresh = RefreshToken.objects.filter(token=token, application=request.client).first()
+        if refresh is not None:
+            refresh.revoke()
+        elif access is not None:
+            access.revoke()
 
     # --- ID token and userinfo ------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from apps.oauth.models import AuthorizationCode, OAuthClient
 from apps.oauth.tests.factories import (
     AUTHORIZE,
     CALLBACK,
+    REVOKE,
     TOKEN,
     USERINFO,
     authorize_params,
@@ -307,3 +308,40 @@ def test_the_token_endpoint_is_throttled_per_client_and_ip(client, assert_contra
     settings.OAUTH_TOKEN_RATE_LIMITS = {"ip": (1, 60), "client": (100, 60)}
     assert client.post(TOKEN, body, REMOTE_ADDR="10.0.0.9").status_code == 400
     assert client.post(TOKEN, body, REMOTE_ADDR="10.0.0.9").status_code == 429
+
+
+def test_revoke_answers_200_for_unknown_tokens_and_never_touches_another_clients(client, assert_contract, owner):
+    mine, my_secret = make_client(owner.tenant)
+    theirs, their_secret = make_client(owner.tenant)
+    code, verifier = get_code(client, theirs, owner)
+    their_tokens = exchange(client, theirs, code, verifier, secret=their_secret).json()
+    unknown = client.post(REVOKE, {"token": "no-such-token", "client_id": mine.client_id, "client_secret": my_secret})
+    assert assert_contract(unknown, "revokeRingnityOAuthToken")["success"] is True
+    for token in (their_tokens["access_token"], their_tokens["refresh_token"]):
+        response = client.post(REVOKE, {"token": token, "client_id": mine.client_id, "client_secret": my_secret})
+        assert response.status_code == 200
+    assert client.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {their_tokens['access_token']}").status_code == 200
+    wrong_secret = client.post(REVOKE, {"token": "x", "client_id": mine.client_id, "client_secret": "nope"})
+    assert assert_contract(wrong_secret, "revokeRingnityOAuthToken", status=401)["error"] == "invalid_client"
+    access = client.post(
+        REVOKE,
+        {
+            "token": their_tokens["access_token"],
+            "token_type_hint": "access_token",
+            "client_id": theirs.client_id,
+            "client_secret": their_secret,
+        },
+    )
+    assert access.status_code == 200
+    assert client.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {their_tokens['access_token']}").status_code == 401
+
+
+def test_userinfo_with_openid_alone_is_sub_only(client, assert_contract, owner, confidential):
+    oauth_client, secret = confidential
+    code, verifier = get_code(client, oauth_client, owner, scope="openid")
+    token = exchange(client, oauth_client, code, verifier, secret=secret).json()["access_token"]
+    body = assert_contract(client.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {token}"), "getRingnityOAuthUserInfo")
+    assert body == {"sub": owner.public_id}
+    missing = client.get(USERINFO)
+    assert missing.status_code == 401
+    assert missing.json()["error"] == "invalid_token"  # RFC 6750; the contract's OAuthError enum lacks it
