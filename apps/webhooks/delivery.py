@@ -1,15 +1,16 @@
 """One attempt of one delivery: claim under the row lock, send, record.
 
-1. *claim*, in a transaction holding the delivery's row lock (``SELECT ... FOR UPDATE``): only a
-   ``pending``/``retrying`` delivery that is due and not leased by another worker is claimed; the
-   claim counts the attempt, writes a ``pending`` attempt row and takes a lease (``locked_until``).
-   A task that runs twice (acks-late redelivery, a sweep re-enqueue) finds the delivery delivered
-   or leased and sends nothing.
+1. *claim*: only a ``pending``/``retrying`` delivery that is due, has attempts left and is not
+   leased is claimed, by one conditional ``UPDATE`` that counts the attempt and takes a lease
+   (``locked_until``); the row lock makes exactly one of several concurrent claimers win. A task
+   that runs twice (acks-late redelivery, a sweep re-enqueue) finds the delivery delivered or
+   leased and sends nothing. Rare cases (an expired lease, attempts used up, a disabled endpoint)
+   are decided under ``SELECT ... FOR UPDATE``.
 2. *send*, outside any transaction: one signed POST (``apps.webhooks.outbound``).
-3. *record*, again under the row lock: ``delivered``; or ``retrying`` at the next point of the
-   schedule (±20 % jitter, at least ``Retry-After`` on 429/503); or ``failed`` (attempts used up,
-   or 410 Gone, which also disables the endpoint). An endpoint whose attempts have all failed for
-   5 days is disabled, with the reason shown in the console.
+3. *record*, while the lease is still ours: the attempt row, and the delivery ``delivered``; or
+   ``retrying`` at the next point of the schedule (±20 % jitter, at least ``Retry-After`` on
+   429/503); or ``failed`` (attempts used up, or 410 Gone, which also disables the endpoint). An
+   endpoint whose attempts have all failed for 5 days is disabled, with the reason in the console.
 
 Nothing here enqueues tasks: ``attempt`` returns when the next one is due and the task decides.
 """
@@ -23,8 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.webhooks import outbound, signing
@@ -102,11 +103,48 @@ def deliveries_create(*, tenant, event: WebhookEvent, endpoints, max_attempts: i
 
 @dataclass
 class Claim:
-    delivery: WebhookDelivery
-    attempt: WebhookAttempt
+    delivery: WebhookDelivery  # with endpoint, event and tenant
+    number: int
+    lease: datetime
+    started_at: datetime
+
+
+LOST_ATTEMPT = "The worker stopped before this attempt finished."
 
 
 def _claim(delivery_id: int) -> Claim | None:
+    """Takes the lease on a due delivery; None when it is done, not due, leased, or cannot be sent.
+
+    The common case is one conditional ``UPDATE`` (PostgreSQL takes the row lock and re-checks the
+    conditions after a concurrent claim commits, so exactly one claimer matches) and one read.
+    """
+    now = timezone.now()
+    lease = now + timedelta(seconds=outbound.timeout_seconds()) + LEASE_MARGIN
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + timedelta(seconds=1))
+    claimed = (
+        WebhookDelivery.objects.filter(due, pk=delivery_id, status__in=ACTIVE, locked_until__isnull=True)
+        .filter(attempt_count__lt=F("max_attempts"))
+        .update(attempt_count=F("attempt_count") + 1, locked_until=lease, task_queued_at=None, updated_at=now)
+    )
+    if not claimed:
+        return _claim_locked(delivery_id, now, lease)
+    delivery = WebhookDelivery.objects.select_related("endpoint", "event", "tenant").get(pk=delivery_id)
+    if not delivery.endpoint.is_active:
+        _give_up(delivery, "The endpoint is disabled.")
+        return None
+    return Claim(delivery, delivery.attempt_count, lease, now)
+
+
+def _give_up(delivery: WebhookDelivery, reason: str = "") -> None:
+    fields = {"status": DeliveryStatus.FAILED, "locked_until": None, "updated_at": timezone.now()}
+    if reason:
+        fields["last_error"] = reason
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(**fields)
+
+
+def _claim_locked(delivery_id: int, now: datetime, lease: datetime) -> Claim | None:
+    """The rare cases, under the row lock: an expired lease (its attempt is logged as lost), attempts
+    used up or a disabled endpoint (the delivery fails), or nothing to do."""
     with transaction.atomic():
         delivery = (
             WebhookDelivery.objects.select_for_update(of=("self",))
@@ -114,39 +152,35 @@ def _claim(delivery_id: int) -> Claim | None:
             .filter(pk=delivery_id)
             .first()
         )
-        now = timezone.now()
         if delivery is None or delivery.status not in ACTIVE:
             return None
-        if delivery.locked_until and delivery.locked_until > now:
-            return None  # another worker is sending it right now
         if delivery.next_attempt_at and delivery.next_attempt_at > now + timedelta(seconds=1):
             return None  # an early duplicate; the scheduled task or the sweep sends it when due
-        WebhookAttempt.objects.filter(delivery=delivery, status=DeliveryStatus.PENDING).update(
-            status=DeliveryStatus.RETRYING,
-            error_message="The worker stopped before this attempt finished.",
-            finished_at=now,
-        )
+        if delivery.locked_until and delivery.locked_until > now:
+            return None  # another worker is sending it right now
+        if delivery.locked_until:  # that worker stopped mid-attempt: log the attempt it never finished
+            WebhookAttempt.objects.get_or_create(
+                delivery=delivery,
+                number=delivery.attempt_count,
+                defaults={
+                    "tenant_id": delivery.tenant_id,
+                    "endpoint": delivery.endpoint,
+                    "event_type": delivery.event_type,
+                    "status": DeliveryStatus.RETRYING,
+                    "url": delivery.endpoint.url,
+                    "error_message": LOST_ATTEMPT,
+                    "started_at": now,
+                    "finished_at": now,
+                },
+            )
         if not delivery.endpoint.is_active or delivery.attempt_count >= delivery.max_attempts:
-            delivery.status = DeliveryStatus.FAILED
-            if not delivery.endpoint.is_active:
-                delivery.last_error = "The endpoint is disabled."
-            delivery.locked_until = None
-            delivery.save(update_fields=["status", "last_error", "locked_until", "updated_at"])
+            _give_up(delivery, "" if delivery.endpoint.is_active else "The endpoint is disabled.")
             return None
         delivery.attempt_count += 1
-        delivery.locked_until = now + timedelta(seconds=outbound.timeout_seconds()) + LEASE_MARGIN
+        delivery.locked_until = lease
         delivery.task_queued_at = None
         delivery.save(update_fields=["attempt_count", "locked_until", "task_queued_at", "updated_at"])
-        attempt = WebhookAttempt.objects.create(
-            tenant_id=delivery.tenant_id,
-            delivery=delivery,
-            endpoint=delivery.endpoint,
-            event_type=delivery.event_type,
-            number=delivery.attempt_count,
-            url=delivery.endpoint.url,
-            started_at=now,
-        )
-    return Claim(delivery, attempt)
+    return Claim(delivery, delivery.attempt_count, lease, now)
 
 
 def _headers(delivery: WebhookDelivery, body: bytes) -> dict[str, str]:
@@ -218,36 +252,89 @@ class Outcome:
 
 
 def _record(claim: Claim, response: outbound.Response, *, countdown_ok: bool) -> Outcome:
-    retry_in = None
-    with transaction.atomic():
-        delivery = WebhookDelivery.objects.select_for_update().get(pk=claim.delivery.pk)
-        now = timezone.now()
-        success = response.status is not None and 200 <= response.status < 300
-        gone = response.status == 410
-        delivery.last_response_status = response.status
-        delivery.last_error = "" if success else _failure_text(response)[:500]
-        delivery.locked_until = None
-        if success:
-            delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED, now
-        elif gone or delivery.attempt_count >= delivery.max_attempts:
-            delivery.status = DeliveryStatus.FAILED
-        else:
-            delay = retry_delay(delivery.attempt_count, retry_after_seconds(response, now))
-            delivery.status = DeliveryStatus.RETRYING
-            delivery.next_attempt_at = now + timedelta(seconds=delay)
-            if countdown_ok and delay <= COUNTDOWN_MAX_SECONDS:
-                delivery.task_queued_at, retry_in = now, delay
-        delivery.save()
-        attempt = claim.attempt
-        attempt.status = delivery.status
-        attempt.response_status = response.status
-        attempt.response_body = response.body[:RESPONSE_BODY_MAX_CHARS]
-        attempt.error_message = delivery.last_error
-        attempt.duration_ms = response.duration_ms
-        attempt.finished_at = now
-        attempt.save()
+    """Writes the attempt and moves the delivery on: one UPDATE and one INSERT in the common case."""
+    delivery, now, retry_in = claim.delivery, timezone.now(), None
+    success = response.status is not None and 200 <= response.status < 300
+    gone = response.status == 410
+    error = "" if success else _failure_text(response)[:500]
+    fields = {"last_response_status": response.status, "last_error": error, "locked_until": None, "updated_at": now}
+    if success:
+        fields.update(status=DeliveryStatus.DELIVERED, delivered_at=now)
+    elif gone or claim.number >= delivery.max_attempts:
+        fields["status"] = DeliveryStatus.FAILED
+    else:
+        delay = retry_delay(claim.number, retry_after_seconds(response, now))
+        fields.update(status=DeliveryStatus.RETRYING, next_attempt_at=now + timedelta(seconds=delay))
+        if countdown_ok and delay <= COUNTDOWN_MAX_SECONDS:
+            fields["task_queued_at"], retry_in = now, delay
+    attempt = WebhookAttempt(
+        tenant_id=delivery.tenant_id,
+        delivery=delivery,
+        endpoint=delivery.endpoint,
+        event_type=delivery.event_type,
+        number=claim.number,
+        status=fields["status"],
+        url=delivery.endpoint.url,
+        response_status=response.status,
+        response_body=response.body[:RESPONSE_BODY_MAX_CHARS],
+        error_message=error,
+        duration_ms=response.duration_ms,
+        started_at=claim.started_at,
+        finished_at=now,
+    )
+    # Only while the lease is still ours (a worker paused past it may have been replaced).
+    if not _move_and_log(claim, fields, attempt):
+        retry_in = None
+        defaults = {f.attname: getattr(attempt, f.attname) for f in attempt._meta.concrete_fields[1:]}
+        attempt, _ = WebhookAttempt.objects.update_or_create(delivery=delivery, number=claim.number, defaults=defaults)
+    if not success or delivery.endpoint.failing_since is not None:
         _note_endpoint_result(delivery.endpoint_id, success=success, gone=gone, now=now)
     return Outcome(attempt, retry_in)
+
+
+def _move_and_log(claim: Claim, fields: dict, attempt: WebhookAttempt) -> bool:
+    """Updates the delivery with ``fields`` and inserts ``attempt`` if the lease is still ours; whether it was.
+
+    On PostgreSQL this is one statement (an ``UPDATE ... RETURNING`` feeding the ``INSERT``): one
+    round trip where the ORM needs three, which is most of a delivery's cost on a loaded database.
+    """
+    owned = WebhookDelivery.objects.filter(pk=claim.delivery.pk, attempt_count=claim.number, locked_until=claim.lease)
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            if not owned.update(**fields):
+                return False
+            attempt.save(force_insert=True)
+            return True
+    delivery_meta, attempt_meta = WebhookDelivery._meta, WebhookAttempt._meta
+    quote = connection.ops.quote_name
+    sets, params = [], []
+    for name, value in fields.items():
+        field = delivery_meta.get_field(name)
+        sets.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    params += [
+        claim.delivery.pk,
+        claim.number,
+        delivery_meta.get_field("locked_until").get_db_prep_save(claim.lease, connection),
+    ]
+    columns = [f for f in attempt_meta.concrete_fields if not f.primary_key]
+    selects = [f"%s::{f.cast_db_type(connection)}" for f in columns]
+    params += [f.get_db_prep_save(f.pre_save(attempt, True), connection) for f in columns]
+    # Identifiers come from the models' metadata, every value is a bound parameter.
+    sql = (
+        f"WITH owned AS (UPDATE {quote(delivery_meta.db_table)} SET {', '.join(sets)} "  # noqa: S608
+        f"WHERE id = %s AND attempt_count = %s AND locked_until = %s RETURNING id) "
+        f"INSERT INTO {quote(attempt_meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "
+        f"SELECT {', '.join(selects)} FROM owned RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    attempt.pk = row[0]
+    attempt._state.adding = False
+    return True
 
 
 def attempt(*, delivery_id: int, countdown_ok: bool = True) -> Outcome | None:

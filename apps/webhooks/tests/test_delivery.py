@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from apps.webhooks import delivery, services
+from apps.webhooks import delivery, outbound, services
 from apps.webhooks.events import event_emit
 from apps.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from apps.webhooks.tasks import webhook_deliver, webhooks_enqueue_due
@@ -296,21 +296,43 @@ def test_the_sweep_enqueues_due_retries_and_lost_tasks(tenant, django_capture_on
     assert WebhookDelivery.objects.get().status == DeliveryStatus.DELIVERED
 
 
-def test_an_attempt_cut_short_by_a_lost_worker_is_closed_on_the_next_claim(tenant, django_capture_on_commit_callbacks):
+def test_an_attempt_cut_short_by_a_lost_worker_is_logged_and_retried_after_its_lease(
+    tenant, django_capture_on_commit_callbacks
+):
     with Receiver() as receiver:
         endpoint_make(tenant, url=receiver.url)
         with django_capture_on_commit_callbacks(execute=False):
             event_emit(tenant=tenant, event_type="contact.created", payload=PAYLOAD)
         row = WebhookDelivery.objects.get()
-        claim = delivery._claim(row.pk)  # the worker dies after claiming
+        assert delivery._claim(row.pk).number == 1  # the worker dies after claiming
         assert delivery.attempt(delivery_id=row.pk) is None  # leased: nobody else sends
         WebhookDelivery.objects.filter(pk=row.pk).update(locked_until=timezone.now() - timedelta(seconds=1))
         outcome = delivery.attempt(delivery_id=row.pk)
         assert len(receiver.requests) == 1
-    claim.attempt.refresh_from_db()
-    assert claim.attempt.status == DeliveryStatus.RETRYING
-    assert "worker stopped" in claim.attempt.error_message
+    lost = WebhookAttempt.objects.get(number=1)
+    assert lost.status == DeliveryStatus.RETRYING
+    assert lost.error_message == delivery.LOST_ATTEMPT
     assert outcome.attempt.number == 2
+    assert outcome.attempt.status == DeliveryStatus.DELIVERED
+
+
+def test_a_worker_that_lost_its_lease_logs_its_attempt_but_does_not_move_the_delivery(
+    tenant, django_capture_on_commit_callbacks
+):
+    with Receiver() as receiver:
+        endpoint_make(tenant, url=receiver.url)
+        with django_capture_on_commit_callbacks(execute=False):
+            event_emit(tenant=tenant, event_type="contact.created", payload=PAYLOAD)
+        row = WebhookDelivery.objects.get()
+        stale = delivery._claim(row.pk)
+        WebhookDelivery.objects.filter(pk=row.pk).update(locked_until=timezone.now() - timedelta(seconds=1))
+        fresh = delivery._claim(row.pk)  # another worker takes over the expired lease
+        outcome = delivery._record(stale, outbound.Response(200, "late", {}, "", 70_000), countdown_ok=False)
+    assert outcome.attempt.number == 1
+    assert outcome.attempt.response_body == "late"
+    row.refresh_from_db()
+    assert row.status == DeliveryStatus.PENDING  # still the fresh worker's to record
+    assert row.locked_until == fresh.lease
 
 
 def test_the_body_is_utf8_json(tenant, django_capture_on_commit_callbacks):
