@@ -149,6 +149,7 @@ def agent_conversation_get(*, tenant, agent: User, conversation_id: str, for_upd
     conversation = conversations.select_related("visitor", "contact", "department", "assigned_agent").first()
     if conversation is None:
         raise not_found("Conversation")
+    conversation.tenant = tenant  # no query for conversation.tenant in the services that follow
     return conversation
 
 

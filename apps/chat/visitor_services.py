@@ -163,6 +163,7 @@ def conversation_get(*, tenant, conversation_id: str, for_update: bool = False) 
     conversation = conversations.filter(public_id=conversation_id).first()
     if conversation is None:
         raise not_found("Conversation")
+    conversation.tenant = tenant  # the caller's instance: services read conversation.tenant without a query
     return conversation
 
 
