@@ -29,6 +29,7 @@ from apps.chat.api.cors import ChatCorsMixin
 from apps.chat.authentication import CHAT_SESSION_HEADER, VisitorAuthentication, principal_visitor
 from apps.chat.models import SenderType
 from apps.chat.payloads import attachment_payload, conversation_payload, iso, message_payload
+from apps.chat.throttle import anonymous_start_allow
 from apps.runtime import services as runtime_services
 from apps.runtime.bootstrap import tenant_resolve_public
 from ringnity.api.errors import ApiError, ErrorCode, validation_failed
@@ -92,6 +93,7 @@ class VisitorStartAPIView(VisitorAPIView):
         if origin is not None and not runtime_services.origin_allowed_for_tenant(tenant=tenant, origin=origin):
             raise ApiError(ErrorCode.SDK_ORIGIN_NOT_ALLOWED, "This origin is not an allowed domain.", status=403)
         self.cors_tenant = tenant
+        anonymous_start_allow(request=self.request, tenant=tenant)
         visitor = visitor_services.visitor_create_anonymous(tenant=tenant, identity=identity)
         _, raw = visitor_services.chat_session_issue(visitor=visitor)
         return visitor, raw

@@ -244,3 +244,23 @@ def test_another_tenants_agent_gets_404_on_every_conversation_route(api_client, 
     assert listed == []
     assert Message.objects.count() == 1
     assert Conversation.objects.get().status == "open"
+
+
+def test_message_list_query_count_does_not_grow_with_page_size(api_client):
+    tenant = chat_tenant()
+    visitor = visitor_headers(tenant, context={"visitor": {"externalId": "c-1", "email": "c@example.com"}})
+    api_client.post("/api/chat/visitor/sessions", {}, format="json", **visitor)
+    cid = start_conversation(api_client, visitor)["conversationId"]
+    agent = make_agent(tenant)
+    headers = agent_headers(agent)
+    send_message(api_client, visitor, cid, "first")
+    api_client.get(_url(cid, "/messages"), **headers)
+    with CaptureQueriesContext(connection) as small:
+        api_client.get(_url(cid, "/messages"), **headers)
+    for i in range(15):
+        send_message(api_client, visitor, cid, f"v{i}")
+        api_client.post(_url(cid, "/messages"), {"body": f"a{i}"}, format="json", **headers)
+    with CaptureQueriesContext(connection) as large:
+        response = api_client.get(_url(cid, "/messages"), **headers)
+    assert len(response.json()["data"]["messages"]) == 31
+    assert len(large.captured_queries) == len(small.captured_queries)

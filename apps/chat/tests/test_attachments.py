@@ -181,9 +181,11 @@ def test_attachment_delete_of_a_text_message_is_404(api_client, assert_contract,
 def test_other_visitor_cannot_upload_or_download(api_client, assert_contract, media, chat):
     tenant, headers, cid = chat
     data = _upload(api_client, headers, cid, "a.png", png_bytes()).json()["data"]
-    stranger = visitor_headers(tenant, "vis_stranger")
-    assert_contract(
-        _upload(api_client, stranger, cid, "b.png", png_bytes()), "uploadVisitorConversationAttachment", status=404
-    )
-    assert api_client.get(data["attachment"]["downloadUrl"], **stranger).status_code == 404
+    for stranger in (visitor_headers(tenant, "vis_stranger"), visitor_headers(chat_tenant(), "vis_test")):
+        response = _upload(api_client, stranger, cid, "b.png", png_bytes())
+        assert_contract(response, "uploadVisitorConversationAttachment", status=404)
+        assert api_client.get(data["attachment"]["downloadUrl"], **stranger).status_code == 404
+    agent_download = f"/api/agent-sdk/conversations/{cid}/attachments/{data['attachment']['attachmentId']}/download"
+    assert api_client.get(agent_download, **agent_headers(make_agent(tenant))).status_code == 200
+    assert api_client.get(agent_download, **agent_headers(make_agent(chat_tenant()))).status_code == 404
     assert Attachment.objects.count() == 1

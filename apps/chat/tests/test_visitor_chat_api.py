@@ -76,6 +76,27 @@ def test_anonymous_session_needs_tenant_header_and_allowed_origin(api_client, as
     assert assert_contract(unknown, "createVisitorChatSession", status=404)["code"] == "SDK_CLIENT_NOT_FOUND"
 
 
+def test_anonymous_starts_are_capped_per_address(api_client, assert_contract, settings):
+    settings.CHAT_ANONYMOUS_STARTS_PER_IP = 2
+    chat_tenant(slug="shop")
+    for _ in range(2):
+        assert api_client.post(SESSIONS, {}, format="json", HTTP_X_RINGNITY_TENANT="shop").status_code == 201
+    capped = api_client.post(CONVERSATIONS, {}, format="json", HTTP_X_RINGNITY_TENANT="shop")
+    assert assert_contract(capped, "createVisitorConversation", status=429)["code"] == "RATE_LIMITED"
+    assert capped["Retry-After"]
+    assert Visitor.objects.count() == 2
+
+
+def test_bad_start_input_lists_every_field_and_creates_nothing(api_client, assert_contract):
+    tenant = chat_tenant()
+    body = {"subject": "x" * 501, "visitor": {"email": "not-an-email", "name": 5}, "metadata": []}
+    response = api_client.post(CONVERSATIONS, body, format="json", **visitor_headers(tenant))
+    details = " ".join(assert_contract(response, "createVisitorConversation", status=400)["details"])
+    for field in ("subject", "email", "name", "metadata"):
+        assert field in details
+    assert not Conversation.objects.exists()
+
+
 def test_revoked_or_expired_chat_token_is_401(api_client, assert_contract):
     tenant = chat_tenant()
     token = api_client.post(SESSIONS, {}, format="json", **visitor_headers(tenant)).json()["data"]["sessionToken"]
