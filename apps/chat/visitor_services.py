@@ -93,6 +93,9 @@ def visitor_identify(*, visitor: Visitor, identity: dict | None) -> Visitor:
         if contact is not None:
             visitor.contact = contact
             changed.append("contact")
+            Conversation.objects.for_tenant(visitor.tenant).filter(visitor=visitor, contact__isnull=True).update(
+                contact=contact
+            )
     visitor.last_seen_at = timezone.now()
     visitor.save(update_fields=[*changed, "last_seen_at"])
     return visitor

@@ -216,7 +216,10 @@ class VisitorMessageCollectionView(VisitorAPIView):
         operation_id="sendVisitorConversationMessage",
         tags=["Chat"],
         summary="Send a visitor chat message.",
-        description="Idempotent by `clientMessageId`: a retry returns the first message and creates nothing.",
+        description=(
+            "Idempotent by `clientMessageId`: a retry returns the first message and creates nothing. "
+            "A `visitor` identity updates the (unverified) visitor and links its contact."
+        ),
         request=VisitorMessageInput,
         responses={201: _envelope("MessageEnvelope")},
         auth=VISITOR_SECURITY,
@@ -224,6 +227,8 @@ class VisitorMessageCollectionView(VisitorAPIView):
     def post(self, request, conversationId):
         data = validate_input(VisitorMessageInput, request.data)
         conversation = self.conversation(conversationId)
+        if data.get("visitor"):
+            visitor_services.visitor_identify(visitor=self.visitor, identity=data["visitor"])
         message, _ = message_services.message_send(
             conversation=conversation,
             sender_type=SenderType.VISITOR,

@@ -114,6 +114,17 @@ def test_agent_token_is_refused_on_visitor_start(api_client, assert_contract):
     assert_contract(response, "createVisitorChatSession", status=401)
 
 
+def test_identity_sent_with_a_message_links_the_contact(api_client):
+    tenant = chat_tenant()
+    headers = visitor_headers(tenant)
+    conversation = start_conversation(api_client, headers)
+    send_message(api_client, headers, conversation["conversationId"], visitor={"email": "Bo@Example.com", "name": "Bo"})
+    visitor = Visitor.objects.get()
+    assert visitor.email == "Bo@Example.com"
+    assert visitor.contact.email_normalized == "bo@example.com"
+    assert Conversation.objects.get().contact == visitor.contact
+
+
 def test_identified_visitor_is_linked_to_a_contact(api_client):
     tenant = chat_tenant()
     body = {"visitor": {"externalId": "cust-1", "name": "Ann", "email": "ann@example.com"}}
