@@ -37,7 +37,8 @@ from rest_framework.authentication import CSRFCheck
 
 from apps.oauth import scopes as catalog
 from apps.oauth import selectors, services, signin
-from apps.oauth.api.protocol import TAGS, OAuthProtocolView
+from apps.oauth.api.protocol import OAUTH_ERRORS, TAGS, OAuthProtocolView
+from apps.oauth.errors import oauth_error_response
 from apps.oauth.models import OAuthClient
 from apps.oauth.validators import user_may_sign_in
 from apps.tenants.models import User
@@ -91,7 +92,15 @@ def _page(request, template: str, context: dict, status: int = 200, headers: dic
     return response.render()
 
 
-def _error_page(request, message: str, status: int = 400) -> HttpResponse:
+def _wants_json(request) -> bool:
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def _error_page(request, message: str, status: int = 400, error: str = "invalid_request") -> HttpResponse:
+    """A page for people; the contract's ``OAuthError`` JSON for a client that asks for JSON only."""
+    if _wants_json(request):
+        return oauth_error_response(error, message, status=status)
     return _page(request, "error.html", {"message": message}, status=status)
 
 
@@ -141,7 +150,7 @@ class AuthorizeView(OAuthLibMixin, OAuthProtocolView):
         summary="Start Login with Ringnity authorization.",
         description="Authorization Code Flow endpoint for CMS, CRM, web apps, and mobile apps using PKCE.",
         parameters=_AUTHORIZE_PARAMETERS,
-        responses={302: OpenApiResponse(description="Redirect back to the registered callback URL.")},
+        responses={302: OpenApiResponse(description="Redirect back to the registered callback URL."), **OAUTH_ERRORS},
     )
     def get(self, request):
         return self._authorize(request._request, decision=None)
@@ -181,7 +190,8 @@ class AuthorizeView(OAuthLibMixin, OAuthProtocolView):
                 return _error_redirect(redirect_uri, "login_required", state)
             return self._sign_in_page(request, client)
         if user.tenant_id != client.tenant_id:
-            return _error_page(request, f"{client.name} belongs to another workspace; you cannot sign in to it.", 403)
+            message = f"{client.name} belongs to another workspace; you cannot sign in to it."
+            return _error_page(request, message, 403, error="unauthorized_client")
 
         granted = catalog.scopes_for_user(scopes, user)
         if not granted:

@@ -219,3 +219,14 @@ def test_a_scope_the_client_does_not_hold_is_invalid_scope(client, owner, confid
 def test_the_authorize_error_shape_for_json_clients(client, assert_contract, confidential):
     response = client.get(_url(confidential[0], response_type="token", challenge=pkce_pair()[1]))
     assert_contract(response, "authorizeWithRingnity", status=302)
+
+
+def test_a_client_asking_for_json_gets_the_oauth_error_shape(client, assert_contract, owner, confidential):
+    bad = client.get(_url(confidential[0], redirect_uri="https://evil.example.net/"), HTTP_ACCEPT="application/json")
+    body = assert_contract(bad, "authorizeWithRingnity", status=400)
+    assert body["error"] == "invalid_request"
+    assert "Location" not in bad
+    stranger = OwnerFactory(tenant=TenantFactory(slug="other"))
+    sign_in(client, stranger)
+    denied = client.get(_url(confidential[0], challenge=pkce_pair()[1]), HTTP_ACCEPT="application/json")
+    assert assert_contract(denied, "authorizeWithRingnity", status=403)["error"] == "unauthorized_client"
