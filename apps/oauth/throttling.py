@@ -1,8 +1,11 @@
-"""Request-rate limits of the token endpoint: per client IP and per ``client_id``, in the shared cache.
+"""Request-rate limits of the token endpoint and the sign-in form: per client IP and per ``client_id``.
 
-A fixed window per subject (``OAUTH_TOKEN_RATE_LIMITS``: ``{"ip": (count, seconds), "client":
-(count, seconds)}``, default 60 and 300 a minute). Over the limit the endpoint answers 429
-``temporarily_unavailable`` with ``Retry-After``; nothing of the request is processed.
+A fixed window per subject in the shared cache; every request counts, not only failures (the
+sign-in form also has the dashboards' failure lockout per account and IP, ``signin``). Limits
+come from settings, ``{"ip": (count, seconds), "client": (count, seconds)}``:
+``OAUTH_TOKEN_RATE_LIMITS`` (default 60 and 300 a minute) and ``OAUTH_SIGNIN_RATE_LIMITS``
+(default 30 and 300 a minute). Over a limit the endpoint answers 429 with ``Retry-After``
+(the token endpoint as ``temporarily_unavailable``) and does nothing else.
 """
 
 from __future__ import annotations
@@ -14,24 +17,29 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
-DEFAULT_LIMITS = {"ip": (60, 60), "client": (300, 60)}
+DEFAULT_LIMITS = {
+    "token": {"ip": (60, 60), "client": (300, 60)},
+    "signin": {"ip": (30, 60), "client": (300, 60)},
+}
+SETTINGS = {"token": "OAUTH_TOKEN_RATE_LIMITS", "signin": "OAUTH_SIGNIN_RATE_LIMITS"}
 
 
-def _limits() -> dict:
-    return {**DEFAULT_LIMITS, **getattr(settings, "OAUTH_TOKEN_RATE_LIMITS", {})}
+def _limits(scope: str) -> dict:
+    return {**DEFAULT_LIMITS[scope], **getattr(settings, SETTINGS[scope], {})}
 
 
-def token_rate_exceeded(*, ip: str, client_id: str) -> int | None:
+def rate_exceeded(scope: str, *, ip: str, client_id: str) -> int | None:
     """Counts this request; returns the seconds to wait when a limit is exceeded, else None."""
     now = time.time()
     wait = None
+    limits = _limits(scope)
     for kind, value in (("ip", ip), ("client", client_id)):
         if not value:
             continue
-        limit, window = _limits()[kind]
+        limit, window = limits[kind]
         start = int(now // window) * window
         digest = hashlib.sha256(value.encode()).hexdigest()[:32]
-        key = f"oauth-token-rate:{kind}:{digest}:{start}"
+        key = f"oauth-rate:{scope}:{kind}:{digest}:{start}"
         cache.add(key, 0, timeout=window + 1)
         try:
             count = cache.incr(key)

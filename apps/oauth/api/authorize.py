@@ -40,6 +40,7 @@ from apps.oauth import selectors, services, signin
 from apps.oauth.api.protocol import OAUTH_ERRORS, TAGS, OAuthProtocolView
 from apps.oauth.errors import oauth_error_response
 from apps.oauth.models import OAuthClient
+from apps.oauth.throttling import rate_exceeded
 from apps.oauth.validators import user_may_sign_in
 from apps.tenants.models import User
 from ringnity.api.errors import ApiError
@@ -249,6 +250,10 @@ class AuthorizeView(OAuthLibMixin, OAuthProtocolView):
     def _sign_in(self, request, client) -> HttpResponse:
         kind = request.POST.get("signin")
         ip = client_ip(request)
+        wait = rate_exceeded("signin", ip=ip, client_id=client.client_id)
+        if wait is not None:
+            message = "Too many sign-in attempts; retry later."
+            return self._sign_in_page(request, client, error=message, status=429, headers={"Retry-After": str(wait)})
         try:
             if kind == "owner":
                 user = signin.owner_authenticate(

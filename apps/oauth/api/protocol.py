@@ -25,7 +25,7 @@ from apps.oauth import keys, selectors, services
 from apps.oauth.api import serializers as s
 from apps.oauth.authentication import OAuthAccessTokenAuthentication
 from apps.oauth.errors import OAuthProtocolError, oauth_error_response
-from apps.oauth.throttling import token_rate_exceeded
+from apps.oauth.throttling import rate_exceeded
 from ringnity.api.errors import ApiError, ErrorCode
 from ringnity.api.exceptions import flatten_errors
 from ringnity.api.permissions import PUBLIC, PrincipalPermission
@@ -140,7 +140,7 @@ class TokenView(OAuthLibMixin, OAuthProtocolView):
     )
     def post(self, request):
         django_request = request._request
-        wait = token_rate_exceeded(ip=client_ip(django_request), client_id=_client_id_of(django_request))
+        wait = rate_exceeded("token", ip=client_ip(django_request), client_id=_client_id_of(django_request))
         if wait is not None:
             raise OAuthProtocolError(
                 "temporarily_unavailable",

@@ -230,3 +230,19 @@ def test_a_client_asking_for_json_gets_the_oauth_error_shape(client, assert_cont
     sign_in(client, stranger)
     denied = client.get(_url(confidential[0], challenge=pkce_pair()[1]), HTTP_ACCEPT="application/json")
     assert assert_contract(denied, "authorizeWithRingnity", status=403)["error"] == "unauthorized_client"
+
+
+def test_the_sign_in_form_is_rate_limited_per_client_and_ip(client, settings, owner, confidential):
+    settings.OAUTH_SIGNIN_RATE_LIMITS = {"client": (2, 60)}
+    url = _url(confidential[0], challenge=pkce_pair()[1])
+    form = {"signin": "workspace", "tenant": "acme", "username": "nobody", "password": "wrong-password"}
+    assert [client.post(url, form, REMOTE_ADDR=f"10.0.0.{i}").status_code for i in range(3)] == [401, 401, 429]
+    limited = client.post(url, {"signin": "owner", "email": owner.email, "password": DEFAULT_PASSWORD})
+    assert limited.status_code == 429
+    assert int(limited["Retry-After"]) >= 1
+    assert "oauth_user_id" not in client.session
+    settings.OAUTH_SIGNIN_RATE_LIMITS = {"ip": (1, 60), "client": (100, 60)}
+    other = make_client(owner.tenant)[0]
+    other_url = _url(other, challenge=pkce_pair()[1])
+    assert client.post(other_url, form, REMOTE_ADDR="10.9.9.9").status_code == 401
+    assert client.post(other_url, form, REMOTE_ADDR="10.9.9.9").status_code == 429
