@@ -16,7 +16,7 @@ from apps.chat.api.chat_serializers import (
     UpdatePresenceInput,
 )
 from apps.chat.api.cors import ChatCorsMixin
-from apps.chat.api.visitor_views import CHAT_SCOPE, VISITOR_SECURITY, _envelope, attachment_file_response
+from apps.chat.api.visitor_views import CHAT_SCOPE, VISITOR_SECURITY, attachment_file_response, contract_envelope
 from apps.chat.authentication import VisitorAuthentication, principal_visitor
 from apps.chat.models import ParticipantType, SenderType
 from apps.chat.payloads import (
@@ -58,7 +58,7 @@ class AgentProfileView(AgentAPIView):
         operation_id="getAgentProfile",
         tags=["Agent CRM"],
         summary="Read the current agent profile.",
-        responses={200: _envelope("AgentProfileEnvelope")},
+        responses={200: contract_envelope("AgentProfileEnvelope")},
         auth=AGENT_SECURITY,
     )
     def get(self, request):
@@ -72,7 +72,7 @@ class AgentPresenceView(AgentAPIView):
         operation_id="getAgentPresence",
         tags=["Agent CRM"],
         summary="Read the current agent presence.",
-        responses={200: _envelope("PresenceEnvelope")},
+        responses={200: contract_envelope("PresenceEnvelope")},
         auth=AGENT_SECURITY,
     )
     def get(self, request):
@@ -84,7 +84,7 @@ class AgentPresenceView(AgentAPIView):
         summary="Update the current agent presence.",
         description="`online` is stored as `available`, `unavailable` as `busy`.",
         request=UpdatePresenceInput,
-        responses={200: _envelope("PresenceEnvelope")},
+        responses={200: contract_envelope("PresenceEnvelope")},
         auth=AGENT_SECURITY,
     )
     def patch(self, request):
@@ -107,7 +107,7 @@ class AgentConversationListView(AgentAPIView):
             "owners see the whole tenant."
         ),
         parameters=[ConversationListQuery],
-        responses={200: _envelope("ConversationListEnvelope")},
+        responses={200: contract_envelope("ConversationListEnvelope")},
         auth=AGENT_SECURITY,
     )
     def get(self, request):
@@ -139,7 +139,7 @@ class AgentConversationView(AgentAPIView):
         operation_id="getAgentConversation",
         tags=["Agent CRM"],
         summary="Read one agent-visible conversation.",
-        responses={200: _envelope("ConversationEnvelope")},
+        responses={200: contract_envelope("ConversationEnvelope")},
         auth=AGENT_SECURITY,
     )
     def get(self, request, id):
@@ -155,7 +155,7 @@ class AgentMessageCollectionView(AgentAPIView):
         summary="List messages in a conversation.",
         description="Oldest first; `nextCursor` is the message id to pass as `before` for older messages.",
         parameters=[MessageListQuery],
-        responses={200: _envelope("MessageListEnvelope")},
+        responses={200: contract_envelope("MessageListEnvelope")},
         auth=AGENT_SECURITY,
     )
     def get(self, request, id):
@@ -174,7 +174,7 @@ class AgentMessageCollectionView(AgentAPIView):
         summary="Send an agent message.",
         description="Idempotent by `clientMessageId`; a closed conversation is 409 CONFLICT.",
         request=SendMessageInput,
-        responses={201: _envelope("MessageEnvelope")},
+        responses={201: contract_envelope("MessageEnvelope")},
         auth=AGENT_SECURITY,
     )
     def post(self, request, id):
@@ -200,7 +200,7 @@ class AgentMessageReadView(AgentAPIView):
         tags=["Agent CRM"],
         summary="Mark an agent conversation message as read.",
         request=None,
-        responses={200: _envelope("SuccessEnvelope")},
+        responses={200: contract_envelope("SuccessEnvelope")},
         auth=AGENT_SECURITY,
     )
     def post(self, request, id, messageId):
@@ -223,7 +223,7 @@ class AgentAttachmentDeleteView(AgentAPIView):
         summary="Delete an attachment-bearing conversation message.",
         description="Soft-deletes the chat message that owns the attachment so the action remains auditable.",
         request=DeleteMediaInput,
-        responses={200: _envelope("AttachmentDeleteEnvelope")},
+        responses={200: contract_envelope("AttachmentDeleteEnvelope")},
         auth=AGENT_SECURITY,
     )
     def delete(self, request, id, messageId):
@@ -266,7 +266,7 @@ class AgentAssignView(AgentAPIView):
             "needs a supervisor, admin or owner (403)."
         ),
         request=AssignConversationInput,
-        responses={200: _envelope("AssignmentEnvelope")},
+        responses={200: contract_envelope("AssignmentEnvelope")},
         auth=AGENT_SECURITY,
     )
     def post(self, request, id):
@@ -298,7 +298,7 @@ class AgentCloseView(AgentAPIView):
         summary="Close a conversation from the agent SDK.",
         description="Sets status `closed` and the closing time; closing twice is fine.",
         request=None,
-        responses={200: _envelope("ConversationEnvelope")},
+        responses={200: contract_envelope("ConversationEnvelope")},
         auth=AGENT_SECURITY,
     )
     def post(self, request, id):
@@ -351,7 +351,7 @@ class MessageDeliveredView(_ReceiptView):
         summary="Mark a chat message as delivered.",
         description="Idempotent; only a participant of the conversation (visitor or agent) may mark (others 404).",
         request=None,
-        responses={200: _envelope("ReceiptEnvelope")},
+        responses={200: contract_envelope("ReceiptEnvelope")},
         auth=VISITOR_SECURITY,
     )
     def post(self, request, conversationId, messageId):
@@ -367,7 +367,7 @@ class MessageReadView(_ReceiptView):
         summary="Mark a chat message as read.",
         description="Idempotent; read implies delivered; participants only (others 404).",
         request=None,
-        responses={200: _envelope("ReceiptEnvelope")},
+        responses={200: contract_envelope("ReceiptEnvelope")},
         auth=VISITOR_SECURITY,
     )
     def post(self, request, conversationId, messageId):

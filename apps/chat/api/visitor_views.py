@@ -44,7 +44,7 @@ TRANSCRIPT_LIMIT = 100
 _ALL_METHODS = ("GET", "POST", "PATCH", "DELETE")
 
 
-def _envelope(name: str) -> dict:
+def contract_envelope(name: str) -> dict:
     return {"type": "object", "description": f"See the contract's {name}."}
 
 
@@ -111,7 +111,7 @@ class VisitorSessionView(VisitorStartAPIView):
             "the visitor's open conversation when there is one."
         ),
         request=VisitorSessionInput,
-        responses={201: _envelope("VisitorSessionEnvelope")},
+        responses={201: contract_envelope("VisitorSessionEnvelope")},
         auth=VISITOR_SECURITY,
     )
     def post(self, request):
@@ -149,7 +149,7 @@ class VisitorConversationCollectionView(VisitorStartAPIView):
             "new visitor's `visitorId` and `sessionToken`."
         ),
         request=VisitorConversationInput,
-        responses={201: _envelope("ConversationEnvelope")},
+        responses={201: contract_envelope("ConversationEnvelope")},
         auth=VISITOR_SECURITY,
     )
     def post(self, request):
@@ -170,7 +170,7 @@ class VisitorOpenTicketView(VisitorAPIView):
         operation_id="getVisitorOpenTicket",
         tags=["Chat"],
         summary="Get the visitor open ticket when one exists.",
-        responses={200: _envelope("TicketEnvelope")},
+        responses={200: contract_envelope("TicketEnvelope")},
         auth=VISITOR_SECURITY,
     )
     def get(self, request):
@@ -187,7 +187,7 @@ class VisitorAvailabilityView(VisitorAPIView):
         tags=["Chat"],
         summary="Read chat availability for the current visitor context.",
         description="`status` is the chat service status; `available` also needs an agent online.",
-        responses={200: _envelope("AvailabilityEnvelope")},
+        responses={200: contract_envelope("AvailabilityEnvelope")},
         auth=VISITOR_SECURITY,
     )
     def get(self, request):
@@ -200,7 +200,7 @@ class VisitorConversationView(VisitorAPIView):
         tags=["Chat"],
         summary="Read a visitor conversation.",
         description=f"The conversation and its latest {TRANSCRIPT_LIMIT} messages (oldest first).",
-        responses={200: _envelope("ConversationEnvelope")},
+        responses={200: contract_envelope("ConversationEnvelope")},
         auth=VISITOR_SECURITY,
     )
     def get(self, request, conversationId):
@@ -221,7 +221,7 @@ class VisitorMessageCollectionView(VisitorAPIView):
             "A `visitor` identity updates the (unverified) visitor and links its contact."
         ),
         request=VisitorMessageInput,
-        responses={201: _envelope("MessageEnvelope")},
+        responses={201: contract_envelope("MessageEnvelope")},
         auth=VISITOR_SECURITY,
     )
     def post(self, request, conversationId):
@@ -248,7 +248,7 @@ class VisitorMessageView(VisitorAPIView):
         summary="Edit a visitor chat message.",
         description="Only the visitor's own, not deleted messages (403 / 409 otherwise); sets `editedAt`.",
         request=MessagePatchInput,
-        responses={200: _envelope("MessageEnvelope")},
+        responses={200: contract_envelope("MessageEnvelope")},
         auth=VISITOR_SECURITY,
     )
     def patch(self, request, conversationId, messageId):
@@ -268,7 +268,7 @@ class VisitorMessageView(VisitorAPIView):
         summary="Delete a visitor chat message.",
         description="Soft delete: `deletedAt` is set and the body is empty in every later read.",
         request=None,
-        responses={200: _envelope("SuccessEnvelope")},
+        responses={200: contract_envelope("SuccessEnvelope")},
         auth=VISITOR_SECURITY,
     )
     def delete(self, request, conversationId, messageId):
@@ -288,7 +288,7 @@ class VisitorAttachmentView(VisitorAPIView):
             "413 beyond); upload its bytes with `attachmentId` in the multipart upload."
         ),
         request=AttachmentInput,
-        responses={201: _envelope("AttachmentEnvelope")},
+        responses={201: contract_envelope("AttachmentEnvelope")},
         auth=VISITOR_SECURITY,
     )
     def post(self, request, conversationId):
@@ -323,7 +323,7 @@ class VisitorAttachmentUploadView(VisitorAPIView):
                 "properties": {"file": {"type": "string", "format": "binary"}},
             }
         },
-        responses={201: _envelope("AttachmentEnvelope")},
+        responses={201: contract_envelope("AttachmentEnvelope")},
         auth=VISITOR_SECURITY,
     )
     def post(self, request, conversationId):
