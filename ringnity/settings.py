@@ -339,6 +339,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "ringnity.api.schema_docs.name_enums_from_contract",
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "ringnity.api.schema_docs.publish_named_enums",
         "ringnity.api.schema.add_error_envelope",
         "ringnity.api.schema_docs.apply_contract_docs",
     ],

@@ -108,6 +108,27 @@ def name_enums_from_contract(result, generator, request, public):
     return result
 
 
+def publish_named_enums(result, generator, request, public):
+    """Postprocessing hook (after drf-spectacular's enum pass, which rebuilds the component list): every
+    contract enum a schema refers to is published, so the served schema has no dangling ``$ref``."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    by_name = {name: values for name, values in contract_enums().values()}
+    referenced, stack = set(), [result]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+                referenced.add(ref.rsplit("/", 1)[1])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    for name in sorted(referenced - set(schemas)):
+        if name in by_name:
+            schemas[name] = {"type": "string", "enum": by_name[name]}
+    return result
+
+
 def apply_contract_docs(result, generator, request, public):
     """Postprocessing hook: every operation's summary/description/tags from the contract, nothing else."""
     for item in result.get("paths", {}).values():

@@ -13,6 +13,9 @@ schema. Two documented adjustments are made to the contract before use:
 An error status the operation does not list (401 on an operation that only
 documents 200, say) is validated against ``ErrorEnvelope``: the contract
 declares it as the shape of every error. An undocumented 2xx always fails.
+
+Every response is then validated the same way against the schema the server generates
+(``generated_document``), so the served docs can never disagree with what the server sends.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from ringnity.api.errors import ErrorCode
 
 CONTRACT_PATH = Path(__file__).resolve().parents[2] / "docs" / "contract" / "ringnity-openapi.json"
 CONTRACT_URI = "urn:ringnity:contract"
+GENERATED_URI = "urn:ringnity:generated"
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
@@ -60,20 +64,99 @@ def load_contract() -> dict:
     return contract
 
 
+class OpenApiDocument:
+    """One OpenAPI document to validate responses against: the contract, or the schema the server generates."""
+
+    def __init__(self, spec: dict, uri: str, *, name: str, path_prefix: str) -> None:
+        self.spec = {**spec, "$id": uri}
+        self.uri = uri
+        self.name = name
+        self.path_prefix = path_prefix  # the contract's paths lack the server URL's /api
+        self.registry = Registry().with_resource(uri, DRAFT202012.create_resource(self.spec))
+        self.operations: dict[str, tuple[str, str, dict]] = {}
+        for path, item in self.spec["paths"].items():
+            for method in METHODS:
+                if method in item and "operationId" in item[method]:
+                    self.operations[item[method]["operationId"]] = (method.upper(), path, item[method])
+
+    def _resolve(self, node: dict) -> dict:
+        """Follows a local ``$ref`` (e.g. ``#/components/responses/ErrorResponse``)."""
+        while "$ref" in node:
+            target = self.spec
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            node = target
+        return node
+
+    def _schema_ref(self, response_obj: dict, location: tuple[str, ...]) -> str:
+        """A JSON-pointer URI to the response's application/json schema, through a response ``$ref``."""
+        if "$ref" in response_obj:
+            location = tuple(part.replace("~1", "/") for part in response_obj["$ref"].removeprefix("#/").split("/"))
+        return f"{self.uri}#/" + _pointer(*location, "content", "application/json", "schema")
+
+    def validate_response(self, response, operation_id: str) -> dict | None:
+        """Returns the decoded body; raises AssertionError naming every violation."""
+        assert operation_id in self.operations, f"{operation_id} is not an operation of the {self.name}"
+        method, path, operation = self.operations[operation_id]
+        request = getattr(response, "request", None) or {}
+        if request:
+            assert request.get("REQUEST_METHOD", method) == method, (
+                f"{operation_id} is {method}, the test sent {request.get('REQUEST_METHOD')}"
+            )
+            sent_path = request.get("PATH_INFO", "")
+            assert _path_regex(self.path_prefix + path).match(sent_path), (
+                f"{operation_id} is {path} in the {self.name}, the test sent {sent_path}"
+            )
+
+        status = response.status_code
+        responses = operation.get("responses", {})
+        key = _response_key(responses, status)
+        if key is None:
+            assert status >= 400, f"the {self.name} does not document status {status} for {operation_id}"
+            schema_ref = f"{self.uri}#/components/schemas/ErrorEnvelope"
+        else:
+            response_spec = self._resolve(responses[key])
+            content = response_spec.get("content")
+            media = (content or {}).get("application/json") or {}
+            if "schema" not in media:
+                return _json_or_none(response)  # no JSON body documented for this answer
+            schema_ref = self._schema_ref(responses[key], ("paths", path, method.lower(), "responses", key))
+        body = json.loads(response.content or b"null")
+        validator = Draft202012Validator({"$ref": schema_ref}, registry=self.registry)
+        errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
+        if errors:
+            lines = [f"  at {'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in errors[:20]]
+            raise AssertionError(
+                f"{operation_id} {status} body does not match the {self.name}:\n"
+                + "\n".join(lines)
+                + f"\nbody: {json.dumps(body)[:2000]}"
+            )
+        return body
+
+
 @lru_cache(maxsize=1)
-def _registry() -> Registry:
-    return Registry().with_resource(CONTRACT_URI, DRAFT202012.create_resource(load_contract()))
+def contract_document() -> OpenApiDocument:
+    return OpenApiDocument(load_contract(), CONTRACT_URI, name="contract", path_prefix="/api")
+
+
+@lru_cache(maxsize=1)
+def generated_document() -> OpenApiDocument:
+    """The schema the server generates and serves at /api/schema/ (built once per test process).
+
+    Validating every response against it too means the served docs cannot disagree with the server.
+    """
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.renderers import OpenApiJsonRenderer
+
+    schema = SchemaGenerator(urlconf="ringnity.urls").get_schema(request=None, public=True)
+    spec = _read_nullable(json.loads(OpenApiJsonRenderer().render(schema)))
+    return OpenApiDocument(spec, GENERATED_URI, name="generated schema", path_prefix="")
 
 
 @cache
 def operation_index() -> dict[str, tuple[str, str, dict]]:
-    """operationId -> (METHOD, path, operation object)."""
-    index = {}
-    for path, item in load_contract()["paths"].items():
-        for method in METHODS:
-            if method in item:
-                index[item[method]["operationId"]] = (method.upper(), path, item[method])
-    return index
+    """operationId -> (METHOD, path, operation object) of the contract."""
+    return contract_document().operations
 
 
 def _pointer(*parts: str) -> str:
@@ -82,24 +165,7 @@ def _pointer(*parts: str) -> str:
 
 def _path_regex(template: str) -> re.Pattern:
     pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
-    return re.compile(rf"^/api{pattern}$")
-
-
-def _resolve(node: dict) -> dict:
-    """Follows a local ``$ref`` (e.g. ``#/components/responses/ErrorResponse``)."""
-    while "$ref" in node:
-        target = load_contract()
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
-
-
-def _schema_ref(response_obj: dict, location: tuple[str, ...]) -> str:
-    """A JSON-pointer URI to the response's application/json schema, through a response ``$ref``."""
-    if "$ref" in response_obj:
-        location = tuple(part.replace("~1", "/") for part in response_obj["$ref"].removeprefix("#/").split("/"))
-    return f"{CONTRACT_URI}#/" + _pointer(*location, "content", "application/json", "schema")
+    return re.compile(rf"^{pattern}$")
 
 
 def _response_key(responses: dict, status: int) -> str | None:
@@ -112,42 +178,8 @@ def _response_key(responses: dict, status: int) -> str | None:
 
 
 def validate_response(response, operation_id: str) -> dict | None:
-    """Returns the decoded body; raises AssertionError naming every violation."""
-    index = operation_index()
-    assert operation_id in index, f"{operation_id} is not a contract operation"
-    method, path, operation = index[operation_id]
-    request = getattr(response, "request", None) or {}
-    if request:
-        assert request.get("REQUEST_METHOD", method) == method, (
-            f"{operation_id} is {method}, the test sent {request.get('REQUEST_METHOD')}"
-        )
-        sent_path = request.get("PATH_INFO", "")
-        assert _path_regex(path).match(sent_path), f"{operation_id} is {path}, the test sent {sent_path}"
-
-    status = response.status_code
-    responses = operation.get("responses", {})
-    key = _response_key(responses, status)
-    if key is None:
-        assert status >= 400, f"{operation_id} does not document status {status}"
-        schema_ref = f"{CONTRACT_URI}#/components/schemas/ErrorEnvelope"
-    else:
-        response_spec = _resolve(responses[key])
-        content = response_spec.get("content")
-        media = (content or {}).get("application/json") or {}
-        if "schema" not in media:
-            return _json_or_none(response)  # the contract documents no JSON body for this answer
-        schema_ref = _schema_ref(responses[key], ("paths", path, method.lower(), "responses", key))
-    body = json.loads(response.content or b"null")
-    validator = Draft202012Validator({"$ref": schema_ref}, registry=_registry())
-    errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
-    if errors:
-        lines = [f"  at {'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in errors[:20]]
-        raise AssertionError(
-            f"{operation_id} {status} body does not match the contract:\n"
-            + "\n".join(lines)
-            + f"\nbody: {json.dumps(body)[:2000]}"
-        )
-    return body
+    """Validates against the contract; returns the decoded body."""
+    return contract_document().validate_response(response, operation_id)
 
 
 def _json_or_none(response):
@@ -163,4 +195,6 @@ def assert_contract(response, operation_id: str, status: int | None = None) -> d
         assert response.status_code == status, (
             f"{operation_id}: expected {status}, got {response.status_code}: {response.content[:1000]!r}"
         )
-    return validate_response(response, operation_id)
+    body = validate_response(response, operation_id)
+    generated_document().validate_response(response, operation_id)
+    return body

@@ -8,29 +8,30 @@ from apps.identity.services import workspace_base_url
 from apps.identity.sessions import SessionTokens
 from apps.plans import entitlements
 from apps.tenants.models import StaffRole, Tenant, User
+from ringnity.api.serializers import InputSerializer, QuerySerializer
 
 # --- Input ------------------------------------------------------------------
 
 
-class OwnerLoginInput(serializers.Serializer):
+class OwnerLoginInput(InputSerializer):
     email = serializers.CharField(max_length=254, trim_whitespace=True)
     password = serializers.CharField(max_length=1024, trim_whitespace=False, style={"input_type": "password"})
 
 
-class OwnerGoogleLoginInput(serializers.Serializer):
+class OwnerGoogleLoginInput(InputSerializer):
     idToken = serializers.CharField(max_length=8192)
 
 
-class RefreshTokenInput(serializers.Serializer):
+class RefreshTokenInput(InputSerializer):
     refreshToken = serializers.CharField(required=False, allow_blank=True, max_length=4096)
 
 
-class WorkspaceLoginInput(serializers.Serializer):
+class WorkspaceLoginInput(InputSerializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=1024, trim_whitespace=False, style={"input_type": "password"})
 
 
-class AutoLoginQuery(serializers.Serializer):
+class AutoLoginQuery(QuerySerializer):
     token = serializers.CharField(max_length=256)
 
 
@@ -81,9 +82,19 @@ class OwnerSessionOutput(OwnerMeOutput, OwnerRefreshOutput):
     pass
 
 
-class OwnerGoogleLoginOutput(OwnerSessionOutput):
+class OwnerGoogleLoginOutput(serializers.Serializer):
+    """A session for a known owner, or only the Google profile when the e-mail has no owner yet."""
+
     requiresRegistration = serializers.BooleanField()
-    googleProfile = serializers.DictField()
+    client = OwnerClientOutput(required=False)
+    admin = OwnerAdminOutput(required=False)
+    subscription = OwnerSubscriptionOutput(required=False)
+    accessToken = serializers.CharField(required=False)
+    refreshToken = serializers.CharField(required=False)
+    expiresIn = serializers.IntegerField(required=False)
+    sessionToken = serializers.CharField(required=False, help_text="Deprecated alias of accessToken.")
+    dashboardUrl = serializers.URLField(required=False)
+    googleProfile = serializers.DictField(required=False)
 
 
 class WorkspaceAgentOutput(serializers.Serializer):

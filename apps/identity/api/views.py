@@ -104,9 +104,10 @@ class OwnerGoogleLoginView(PublicAPIView):
         data = validate_input(s.OwnerGoogleLoginInput, request.data)
         result = auth_services.owner_login_with_google(id_token=data["idToken"], ip=client_ip(request))
         if result.tokens is None:
-            return Response({"requiresRegistration": True, "googleProfile": result.identity.profile()})
+            body = {"requiresRegistration": True, "googleProfile": result.identity.profile()}
+            return Response(s.OwnerGoogleLoginOutput(body).data)
         body = {"requiresRegistration": False, **s.owner_session_data(result.tokens)}
-        return set_refresh_cookie(Response(body), OWNER_COOKIE, result.tokens.refresh)
+        return set_refresh_cookie(Response(s.OwnerGoogleLoginOutput(body).data), OWNER_COOKIE, result.tokens.refresh)
 
 
 class OwnerMeView(TenantAPIView):
