@@ -84,15 +84,20 @@ def _stored(parts: _Parts, *, tenant, period: ReportPeriod, live: set[date], age
         day = row.pop("day")
         figures.add(parts.by_day[day], row)
         figures.add(parts.total, row)
-    for row in day_buckets.values("day", "metric", "floor").annotate(n=Sum("count")).order_by():
-        parts.lat_day[row["day"]][row["metric"]].append((row["floor"], row["n"]))
-        parts.lat_total[row["metric"]].append((row["floor"], row["n"]))
+    for day, metric, floor, n in (
+        day_buckets.values("day", "metric", "floor")
+        .annotate(n=Sum("count"))
+        .order_by()
+        .values_list("day", "metric", "floor", "n")
+    ):
+        parts.lat_day[day][metric].append((floor, n))
+        parts.lat_total[metric].append((floor, n))
     if by_agent:
         for row in rollups.exclude(agent=None).values("agent").annotate(**sums).order_by():
             figures.add(parts.by_agent[row.pop("agent")], row)
         agent_rows = agent_buckets.exclude(agent=None).values("agent", "metric", "floor").annotate(n=Sum("count"))
-        for row in agent_rows.order_by():
-            parts.lat_agent[row["agent"]][row["metric"]].append((row["floor"], row["n"]))
+        for who, metric, floor, n in agent_rows.order_by().values_list("agent", "metric", "floor", "n"):
+            parts.lat_agent[who][metric].append((floor, n))
 
 
 TODAY_CACHE_SECONDS = 60
