@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.chat.models import ChatSession, Conversation, Visitor
-from apps.chat.services import contact_upsert
+from apps.chat.services import contact_match, contact_upsert
 from ringnity.api.errors import ApiError, ErrorCode, not_found
 from ringnity.api.secrets import secret_digest
 
@@ -72,7 +72,8 @@ def visitor_identify(*, visitor: Visitor, identity: dict | None) -> Visitor:
 
     A verified visitor (context token) keeps its verified identity: the body cannot
     override it. The contact is found or created by the contacts upsert rule
-    (``apps.chat.services.contact_upsert``) when there is an external id or an e-mail.
+    (``apps.chat.services.contact_upsert``) when there is an external id or an e-mail; an
+    unverified visitor's statement never changes an existing contact.
     """
     changed = []
     if not visitor.verified:
@@ -87,7 +88,11 @@ def visitor_identify(*, visitor: Visitor, identity: dict | None) -> Visitor:
         if visitor.email:
             fields["email"] = visitor.email
         try:
-            contact, _ = contact_upsert(tenant=visitor.tenant, fields=fields)
+            # An unverified visitor only names itself: it may be linked to the matching contact,
+            # never change it. A verified identity (the tenant's backend) updates it like the Server API.
+            contact = None if visitor.verified else contact_match(tenant=visitor.tenant, fields=fields)
+            if contact is None:
+                contact, _ = contact_upsert(tenant=visitor.tenant, fields=fields)
         except ApiError:
             contact = None  # e.g. the contacts quota is used up: chat goes on without the link
         if contact is not None:

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from apps.chat.models import ChatSession, Conversation, Message, Visitor
+from apps.chat.services import contact_upsert
 from apps.chat.tests.chat_fixtures import (
     agent_headers,
     chat_tenant,
@@ -123,6 +124,32 @@ def test_identity_sent_with_a_message_links_the_contact(api_client):
     assert visitor.email == "Bo@Example.com"
     assert visitor.contact.email_normalized == "bo@example.com"
     assert Conversation.objects.get().contact == visitor.contact
+
+
+def test_unverified_visitor_links_to_a_contact_without_changing_it(api_client):
+    tenant = chat_tenant()
+    contact, _ = contact_upsert(
+        tenant=tenant, fields={"external_id": "cust-9", "name": "Real Name", "phone": "+14155550100"}
+    )
+    body = {"visitor": {"externalId": "cust-9", "name": "Impostor", "phone": "+10000000000"}}
+    api_client.post(SESSIONS, body, format="json", **visitor_headers(tenant))
+    contact.refresh_from_db()
+    assert contact.name == "Real Name"
+    assert contact.phone == "+14155550100"
+    assert Visitor.objects.get().contact == contact
+
+
+def test_verified_identity_wins_over_the_body_and_updates_the_contact(api_client):
+    tenant = chat_tenant()
+    contact, _ = contact_upsert(tenant=tenant, fields={"external_id": "cust-7", "name": "Old", "phone": "+14155550100"})
+    verified = {"visitor": {"externalId": "cust-7", "name": "Dana"}, "verified": True}
+    headers = visitor_headers(tenant, "ext:cust-7", context=verified)
+    api_client.post(SESSIONS, {"visitor": {"name": "Someone else"}}, format="json", **headers)
+    visitor = Visitor.objects.get()
+    assert visitor.name == "Dana"
+    assert visitor.contact == contact
+    contact.refresh_from_db()
+    assert contact.name == "Dana"
 
 
 def test_identified_visitor_is_linked_to_a_contact(api_client):
