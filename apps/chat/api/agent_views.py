@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from apps.chat import agent_services, attachment_services, conversation_services, message_services, visitor_services
+from apps.chat.api import chat_outputs as outputs
 from apps.chat.api.chat_serializers import (
     AssignConversationInput,
     ConversationListQuery,
@@ -16,7 +17,7 @@ from apps.chat.api.chat_serializers import (
     UpdatePresenceInput,
 )
 from apps.chat.api.cors import ChatCorsMixin
-from apps.chat.api.visitor_views import CHAT_SCOPE, VISITOR_SECURITY, attachment_file_response, contract_envelope
+from apps.chat.api.visitor_views import CHAT_SCOPE, VISITOR_SECURITY, attachment_file_response
 from apps.chat.authentication import VisitorAuthentication, principal_visitor
 from apps.chat.models import ParticipantType, SenderType
 from apps.chat.payloads import (
@@ -58,7 +59,7 @@ class AgentProfileView(AgentAPIView):
         operation_id="getAgentProfile",
         tags=["Agent CRM"],
         summary="Read the current agent profile.",
-        responses={200: contract_envelope("AgentProfileEnvelope")},
+        responses={200: outputs.AGENT_PROFILE},
         auth=AGENT_SECURITY,
     )
     def get(self, request):
@@ -72,7 +73,7 @@ class AgentPresenceView(AgentAPIView):
         operation_id="getAgentPresence",
         tags=["Agent CRM"],
         summary="Read the current agent presence.",
-        responses={200: contract_envelope("PresenceEnvelope")},
+        responses={200: outputs.PresenceOutput},
         auth=AGENT_SECURITY,
     )
     def get(self, request):
@@ -84,7 +85,7 @@ class AgentPresenceView(AgentAPIView):
         summary="Update the current agent presence.",
         description="`online` is stored as `available`, `unavailable` as `busy`.",
         request=UpdatePresenceInput,
-        responses={200: contract_envelope("PresenceEnvelope")},
+        responses={200: outputs.PresenceOutput},
         auth=AGENT_SECURITY,
     )
     def patch(self, request):
@@ -107,7 +108,7 @@ class AgentConversationListView(AgentAPIView):
             "owners see the whole tenant."
         ),
         parameters=[ConversationListQuery],
-        responses={200: contract_envelope("ConversationListEnvelope")},
+        responses={200: outputs.CONVERSATION_LIST},
         auth=AGENT_SECURITY,
     )
     def get(self, request):
@@ -139,7 +140,7 @@ class AgentConversationView(AgentAPIView):
         operation_id="getAgentConversation",
         tags=["Agent CRM"],
         summary="Read one agent-visible conversation.",
-        responses={200: contract_envelope("ConversationEnvelope")},
+        responses={200: outputs.CONVERSATION},
         auth=AGENT_SECURITY,
     )
     def get(self, request, id):
@@ -155,7 +156,7 @@ class AgentMessageCollectionView(AgentAPIView):
         summary="List messages in a conversation.",
         description="Oldest first; `nextCursor` is the message id to pass as `before` for older messages.",
         parameters=[MessageListQuery],
-        responses={200: contract_envelope("MessageListEnvelope")},
+        responses={200: outputs.MESSAGE_LIST},
         auth=AGENT_SECURITY,
     )
     def get(self, request, id):
@@ -174,7 +175,7 @@ class AgentMessageCollectionView(AgentAPIView):
         summary="Send an agent message.",
         description="Idempotent by `clientMessageId`; a closed conversation is 409 CONFLICT.",
         request=SendMessageInput,
-        responses={201: contract_envelope("MessageEnvelope")},
+        responses={201: outputs.MESSAGE},
         auth=AGENT_SECURITY,
     )
     def post(self, request, id):
@@ -200,7 +201,7 @@ class AgentMessageReadView(AgentAPIView):
         tags=["Agent CRM"],
         summary="Mark an agent conversation message as read.",
         request=None,
-        responses={200: contract_envelope("SuccessEnvelope")},
+        responses={200: outputs.RECEIPT},
         auth=AGENT_SECURITY,
     )
     def post(self, request, id, messageId):
@@ -223,7 +224,7 @@ class AgentAttachmentDeleteView(AgentAPIView):
         summary="Delete an attachment-bearing conversation message.",
         description="Soft-deletes the chat message that owns the attachment so the action remains auditable.",
         request=DeleteMediaInput,
-        responses={200: contract_envelope("AttachmentDeleteEnvelope")},
+        responses={200: outputs.ATTACHMENT_DELETED},
         auth=AGENT_SECURITY,
     )
     def delete(self, request, id, messageId):
@@ -266,7 +267,7 @@ class AgentAssignView(AgentAPIView):
             "needs a supervisor, admin or owner (403)."
         ),
         request=AssignConversationInput,
-        responses={200: contract_envelope("AssignmentEnvelope")},
+        responses={200: outputs.ASSIGNMENT},
         auth=AGENT_SECURITY,
     )
     def post(self, request, id):
@@ -298,7 +299,7 @@ class AgentCloseView(AgentAPIView):
         summary="Close a conversation from the agent SDK.",
         description="Sets status `closed` and the closing time; closing twice is fine.",
         request=None,
-        responses={200: contract_envelope("ConversationEnvelope")},
+        responses={200: outputs.CONVERSATION},
         auth=AGENT_SECURITY,
     )
     def post(self, request, id):
@@ -351,7 +352,7 @@ class MessageDeliveredView(_ReceiptView):
         summary="Mark a chat message as delivered.",
         description="Idempotent; only a participant of the conversation (visitor or agent) may mark (others 404).",
         request=None,
-        responses={200: contract_envelope("ReceiptEnvelope")},
+        responses={200: outputs.RECEIPT},
         auth=VISITOR_SECURITY,
     )
     def post(self, request, conversationId, messageId):
@@ -367,7 +368,7 @@ class MessageReadView(_ReceiptView):
         summary="Mark a chat message as read.",
         description="Idempotent; read implies delivered; participants only (others 404).",
         request=None,
-        responses={200: contract_envelope("ReceiptEnvelope")},
+        responses={200: outputs.RECEIPT},
         auth=VISITOR_SECURITY,
     )
     def post(self, request, conversationId, messageId):

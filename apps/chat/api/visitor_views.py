@@ -17,6 +17,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from apps.chat import attachment_services, conversation_services, message_services, visitor_services
+from apps.chat.api import chat_outputs as outputs
 from apps.chat.api.chat_serializers import (
     AttachmentInput,
     MessagePatchInput,
@@ -42,10 +43,6 @@ CHAT_SCOPE = "visitor:chat"
 TENANT_HEADER = "X-Ringnity-Tenant"
 TRANSCRIPT_LIMIT = 100
 _ALL_METHODS = ("GET", "POST", "PATCH", "DELETE")
-
-
-def contract_envelope(name: str) -> dict:
-    return {"type": "object", "description": f"See the contract's {name}."}
 
 
 class VisitorAPIView(ChatCorsMixin, TenantAPIView):
@@ -111,7 +108,7 @@ class VisitorSessionView(VisitorStartAPIView):
             "the visitor's open conversation when there is one."
         ),
         request=VisitorSessionInput,
-        responses={201: contract_envelope("VisitorSessionEnvelope")},
+        responses={201: outputs.VISITOR_SESSION},
         auth=VISITOR_SECURITY,
     )
     def post(self, request):
@@ -149,7 +146,7 @@ class VisitorConversationCollectionView(VisitorStartAPIView):
             "new visitor's `visitorId` and `sessionToken`."
         ),
         request=VisitorConversationInput,
-        responses={201: contract_envelope("ConversationEnvelope")},
+        responses={201: outputs.CONVERSATION_STARTED},
         auth=VISITOR_SECURITY,
     )
     def post(self, request):
@@ -170,7 +167,7 @@ class VisitorOpenTicketView(VisitorAPIView):
         operation_id="getVisitorOpenTicket",
         tags=["Chat"],
         summary="Get the visitor open ticket when one exists.",
-        responses={200: contract_envelope("TicketEnvelope")},
+        responses={200: outputs.OPEN_TICKET},
         auth=VISITOR_SECURITY,
     )
     def get(self, request):
@@ -187,7 +184,7 @@ class VisitorAvailabilityView(VisitorAPIView):
         tags=["Chat"],
         summary="Read chat availability for the current visitor context.",
         description="`status` is the chat service status; `available` also needs an agent online.",
-        responses={200: contract_envelope("AvailabilityEnvelope")},
+        responses={200: outputs.AVAILABILITY},
         auth=VISITOR_SECURITY,
     )
     def get(self, request):
@@ -200,7 +197,7 @@ class VisitorConversationView(VisitorAPIView):
         tags=["Chat"],
         summary="Read a visitor conversation.",
         description=f"The conversation and its latest {TRANSCRIPT_LIMIT} messages (oldest first).",
-        responses={200: contract_envelope("ConversationEnvelope")},
+        responses={200: outputs.CONVERSATION_WITH_MESSAGES},
         auth=VISITOR_SECURITY,
     )
     def get(self, request, conversationId):
@@ -221,7 +218,7 @@ class VisitorMessageCollectionView(VisitorAPIView):
             "A `visitor` identity updates the (unverified) visitor and links its contact."
         ),
         request=VisitorMessageInput,
-        responses={201: contract_envelope("MessageEnvelope")},
+        responses={201: outputs.MESSAGE},
         auth=VISITOR_SECURITY,
     )
     def post(self, request, conversationId):
@@ -248,7 +245,7 @@ class VisitorMessageView(VisitorAPIView):
         summary="Edit a visitor chat message.",
         description="Only the visitor's own, not deleted messages (403 / 409 otherwise); sets `editedAt`.",
         request=MessagePatchInput,
-        responses={200: contract_envelope("MessageEnvelope")},
+        responses={200: outputs.MESSAGE},
         auth=VISITOR_SECURITY,
     )
     def patch(self, request, conversationId, messageId):
@@ -268,7 +265,7 @@ class VisitorMessageView(VisitorAPIView):
         summary="Delete a visitor chat message.",
         description="Soft delete: `deletedAt` is set and the body is empty in every later read.",
         request=None,
-        responses={200: contract_envelope("SuccessEnvelope")},
+        responses={200: outputs.MESSAGE_DELETED},
         auth=VISITOR_SECURITY,
     )
     def delete(self, request, conversationId, messageId):
@@ -288,7 +285,7 @@ class VisitorAttachmentView(VisitorAPIView):
             "413 beyond); upload its bytes with `attachmentId` in the multipart upload."
         ),
         request=AttachmentInput,
-        responses={201: contract_envelope("AttachmentEnvelope")},
+        responses={201: outputs.ATTACHMENT},
         auth=VISITOR_SECURITY,
     )
     def post(self, request, conversationId):
@@ -323,7 +320,7 @@ class VisitorAttachmentUploadView(VisitorAPIView):
                 "properties": {"file": {"type": "string", "format": "binary"}},
             }
         },
-        responses={201: contract_envelope("AttachmentEnvelope")},
+        responses={201: outputs.ATTACHMENT_UPLOADED},
         auth=VISITOR_SECURITY,
     )
     def post(self, request, conversationId):
