@@ -260,7 +260,7 @@ class AuthorizeView(OAuthLibMixin, OAuthProtocolView):
                     email=request.POST.get("email", ""), password=request.POST.get("password", ""), ip=ip
                 )
             elif kind == "workspace":
-                user = signin.workspace_authenticate(
+                user = signin.workspace_sign_in(
                     tenant_slug=request.POST.get("tenant", ""),
                     username=request.POST.get("username", ""),
                     password=request.POST.get("password", ""),

@@ -246,3 +246,13 @@ def test_the_sign_in_form_is_rate_limited_per_client_and_ip(client, settings, ow
     other_url = _url(other, challenge=pkce_pair()[1])
     assert client.post(other_url, form, REMOTE_ADDR="10.9.9.9").status_code == 401
     assert client.post(other_url, form, REMOTE_ADDR="10.9.9.9").status_code == 429
+
+
+def test_sign_in_failures_count_with_the_dashboard_login(client, api_client, assert_contract, owner, confidential):
+    url = _url(confidential[0], challenge=pkce_pair()[1])
+    for _ in range(5):
+        assert client.post(url, {"signin": "owner", "email": owner.email, "password": "nope-nope"}).status_code == 401
+    dashboard = api_client.post(
+        "/api/auth/owner-login", {"email": owner.email, "password": DEFAULT_PASSWORD}, format="json"
+    )
+    assert assert_contract(dashboard, "loginOwner", status=429)["code"] == "RATE_LIMITED"
