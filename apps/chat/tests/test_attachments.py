@@ -189,3 +189,10 @@ def test_other_visitor_cannot_upload_or_download(api_client, assert_contract, me
     assert api_client.get(agent_download, **agent_headers(make_agent(tenant))).status_code == 200
     assert api_client.get(agent_download, **agent_headers(make_agent(chat_tenant()))).status_code == 404
     assert Attachment.objects.count() == 1
+
+
+def test_upload_without_a_file_is_400(api_client, assert_contract, chat):
+    _, headers, cid = chat
+    url = f"/api/chat/visitor/conversations/{cid}/attachments/upload"
+    response = api_client.post(url, {"attachmentId": "att_x"}, format="multipart", **headers)
+    assert "file" in " ".join(assert_contract(response, "uploadVisitorConversationAttachment", status=400)["details"])

@@ -404,3 +404,41 @@ def test_receipts_are_idempotent_and_read_implies_delivered(api_client, assert_c
     )
     anonymous = api_client.post(f"{base}/delivered")
     assert assert_contract(anonymous, "markChatMessageDelivered", status=401)["code"] == "SDK_SESSION_REQUIRED"
+
+
+def test_chat_token_expiry_slides_forward_on_use(api_client):
+    tenant = chat_tenant()
+    token = api_client.post(SESSIONS, {}, format="json", **visitor_headers(tenant)).json()["data"]["sessionToken"]
+    soon = timezone.now() + timedelta(days=2)
+    ChatSession.objects.update(expires_at=soon)
+    api_client.get("/api/chat/visitor/tickets/open", HTTP_X_RINGNITY_CHAT_SESSION=token)
+    assert ChatSession.objects.get().expires_at > timezone.now() + timedelta(days=29)
+
+
+def test_agent_token_is_refused_on_visitor_conversation_routes(api_client, assert_contract):
+    tenant = chat_tenant()
+    conversation = start_conversation(api_client, visitor_headers(tenant))
+    agent = agent_headers(make_agent(tenant))
+    response = api_client.get(_conversation_url(conversation["conversationId"]), **agent)
+    assert assert_contract(response, "getVisitorConversation", status=401)["code"] == "AUTH_TOKEN_INVALID"
+
+
+def test_receipt_for_a_message_of_another_conversation_is_404(api_client, assert_contract):
+    tenant = chat_tenant()
+    mine, theirs = visitor_headers(tenant, "vis_a"), visitor_headers(tenant, "vis_b")
+    own = start_conversation(api_client, mine)
+    foreign_message = send_message(api_client, theirs, start_conversation(api_client, theirs)["conversationId"])
+    url = f"/api/chat/conversations/{own['conversationId']}/messages/{foreign_message['messageId']}/read"
+    assert_contract(api_client.post(url, **mine), "markChatMessageRead", status=404)
+
+
+def test_chat_preflight_allows_a_listed_origin_only(api_client):
+    tenant = chat_tenant()
+    AllowedDomain.objects.create(tenant=tenant, domain="shop.example.com")
+    preflight = {"HTTP_ACCESS_CONTROL_REQUEST_METHOD": "POST"}
+    allowed = api_client.options(SESSIONS, HTTP_ORIGIN="https://shop.example.com", **preflight)
+    assert allowed.status_code == 204
+    assert allowed["Access-Control-Allow-Origin"] == "https://shop.example.com"
+    assert "X-Ringnity-Chat-Session" in allowed["Access-Control-Allow-Headers"]
+    refused = api_client.options(SESSIONS, HTTP_ORIGIN="https://evil.example.net", **preflight)
+    assert "Access-Control-Allow-Origin" not in refused
