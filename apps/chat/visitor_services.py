@@ -13,6 +13,7 @@ import secrets
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.chat.models import ChatSession, Conversation, Visitor
@@ -152,6 +153,14 @@ def chat_session_revoke(*, session: ChatSession) -> None:
     ChatSession.objects.for_tenant(session.tenant).filter(pk=session.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+
+
+def chat_sessions_prune(*, keep=timedelta(days=7)) -> int:
+    """Deletes chat sessions expired or revoked more than ``keep`` ago (all tenants: a maintenance
+    sweep); returns how many. Idempotent."""
+    cutoff = timezone.now() - keep
+    deleted, _ = ChatSession.objects.cross_tenant().filter(Q(expires_at__lt=cutoff) | Q(revoked_at__lt=cutoff)).delete()
+    return deleted
 
 
 # --- conversation lookups -------------------------------------------------------------------

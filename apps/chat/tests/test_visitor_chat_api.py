@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from apps.chat.models import ChatSession, Conversation, Message, Visitor
 from apps.chat.services import contact_upsert
+from apps.chat.tasks import prune_chat_sessions
 from apps.chat.tests.chat_fixtures import (
     agent_headers,
     chat_tenant,
@@ -442,3 +443,15 @@ def test_chat_preflight_allows_a_listed_origin_only(api_client):
     assert "X-Ringnity-Chat-Session" in allowed["Access-Control-Allow-Headers"]
     refused = api_client.options(SESSIONS, HTTP_ORIGIN="https://evil.example.net", **preflight)
     assert "Access-Control-Allow-Origin" not in refused
+
+
+def test_pruning_forgets_long_dead_chat_sessions_only(api_client):
+    tenant = chat_tenant()
+    for _ in range(3):
+        api_client.post(SESSIONS, {}, format="json", **visitor_headers(tenant))
+    live, expired, revoked = ChatSession.objects.order_by("id")
+    ChatSession.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(days=8))
+    ChatSession.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now() - timedelta(days=8))
+    assert prune_chat_sessions() == 2
+    assert prune_chat_sessions() == 0
+    assert list(ChatSession.objects.all()) == [live]
