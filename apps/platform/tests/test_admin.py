@@ -319,17 +319,25 @@ def test_console_never_shows_a_live_refresh_token(client, role):
 def test_console_never_shows_oauth_tokens_or_codes_and_cannot_mint_them(client, tenant):
     from datetime import timedelta as td
 
-    from oauth2_provider.models import AccessToken, Application, Grant, RefreshToken
+    from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 
+    from apps.oauth.tests.factories import allow_clients, make_client
+
+    AccessToken, Grant, RefreshToken = get_access_token_model(), get_grant_model(), get_refresh_token_model()
     user = tenant.users.get(role="owner")
-    app = Application.objects.create(
-        name="Shop", user=user, client_type="confidential", authorization_grant_type="authorization-code"
-    )
+    allow_clients(tenant)
+    app, _secret = make_client(tenant)
     expires = timezone.now() + td(hours=1)
     access = AccessToken.objects.create(user=user, application=app, token="at-SECRET-123456", expires=expires)
     RefreshToken.objects.create(user=user, application=app, token="rt-SECRET-123456", access_token=access)
     Grant.objects.create(
-        user=user, application=app, code="gc-SECRET-123456", expires=expires, redirect_uri="https://a.example/cb"
+        user=user,
+        application=app,
+        code="gc-SECRET-123456",
+        expires=expires,
+        redirect_uri="https://a.example/cb",
+        auth_time=timezone.now(),
+        tenant=tenant,
     )
     _console(client, PlatformRole.OWNER)
     for model in (AccessToken, RefreshToken, Grant):
