@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from apps.oauth import scopes as catalog
+from apps.oauth import services
 from apps.oauth.models import ClientStatus, OAuthClient
 from ringnity.api.serializers import InputSerializer
 
@@ -10,7 +11,39 @@ SCOPE_CHOICES = [info.scope for info in catalog.CATALOG]
 CLIENT_TYPE_CHOICES = [OAuthClient.CLIENT_CONFIDENTIAL, OAuthClient.CLIENT_PUBLIC]
 
 
-class OAuthClientCreateInput(InputSerializer):
+def _check_redirect_uris(uris: list[str]) -> list[str]:
+    problems = [
+        f"[{index}] '{uri[:100]}' {problem}."
+        for index, uri in enumerate(uris)
+        if (problem := services.redirect_uri_problem(uri))
+    ]
+    if problems:
+        raise serializers.ValidationError(problems)
+    return uris
+
+
+def _check_scopes(scopes: list[str]) -> list[str]:
+    planned = [
+        f"[{i}] '{scope}' is planned, not available yet."
+        for i, scope in enumerate(scopes)
+        if scope in catalog.PLANNED_SCOPES
+    ]
+    if planned:
+        raise serializers.ValidationError(planned)
+    return scopes
+
+
+class ClientFieldChecks:
+    """Redirect URIs and scopes checked with the other fields, so one 400 lists every bad field."""
+
+    def validate_redirectUris(self, value):
+        return _check_redirect_uris(value)
+
+    def validate_allowedScopes(self, value):
+        return _check_scopes(value)
+
+
+class OAuthClientCreateInput(ClientFieldChecks, InputSerializer):
     name = serializers.CharField(max_length=120)
     type = serializers.ChoiceField(choices=CLIENT_TYPE_CHOICES, default=OAuthClient.CLIENT_CONFIDENTIAL)
     redirectUris = serializers.ListField(child=serializers.CharField(), allow_empty=False, max_length=20)
@@ -20,7 +53,7 @@ class OAuthClientCreateInput(InputSerializer):
     requirePkce = serializers.BooleanField(required=False)
 
 
-class OAuthClientUpdateInput(InputSerializer):
+class OAuthClientUpdateInput(ClientFieldChecks, InputSerializer):
     name = serializers.CharField(max_length=120, required=False)
     type = serializers.ChoiceField(choices=CLIENT_TYPE_CHOICES, required=False)
     status = serializers.ChoiceField(choices=ClientStatus.values, required=False)

@@ -77,7 +77,7 @@ def test_a_public_client_has_no_secret_and_always_pkce(api_client, assert_contra
 def test_a_planned_scope_is_refused_by_name(api_client, assert_contract, owner):
     response = _create(api_client, owner, allowedScopes=["openid", "contacts.read"])
     body = assert_contract(response, "createOAuthClient", status=400)
-    assert body["details"] == ["allowedScopes[1]: 'contacts.read' is planned, not available yet."]
+    assert body["details"] == ["allowedScopes: [1] 'contacts.read' is planned, not available yet."]
     assert not OAuthClient.objects.exists()
 
 
@@ -264,3 +264,24 @@ def test_only_owners_and_admins_manage_clients(api_client, assert_contract, owne
     assert assert_contract(denied, "listOAuthClients", status=403)["code"] == "PERMISSION_DENIED"
     assert api_client.get(LIST, **_bearer(admin, SessionScope.WORKSPACE)).status_code == 200
     assert_contract(api_client.get(LIST), "listOAuthClients", status=401)
+
+
+def test_bad_update_lists_every_field_and_changes_nothing(api_client, assert_contract, owner):
+    oauth_client, _ = make_client(owner.tenant)
+    response = api_client.patch(
+        _one(oauth_client.public_id),
+        {
+            "name": "",
+            "redirectUris": ["http://shop.example.com/cb"],
+            "allowedScopes": ["openid", "contacts.read"],
+            "requirePkce": 1,
+        },
+        format="json",
+        **_bearer(owner),
+    )
+    body = assert_contract(response, "updateOAuthClient", status=400)
+    fields = {line.split(":")[0].split("[")[0].split(".")[0] for line in body["details"]}
+    assert fields == {"name", "redirectUris", "allowedScopes", "requirePkce"}
+    oauth_client.refresh_from_db()
+    assert oauth_client.name == "Shop plugin"
+    assert oauth_client.redirect_uris == "https://app.example.com/cb"
