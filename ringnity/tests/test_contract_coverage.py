@@ -53,9 +53,15 @@ def test_pending_list_names_only_contract_operations():
     assert _pending() <= set(_operations(load_contract()).values())
 
 
-def test_generated_schema_has_no_operation_outside_the_contract():
+#: Operations beyond the contract that an issue asked for, each documented in the generated schema.
+EXTENSIONS = {"rateVisitorConversation"}  # issue 13: a visitor rates a closed conversation (satisfaction)
+
+
+def test_generated_schema_has_no_operation_outside_the_contract_but_the_documented_extensions():
     contract = _operations(load_contract())
-    extra = sorted(f"{m} {p} ({op})" for (m, p), op in _generated().items() if (m, p) not in contract)
+    extra = sorted(
+        f"{m} {p} ({op})" for (m, p), op in _generated().items() if (m, p) not in contract and op not in EXTENSIONS
+    )
     assert not extra, f"operations outside the contract: {extra}"
 
 
