@@ -50,6 +50,21 @@ def _too_large(limit: int) -> ApiError:
     )
 
 
+#: Room for the multipart framing and the other form fields around the file.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+
+
+def attachment_body_check(*, tenant, content_length) -> None:
+    """413 for an upload whose declared body size alone is beyond the plan's limit (plus framing)."""
+    try:
+        declared = int(content_length or 0)
+    except (TypeError, ValueError):
+        return
+    limit = attachment_limit_bytes(tenant)
+    if declared > limit + MULTIPART_OVERHEAD_BYTES:
+        raise _too_large(limit)
+
+
 def clean_filename(name: str) -> str:
     """The client's file name for display only: base name, no control characters, bounded."""
     name = os.path.basename((name or "").replace("\\", "/"))

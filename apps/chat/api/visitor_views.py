@@ -324,11 +324,14 @@ class VisitorAttachmentUploadView(VisitorAPIView):
         auth=VISITOR_SECURITY,
     )
     def post(self, request, conversationId):
+        conversation = self.conversation(conversationId)
+        # Refuse a body far over the plan's limit before Django spools it to disk.
+        attachment_services.attachment_body_check(tenant=self.tenant, content_length=request.META.get("CONTENT_LENGTH"))
         form = UploadForm(data=request.data)
         if not form.is_valid():
             raise validation_failed([f"{field}: {' '.join(map(str, errors))}" for field, errors in form.errors.items()])
         result = attachment_services.attachment_upload(
-            conversation=self.conversation(conversationId),
+            conversation=conversation,
             visitor=self.visitor,
             upload=form.validated_data["file"],
             attachment_id=form.validated_data.get("attachmentId", ""),

@@ -196,3 +196,10 @@ def test_upload_without_a_file_is_400(api_client, assert_contract, chat):
     url = f"/api/chat/visitor/conversations/{cid}/attachments/upload"
     response = api_client.post(url, {"attachmentId": "att_x"}, format="multipart", **headers)
     assert "file" in " ".join(assert_contract(response, "uploadVisitorConversationAttachment", status=400)["details"])
+
+
+def test_a_body_far_over_the_limit_is_refused_before_it_is_read(api_client, assert_contract, media, chat):
+    _, headers, cid = chat
+    response = _upload(api_client, headers, cid, "huge.txt", b"a" * (2 * LIMIT))
+    assert assert_contract(response, "uploadVisitorConversationAttachment", status=413)["code"] == "PAYLOAD_TOO_LARGE"
+    assert not any(path.is_file() for path in media.rglob("*"))
