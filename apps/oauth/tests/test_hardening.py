@@ -345,3 +345,23 @@ def test_userinfo_with_openid_alone_is_sub_only(client, assert_contract, owner, 
     missing = client.get(USERINFO)
     assert missing.status_code == 401
     assert missing.json()["error"] == "invalid_token"  # RFC 6750; the contract's OAuthError enum lacks it
+
+
+def test_a_refreshed_id_token_keeps_the_original_auth_time(client, owner, confidential):
+    import json
+    import time
+
+    from jwcrypto import jwk, jwt
+
+    oauth_client, secret = confidential
+    signed_in_at = time.time() - 120
+    sign_in(client, owner, auth_time=signed_in_at)
+    verifier, challenge = pkce_pair()
+    query = authorize_params(oauth_client, challenge=challenge)
+    code = query_of(client.post(f"{AUTHORIZE}?{urlencode(query)}", {"allow": "1"}))["code"]
+    first = exchange(client, oauth_client, code, verifier, secret=secret).json()
+    second = _refresh(client, oauth_client, secret, first["refresh_token"]).json()
+    keys = jwk.JWKSet.from_json(json.dumps(client.get("/api/oauth/jwks.json").json()))
+    for body in (first, second):
+        claims = json.loads(jwt.JWT(jwt=body["id_token"], key=keys).claims)
+        assert claims["auth_time"] == int(signed_in_at)

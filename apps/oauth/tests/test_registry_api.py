@@ -285,3 +285,13 @@ def test_bad_update_lists_every_field_and_changes_nothing(api_client, assert_con
     oauth_client.refresh_from_db()
     assert oauth_client.name == "Shop plugin"
     assert oauth_client.redirect_uris == "https://app.example.com/cb"
+
+
+def test_patch_status_revoked_revokes_and_a_revoked_client_stays_revoked(api_client, assert_contract, owner):
+    oauth_client, _ = make_client(owner.tenant)
+    revoked = api_client.patch(_one(oauth_client.public_id), {"status": "revoked"}, format="json", **_bearer(owner))
+    data = assert_contract(revoked, "updateOAuthClient")["data"]["oauthClient"]
+    assert data["status"] == "revoked"
+    assert data["revokedAt"]
+    again = api_client.patch(_one(oauth_client.public_id), {"status": "active"}, format="json", **_bearer(owner))
+    assert assert_contract(again, "updateOAuthClient", status=400)["code"] == "VALIDATION_FAILED"
