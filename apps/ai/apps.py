@@ -8,7 +8,10 @@ class AiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from apps.ai.knowledge_services import knowledge_document_count
+        # Imported here, not at module level: the counters read models, which need the app registry ready.
+        from apps.ai.knowledge_services import knowledge_document_count, knowledge_ready_count
+        from apps.developer import capabilities
         from apps.plans import entitlements
 
         entitlements.register_usage_counter("knowledge_documents", knowledge_document_count)
+        capabilities.register_knowledge_counter(knowledge_ready_count)

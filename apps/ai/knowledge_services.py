@@ -28,6 +28,11 @@ def knowledge_document_count(tenant) -> int:
     return KnowledgeDocument.objects.for_tenant(tenant).count()
 
 
+def knowledge_ready_count(tenant) -> int:
+    """Indexed documents, for AI readiness (``apps.developer.capabilities.register_knowledge_counter``)."""
+    return KnowledgeDocument.objects.for_tenant(tenant).filter(status=KnowledgeStatus.READY).count()
+
+
 def _reserve_slot(tenant: Tenant) -> None:
     """Checks the plan inside the caller's transaction, serialised per tenant by the tenant row lock.
 

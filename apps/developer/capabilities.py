@@ -18,7 +18,8 @@ is told to upgrade before being told to switch something on.
 
 from __future__ import annotations
 
-from django.apps import apps as django_apps
+from collections.abc import Callable
+
 from django.conf import settings
 
 from apps.billing.models import AiBalance
@@ -51,15 +52,18 @@ def _provider_configured() -> bool:
     return bool(settings.AI_PROVIDER_BASE_URL and settings.AI_PROVIDER_API_KEY)
 
 
+#: ``counter(tenant) -> int``: the tenant's indexed (ready) knowledge documents. The AI app, a layer
+#: above, registers it in its ``AppConfig.ready()``; until then the count is None (not "missing").
+_sources: dict[str, Callable[[object], int]] = {}
+
+
+def register_knowledge_counter(counter: Callable[[object], int]) -> None:
+    _sources["knowledge_documents"] = counter
+
+
 def _knowledge_document_count(tenant) -> int | None:
-    """Documents in the tenant's knowledge base, or None while ``ai.KnowledgeDocument`` does not exist."""
-    try:
-        model = django_apps.get_model("ai", "KnowledgeDocument")
-    except LookupError:
-        return None
-    manager = model.objects
-    queryset = manager.for_tenant(tenant) if hasattr(manager, "for_tenant") else manager.filter(tenant=tenant)
-    return queryset.count()
+    counter = _sources.get("knowledge_documents")
+    return counter(tenant) if counter is not None else None
 
 
 def ai_readiness(tenant) -> dict:
