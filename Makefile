@@ -20,8 +20,8 @@ $(PY):
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(STAMP): requirements.txt requirements-dev.txt | $(PY)
-	$(PY) -m pip install --quiet -r requirements-dev.txt
-	touch $(STAMP)
+	$(Q)$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(Q)touch $(STAMP)
 
 migrate: $(STAMP)
 	$(Q)$(PY) manage.py migrate --noinput $(QUIET)
@@ -30,8 +30,11 @@ seed: migrate
 	$(Q)$(PY) manage.py seed_plans $(QUIET)
 	$(Q)$(PY) manage.py seed_demo $(QUIET)
 
-run: seed
-	$(Q)DJANGO_RUNSERVER_HIDE_WARNING=true $(PY) manage.py runserver $(HOST):$(PORT)
+# Seeds the demo itself and ends with the banner (URLs, logins, the Server API key when created,
+# a curl to try). NEW_KEY=1 replaces the demo key; VERBOSE=1 shows every step.
+run: migrate
+	$(Q)$(PY) manage.py seed_plans $(if $(VERBOSE),,>/dev/null)
+	$(Q)DJANGO_RUNSERVER_HIDE_WARNING=true $(PY) manage.py rundemo $(HOST):$(PORT) $(if $(NEW_KEY),--new-key)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,64 @@
+"""``make run``: the dev server, seeded with the demo, whose start-up output ends with the banner.
+
+The autoreloader runs this command twice: a parent that only watches and restarts, and a child
+that serves (``DJANGO_AUTORELOAD_ENV``). The parent seeds once and hands the banner to every child
+through the environment; the first child prints it after the server is listening, later children
+(after a code change) print one line. Quiet unless ``VERBOSE=1`` (or ``-v 2``).
+"""
+
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles.management.commands.runserver import Command as RunserverCommand
+from django.core.management.base import CommandError
+from django.utils import autoreload
+
+from apps.platform.demo import demo_seed, seed_banner
+
+BANNER_ENV = "RINGNITY_DEMO_BANNER"
+BASE_PLACEHOLDER = "{{base}}"
+
+
+def _verbose(options) -> bool:
+    return options.get("verbosity", 1) > 1 or os.environ.get("VERBOSE", "") not in {"", "0"}
+
+
+class Command(RunserverCommand):
+    help = "Seed the demo (DEBUG only), then serve like runserver and end the start-up output with the demo banner."
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument("--new-key", action="store_true", help="Disable the demo Server API key, issue a new one.")
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("rundemo seeds well-known demo credentials; it runs only with DEBUG=true.")
+        self.verbose = _verbose(options)
+        if os.environ.get(autoreload.DJANGO_AUTORELOAD_ENV) != "true":
+            seed = demo_seed(new_key=options["new_key"])
+            if self.verbose:
+                self.stdout.write("\n".join(seed.actions))
+            os.environ[BANNER_ENV] = seed_banner(seed, BASE_PLACEHOLDER)
+        super().handle(*args, **options)
+
+    def inner_run(self, *args, **options):
+        if not self.verbose and not options["skip_checks"]:
+            # The checks still run; only the "Performing system checks" chatter goes.
+            self.check(display_num_errors=False)
+            options = {**options, "skip_checks": True}
+        super().inner_run(*args, **options)
+
+    def on_bind(self, server_port):
+        if self.verbose:
+            super().on_bind(server_port)
+        base = f"{self.protocol}://{self.addr}:{server_port}"
+        marker = Path(settings.DATA_DIR) / f".rundemo-{os.getppid()}"
+        if marker.exists():
+            self.stdout.write(f"Reloaded: {base}/")
+            return
+        if os.environ.get(autoreload.DJANGO_AUTORELOAD_ENV) == "true":
+            for stale in marker.parent.glob(".rundemo-*"):
+                stale.unlink(missing_ok=True)
+            marker.touch()
+        self.stdout.write(os.environ.get(BANNER_ENV, "").replace(BASE_PLACEHOLDER, base))

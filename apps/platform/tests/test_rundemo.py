@@ -1,0 +1,120 @@
+"""``make run``'s server: seeds the demo, ends with a banner, and the banner's curl works as printed."""
+
+import os
+import re
+import select
+import shlex
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from apps.developer.models import AllowedDomain, ServerApiKey
+from apps.developer.services import SERVER_API_SCOPES
+from apps.plans.entitlements import for_tenant
+from apps.platform.demo import DEMO_OPERATOR_EMAIL, DEMO_PASSWORD, demo_seed
+from apps.tenants.models import StaffRole, User
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.mark.django_db
+def test_demo_seed_puts_the_demo_on_a_plan_that_fits_what_it_seeds(settings):
+    settings.DEBUG = True
+    first = demo_seed()
+    second = demo_seed()
+    tenant = first.tenant
+    assert first.secret is not None
+    assert first.secret.startswith("rn_sk_test_")
+    assert second.secret is None
+    assert second.key == first.key
+    assert tenant.subscription.plan.slug == "professional"
+    entitlements = for_tenant(tenant)
+    entitlements.require_feature("server_api")
+    agents = User.objects.filter(tenant=tenant, role=StaffRole.AGENT).count()
+    assert agents == 2
+    entitlements.require_quota("agents", requested_total=agents + 1)  # the owner counts too at most
+    entitlements.require_quota("allowed_domains", requested_total=AllowedDomain.objects.for_tenant(tenant).count())
+    assert sorted(AllowedDomain.objects.for_tenant(tenant).values_list("domain", flat=True)) == [
+        "127.0.0.1",
+        "localhost",
+    ]
+    key = ServerApiKey.objects.for_tenant(tenant).get()
+    assert sorted(key.scopes) == sorted(SERVER_API_SCOPES)
+    operator = User.objects.get(tenant__isnull=True, email=DEMO_OPERATOR_EMAIL)
+    assert operator.is_staff
+    assert operator.check_password(DEMO_PASSWORD)
+
+
+@pytest.mark.django_db
+def test_a_new_key_disables_the_old_one(settings):
+    settings.DEBUG = True
+    old = demo_seed()
+    new = demo_seed(new_key=True)
+    assert new.secret is not None
+    assert new.key != old.key
+    old.key.refresh_from_db()
+    assert not old.key.is_active
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start(env: dict, port: int) -> tuple[subprocess.Popen, str]:
+    """Starts ``rundemo`` and returns it with its output up to the banner's curl line."""
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "rundemo", "--noreload", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    output = b""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and not re.search(rb"\n  curl [^\n]*\n", output):
+        if select.select([server.stdout], [], [], 1)[0]:
+            chunk = os.read(server.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            output += chunk
+    return server, output.decode()
+
+
+def test_make_run_output_is_the_banner_and_its_curl_creates_a_contact(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "VERBOSE"}}
+    env.update({"DEBUG": "true", "DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "ringnity.settings"})
+    env["PYTHONUNBUFFERED"] = "1"
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=300)
+    port = _free_port()
+    server, output = _start(env, port)
+    try:
+        assert "Performing system checks" not in output
+        assert output.count("Watching for file changes") <= 1
+        assert f"Ringnity demo is running at http://127.0.0.1:{port}/" in output
+        for needle in ("/api/docs/", "/api/schema/", "/admin/", DEMO_OPERATOR_EMAIL, "rn_sk_test_"):
+            assert needle in output
+        assert len(output.strip().splitlines()) <= 16, output
+        curl = next(line.strip() for line in output.splitlines() if line.strip().startswith("curl "))
+        result = subprocess.run(shlex.split(curl), capture_output=True, text=True, timeout=30, check=True)
+        assert '"success":true' in result.stdout.replace(" ", "")
+        assert '"created":true' in result.stdout.replace(" ", "")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    server, output = _start(env, port)
+    try:
+        assert "rn_sk_test_…" in output
+        assert not re.search(r"rn_sk_test_[A-Za-z0-9_-]{20,}", output)  # a stored secret is never shown again
+        curl = next(line.strip() for line in output.splitlines() if line.strip().startswith("curl "))
+        result = subprocess.run(shlex.split(curl), capture_output=True, text=True, timeout=30, check=True)
+        assert '"success":true' in result.stdout.replace(" ", "")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
