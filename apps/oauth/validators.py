@@ -148,7 +148,14 @@ class RingnityOAuth2Validator(OAuth2Validator):
         idle_limit = timezone.now() - timedelta(seconds=oauth2_settings.REFRESH_TOKEN_EXPIRE_SECONDS)
         if rt.revoked is not None or rt.created < idle_limit:
             return False
-        return user_may_sign_in(rt.user) and rt.user.tenant_id == client.tenant_id
+        if not user_may_sign_in(rt.user) or rt.user.tenant_id != client.tenant_id:
+            return False
+        # What the family was granted must still be grantable: the client may have lost a scope, the
+        # user an admin role; then the app has to ask again (a new consent), not keep refreshing.
+        original = self.get_original_scopes(refresh_token, request)
+        scopes = original.split() if isinstance(original, str) else list(original)
+        allowed = set(scope_catalog.RingnityScopes().get_available_scopes(application=client))
+        return set(scopes) <= allowed and set(scope_catalog.scopes_for_user(scopes, rt.user)) == set(scopes)
 
     def validate_bearer_token(self, token, scopes, request):
         if not super().validate_bearer_token(token, scopes, request):

@@ -365,3 +365,20 @@ def test_a_refreshed_id_token_keeps_the_original_auth_time(client, owner, confid
     for body in (first, second):
         claims = json.loads(jwt.JWT(jwt=body["id_token"], key=keys).claims)
         assert claims["auth_time"] == int(signed_in_at)
+
+
+def test_a_refresh_stops_when_the_client_or_the_user_may_no_longer_have_the_scopes(client, owner):
+    from apps.tenants.tests.factories import StaffFactory
+
+    oauth_client, secret = make_client(owner.tenant)
+    admin = StaffFactory(tenant=owner.tenant, username="adm", role="admin")
+    code, verifier = get_code(client, oauth_client, admin, scope="openid tenant.read")
+    by_admin = exchange(client, oauth_client, code, verifier, secret=secret).json()
+    code, verifier = get_code(client, oauth_client, owner, scope="openid email")
+    by_owner = exchange(client, oauth_client, code, verifier, secret=secret).json()
+    admin.role = "agent"
+    admin.save()
+    assert _refresh(client, oauth_client, secret, by_admin["refresh_token"]).json()["error"] == "invalid_grant"
+    oauth_client.allowed_scopes = ["openid", "profile"]
+    oauth_client.save()
+    assert _refresh(client, oauth_client, secret, by_owner["refresh_token"]).json()["error"] == "invalid_grant"
