@@ -9,6 +9,7 @@ Public entry points other apps use (``apps.calls`` builds on them):
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import timedelta
 
@@ -27,6 +28,7 @@ CHAT_SESSION_SLIDE_STEP = timedelta(hours=1)
 CHAT_SESSION_TOKEN_PREFIX = "rn_cs_"  # noqa: S105 - a prefix, not a secret
 _IDENTITY_FIELDS = {"externalId": "external_id", "name": "name", "email": "email", "phone": "phone"}
 _PUBLIC_ID_MAX = 32
+METADATA_MAX_BYTES = 4096
 
 
 def _identity_values(identity: dict | None) -> dict:
@@ -68,8 +70,9 @@ def visitor_create_anonymous(*, tenant, identity: dict | None = None) -> Visitor
     return Visitor.objects.create(tenant=tenant, subject=f"chat:{secrets.token_hex(12)}", **_identity_values(identity))
 
 
-def visitor_identify(*, visitor: Visitor, identity: dict | None) -> Visitor:
-    """Records the identity the visitor states and links it to a Contact when identified.
+def visitor_identify(*, visitor: Visitor, identity: dict | None, metadata: dict | None = None) -> Visitor:
+    """Records the identity (and session ``metadata``, merged) the visitor states and links it to a
+    Contact when identified.
 
     A verified visitor (context token) keeps its verified identity: the body cannot
     override it. The contact is found or created by the contacts upsert rule
@@ -77,6 +80,11 @@ def visitor_identify(*, visitor: Visitor, identity: dict | None) -> Visitor:
     unverified visitor's statement never changes an existing contact.
     """
     changed = []
+    if metadata:
+        visitor.metadata = {**(visitor.metadata or {}), **metadata}
+        if len(json.dumps(visitor.metadata, default=str)) > METADATA_MAX_BYTES:
+            visitor.metadata = dict(metadata)  # the newest statement wins over an overflowing history
+        changed.append("metadata")
     if not visitor.verified:
         for field, value in _identity_values(identity).items():
             if getattr(visitor, field) != value:

@@ -114,7 +114,9 @@ class VisitorSessionView(VisitorStartAPIView):
     def post(self, request):
         data = validate_input(VisitorSessionInput, request.data)
         visitor, raw = self.resolve_visitor(data.get("visitor"))
-        visitor = visitor_services.visitor_identify(visitor=visitor, identity=data.get("visitor"))
+        visitor = visitor_services.visitor_identify(
+            visitor=visitor, identity=data.get("visitor"), metadata=data.get("metadata")
+        )
         if raw is None:
             echoed = request.META.get("HTTP_X_RINGNITY_CHAT_SESSION", "").strip()
             if request.auth.claims.get("chatSession") and echoed:

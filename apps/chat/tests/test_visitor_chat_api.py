@@ -153,6 +153,14 @@ def test_verified_identity_wins_over_the_body_and_updates_the_contact(api_client
     assert contact.name == "Dana"
 
 
+def test_session_metadata_is_kept_on_the_visitor(api_client):
+    tenant = chat_tenant()
+    headers = visitor_headers(tenant)
+    api_client.post(SESSIONS, {"metadata": {"page": "/pricing"}}, format="json", **headers)
+    api_client.post(SESSIONS, {"metadata": {"locale": "de"}}, format="json", **headers)
+    assert Visitor.objects.get().metadata == {"page": "/pricing", "locale": "de"}
+
+
 def test_identified_visitor_is_linked_to_a_contact(api_client):
     tenant = chat_tenant()
     body = {"visitor": {"externalId": "cust-1", "name": "Ann", "email": "ann@example.com"}}
