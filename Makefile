@@ -38,6 +38,7 @@ run: migrate
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports  # the layer contracts in pyproject.toml
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
