@@ -145,6 +145,8 @@ def generated_document() -> OpenApiDocument:
 
     Validating every response against it too means the served docs cannot disagree with the server.
     """
+    # Imported on first use, not at module level: the root conftest imports this module before
+    # Django's app registry is ready, and the generator walks every app's views.
     from drf_spectacular.generators import SchemaGenerator
     from drf_spectacular.renderers import OpenApiJsonRenderer
 
