@@ -6,10 +6,12 @@ one); support staff read only. Nobody adds rows here; transcripts, receipts and 
 history are never edited here.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 
+from apps.chat.conversation_services import conversation_update
 from apps.chat.models import Assignment, Conversation, Message, Visitor
+from ringnity.api.errors import ApiError
 
 WRITE_ROLES = frozenset({"platform_owner", "platform_admin"})
 
@@ -110,6 +112,14 @@ class ConversationAdmin(OperatorPermissions, admin.ModelAdmin):
     )
     readonly_fields = tuple(f for f in fields if f not in ("status", "priority", "subject"))
     inlines = (AssignmentInline, TranscriptInline)
+
+    def save_model(self, request, obj, form, change):
+        """Through the service (events, closing time, the one-open-conversation rule), not a bare save."""
+        original = Conversation.objects.cross_tenant().select_related("tenant", "visitor").get(pk=obj.pk)
+        try:
+            conversation_update(conversation=original, fields={k: form.cleaned_data[k] for k in form.changed_data})
+        except ApiError as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
 
 
 @admin.register(Visitor)

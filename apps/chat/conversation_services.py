@@ -242,3 +242,28 @@ def conversation_close(*, tenant, agent: User, conversation_id: str) -> Conversa
     conversation.save(update_fields=["status", "closed_at", "updated_at"])
     emit(tenant=tenant, event_type="conversation.closed", payload=conversation_payload(conversation))
     return conversation
+
+
+@transaction.atomic
+def conversation_update(*, conversation: Conversation, fields: dict) -> Conversation:
+    """Status, priority or subject set by an operator (the console). Closing sets ``closed_at`` and
+    emits ``conversation.closed``, any other change ``conversation.updated``; reopening while the
+    visitor has another open conversation is 409 ``CONFLICT``."""
+    allowed = {key: value for key, value in fields.items() if key in ("status", "priority", "subject")}
+    changed = [key for key, value in allowed.items() if getattr(conversation, key) != value]
+    if not changed:
+        return conversation
+    for key in changed:
+        setattr(conversation, key, allowed[key])
+    closing = "status" in changed and conversation.status == ConversationStatus.CLOSED
+    conversation.closed_at = (
+        timezone.now() if closing else (conversation.closed_at if "status" not in changed else None)
+    )
+    try:
+        with transaction.atomic():
+            conversation.save(update_fields=[*changed, "closed_at", "updated_at"])
+    except IntegrityError as exc:
+        raise ApiError(ErrorCode.CONFLICT, "The visitor already has an open conversation.", status=409) from exc
+    event = "conversation.closed" if closing else "conversation.updated"
+    emit(tenant=conversation.tenant, event_type=event, payload=conversation_payload(conversation))
+    return conversation

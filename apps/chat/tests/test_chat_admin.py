@@ -41,3 +41,17 @@ def test_support_cannot_change_admin_can(client, conversation):
     page = client.get(url)
     assert 'name="status"' in page.content.decode()
     assert client.get(reverse("admin:chat_conversation_add")).status_code == 403
+
+
+def test_admin_closing_goes_through_the_service(client, conversation):
+    url = reverse("admin:chat_conversation_change", args=[conversation.pk])
+    client.force_login(PlatformOperatorFactory(platform_role=PlatformRole.ADMIN))
+    form = {"status": "closed", "priority": "high", "subject": "Refund"}
+    for prefix in ("assignments", "messages"):
+        form.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    response = client.post(url, form)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    conversation.refresh_from_db()
+    assert conversation.status == "closed"
+    assert conversation.priority == "high"
+    assert conversation.closed_at is not None
