@@ -11,12 +11,14 @@
 """
 
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 
 from ringnity.api.authentication import PrincipalAuthentication
 from ringnity.api.errors import ADDITIONS, ErrorCode
@@ -48,6 +50,24 @@ class ContractSecurityScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return contract_security_schemes()[self.name]
+
+
+@cache
+def _documented_json_field(schema_json: str) -> type[serializers.JSONField]:
+    @extend_schema_field(json.loads(schema_json))
+    class DocumentedJSONField(serializers.JSONField):
+        pass
+
+    return DocumentedJSONField
+
+
+def documented_json_field(schema: dict, **kwargs) -> serializers.JSONField:
+    """A field that lets any JSON value through to the service, documented as ``schema``.
+
+    For inputs whose service checks every value itself so one answer lists every bad field: the
+    docs show the contract's type (``{"type": "string", "enum": [...]}``), never "any value".
+    """
+    return _documented_json_field(json.dumps(schema, sort_keys=True))(**kwargs)
 
 
 def envelope_schema(data_schema: dict) -> dict:
@@ -95,6 +115,11 @@ class EnvelopeAutoSchema(AutoSchema):
                 if "schema" in media:
                     media["schema"] = envelope_schema(media["schema"])
         return response
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        schema.pop("description", None)  # a serializer's docstring is written for developers, not readers
+        return schema
 
     def get_description(self):
         """Never a class or method docstring: the contract's text is set by ``apply_contract_docs``."""

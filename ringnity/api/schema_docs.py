@@ -92,7 +92,9 @@ def name_enums_from_contract(result, generator, request, public):
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     for component in list(schemas.values()):
         for prop in component.get("properties", {}).values():
-            target = prop.get("items", prop) if prop.get("type") == "array" else prop
+            types = prop.get("type")
+            is_array = types == "array" or (isinstance(types, list) and "array" in types)
+            target = prop.get("items", prop) if is_array else prop
             if "enum" not in target:
                 continue
             found = contract_enums().get(frozenset(v for v in target["enum"] if v not in (None, "")))

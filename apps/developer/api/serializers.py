@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from apps.developer.models import ServiceKey
+from apps.developer.models import ServerApiEnvironment, ServiceKey
+from apps.developer.services import SERVER_API_SCOPES
+from ringnity.api.schema import documented_json_field
+from ringnity.api.serializers import InputSerializer
 
 # --- Input ------------------------------------------------------------------
 
+# What the docs show for the lenient fields below (the contract's types; the service checks values).
+STRING = {"type": "string"}
+ENVIRONMENT = {"type": "string", "enum": ServerApiEnvironment.values}
+SCOPES = {"type": "array", "items": {"type": "string", "enum": list(SERVER_API_SCOPES)}}
 
-class AllowedDomainsInput(serializers.Serializer):
+
+class AllowedDomainsInput(InputSerializer):
     # Entries of any JSON type (null too) reach the service, which reports every bad one in one answer.
-    allowedDomains = serializers.ListField(child=serializers.JSONField(allow_null=True), allow_empty=True)
+    allowedDomains = serializers.ListField(child=documented_json_field(STRING, allow_null=True), allow_empty=True)
 
 
-class DeveloperTestInput(serializers.Serializer):
+class DeveloperTestInput(InputSerializer):
     origin = serializers.CharField(required=False, allow_blank=True, max_length=500)
     slug = serializers.CharField(required=False, allow_blank=True, max_length=100)
     service = serializers.ChoiceField(
@@ -25,19 +33,19 @@ class DeveloperTestInput(serializers.Serializer):
     )
 
 
-class ServerCredentialCreateInput(serializers.Serializer):
+class ServerCredentialCreateInput(InputSerializer):
     """Shape only (null too); the service checks every value so every bad field is reported together."""
 
-    name = serializers.JSONField(allow_null=True)
-    environment = serializers.JSONField(required=False, default="live", allow_null=True)
-    scopes = serializers.JSONField(allow_null=True)
+    name = documented_json_field(STRING, allow_null=True)
+    environment = documented_json_field(ENVIRONMENT, required=False, default="live", allow_null=True)
+    scopes = documented_json_field(SCOPES, allow_null=True)
 
 
-class ServerCredentialUpdateInput(serializers.Serializer):
-    name = serializers.JSONField(required=False, allow_null=True)
-    environment = serializers.JSONField(required=False, allow_null=True)
-    scopes = serializers.JSONField(required=False, allow_null=True)
-    isActive = serializers.JSONField(required=False, allow_null=True)
+class ServerCredentialUpdateInput(InputSerializer):
+    name = documented_json_field(STRING, required=False, allow_null=True)
+    environment = documented_json_field(ENVIRONMENT, required=False, allow_null=True)
+    scopes = documented_json_field(SCOPES, required=False, allow_null=True)
+    isActive = documented_json_field({"type": "boolean"}, required=False, allow_null=True)
 
 
 # --- Output: developer settings ---------------------------------------------
