@@ -12,6 +12,7 @@ import hashlib
 from oauth2_provider.models import get_access_token_model
 
 from apps.oauth.errors import OAuthProtocolError
+from apps.oauth.scopes import scopes_for_user
 from apps.oauth.validators import user_may_sign_in
 from ringnity.api.authentication import PrincipalAuthentication, bearer_token
 from ringnity.api.principal import Principal, PrincipalKind
@@ -47,6 +48,7 @@ class OAuthAccessTokenAuthentication(PrincipalAuthentication):
             user=token.user,
             credential=token,
             subject=token.user.public_id,
-            scopes=frozenset(token.scope.split()),
+            # The role is read now: a user who lost the admin role loses tenant-level scopes at once.
+            scopes=frozenset(scopes_for_user(token.scope.split(), token.user)),
             token_id=str(token.pk),
         )

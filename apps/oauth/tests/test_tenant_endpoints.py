@@ -156,3 +156,16 @@ def test_a_revoked_clients_token_is_invalid(api_client, owner, oauth_client):
     oauth_client.status = "revoked"
     oauth_client.save()
     assert api_client.get(WIDGET_KEY, **headers).status_code == 401
+
+
+def test_a_user_who_lost_the_admin_role_loses_tenant_scopes_at_once(api_client, owner, oauth_client):
+    from apps.tenants.tests.factories import StaffFactory
+
+    admin = StaffFactory(tenant=owner.tenant, username="adm", role="admin")
+    headers = _token(admin, oauth_client, "openid developer.read")
+    assert api_client.get(WIDGET_KEY, **headers).status_code == 200
+    admin.role = "agent"
+    admin.save()
+    response = api_client.get(WIDGET_KEY, **headers)
+    assert response.status_code == 403
+    assert response.json()["error"] == "insufficient_scope"
