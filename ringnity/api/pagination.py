@@ -46,15 +46,21 @@ class PageParams:
         max_limit: int = MAX_LIMIT,
         error_code: ErrorCode = ErrorCode.VALIDATION_FAILED,
     ) -> PageParams:
-        """Reads ``page`` (>= 1) and ``limit`` (>= 1, capped at ``max_limit``)."""
+        """Reads ``page`` (1..MAX_PAGE) and ``limit`` (1..``max_limit``); out of range is a 400, never clamped.
+
+        The contract's ``limit`` has ``maximum: 100``: a request above it is one the contract forbids,
+        so it is refused with the maximum named, like every other out-of-range parameter.
+        """
         errors: list[str] = []
         page = _int_param(params, "page", 1, 1, errors)
         if page > MAX_PAGE:
             errors.append(f"page: must be at most {MAX_PAGE}.")
         limit = _int_param(params, "limit", default_limit, 1, errors)
+        if limit > max_limit:
+            errors.append(f"limit: must be at most {max_limit}.")
         if errors:
             raise ApiError(error_code, "Invalid pagination parameters.", details=errors)
-        return cls(page=page, limit=min(limit, max_limit))
+        return cls(page=page, limit=limit)
 
 
 def paginate_page(queryset: QuerySet, params: PageParams) -> tuple[list, dict]:

@@ -132,6 +132,13 @@ def merge_errors(drf_errors, type_errors_):
     Where a value has the wrong type DRF may have coerced it silently, so the type error wins;
     DRF's errors elsewhere (a ``null`` item, a missing required field) are kept.
     """
+    if (
+        isinstance(drf_errors, list)
+        and isinstance(type_errors_, dict)
+        and all(isinstance(k, int) for k in type_errors_)
+    ):
+        # A ListSerializer reports one entry per item ({} for a good one); key it by index like ours.
+        drf_errors = {index: error for index, error in enumerate(drf_errors) if error}
     if not isinstance(drf_errors, dict) or not isinstance(type_errors_, dict):
         return type_errors_
     merged = dict(drf_errors)

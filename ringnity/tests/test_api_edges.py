@@ -8,10 +8,10 @@ the schema/docs views answer errors as envelopes, bad JSON names its line and co
 import pytest
 from django.test import Client
 
-from apps.runtime.tokens import TokenKind
 from apps.identity.sessions import SessionScope, session_issue
-from apps.tenants.tests.factories import OwnerFactory
 from apps.runtime.tests.fixtures import ready_tenant, runtime_headers, server_headers
+from apps.runtime.tokens import TokenKind
+from apps.tenants.tests.factories import OwnerFactory
 
 METHODS = ["get", "post", "put", "patch", "delete", "options", "head"]
 

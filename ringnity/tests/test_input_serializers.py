@@ -16,34 +16,6 @@ from rest_framework import serializers
 
 from ringnity.api.serializers import InputSerializer, QuerySerializer
 
-#: Serializers written before InputSerializer existed, converted after the layers refactor (issue 8).
-#: The test fails when one of them is already strict, so this list can only shrink.
-NOT_YET_STRICT: set[str] = {
-    "apps.chat.api.serializers.ContactInputSerializer",
-    "apps.chat.api.serializers.ContactListQuery",
-    "apps.platform.api.serializers.AiBalanceTenantSettingsInput",
-    "apps.platform.api.serializers.AiBalanceTopUpInput",
-    "apps.platform.api.serializers.AiPricingSettingsUpdateInput",
-    "apps.platform.api.serializers.PlanContractCatalogIO",
-    "apps.platform.api.serializers.PlatformLoginInput",
-    "apps.platform.api.serializers.PlatformRefreshInput",
-    "apps.developer.api.serializers.AllowedDomainsInput",
-    "apps.identity.api.serializers.AutoLoginQuery",
-    "apps.developer.api.serializers.DeveloperTestInput",
-    "apps.identity.api.serializers.OwnerGoogleLoginInput",
-    "apps.identity.api.serializers.OwnerLoginInput",
-    "apps.identity.api.serializers.RefreshTokenInput",
-    "apps.developer.api.serializers.ServerCredentialCreateInput",
-    "apps.developer.api.serializers.ServerCredentialUpdateInput",
-    "apps.identity.api.serializers.WorkspaceLoginInput",
-    "apps.runtime.api.serializers.AdminTokenInput",
-    "apps.runtime.api.serializers.AgentTokenInput",
-    "apps.runtime.api.serializers.RegisterDeviceInput",
-    "apps.runtime.api.serializers.RuntimeSessionInput",
-    "apps.runtime.api.serializers.UnregisterDeviceInput",
-    "apps.runtime.api.serializers.VisitorContextTokenInput",
-}
-
 
 def _served_operations():
     generator = SchemaGenerator()
@@ -86,7 +58,7 @@ def test_every_request_body_serializer_of_a_served_operation_is_strict(operation
     offenders = set()
     for operation, view in operations:
         for cls in _serializer_classes(view.schema.get_request_serializer()):
-            if not issubclass(cls, InputSerializer) and _label(cls) not in NOT_YET_STRICT:
+            if not issubclass(cls, InputSerializer):
                 offenders.add(f"{operation}: {_label(cls)}")
     assert not offenders, "request bodies must subclass ringnity.api.serializers.InputSerializer"
 
@@ -95,7 +67,7 @@ def test_every_query_serializer_of_a_served_operation_is_a_query_serializer(oper
     offenders = set()
     for operation, view in operations:
         for cls in _serializer_classes(view.schema.get_override_parameters()):
-            if not issubclass(cls, QuerySerializer) and _label(cls) not in NOT_YET_STRICT:
+            if not issubclass(cls, QuerySerializer):
                 offenders.add(f"{operation}: {_label(cls)}")
     assert not offenders, sorted(offenders)
 
@@ -113,22 +85,11 @@ def _api_serializers():
 def test_input_and_query_serializers_of_api_modules_use_their_base(operations):
     offenders = set()
     for cls in _api_serializers():
-        if _label(cls) in NOT_YET_STRICT:
-            continue
         if cls.__name__.endswith("Input") and not issubclass(cls, InputSerializer):
             offenders.add(f"{_label(cls)} is named Input but is not an InputSerializer")
         if cls.__name__.endswith("Query") and not issubclass(cls, QuerySerializer):
             offenders.add(f"{_label(cls)} is named Query but is not a QuerySerializer")
     assert not offenders, sorted(offenders)
-
-
-def test_the_not_yet_strict_list_only_names_classes_that_still_need_converting(operations):
-    known = {_label(cls): cls for cls in _api_serializers()}
-    for _operation, view in operations:
-        for cls in _serializer_classes(view.schema.get_request_serializer()):
-            known.setdefault(_label(cls), cls)
-    stale = {name for name in NOT_YET_STRICT if name not in known or issubclass(known[name], InputSerializer)}
-    assert not stale, f"remove from NOT_YET_STRICT: {sorted(stale)}"
 
 
 def test_the_walk_sees_the_served_operations(operations):

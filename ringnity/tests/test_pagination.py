@@ -16,9 +16,12 @@ def departments():
     return Department.objects.for_tenant(tenant).order_by("id")
 
 
-def test_page_params_default_and_cap():
+def test_page_params_default_and_maximum():
     assert PageParams.from_query({}) == PageParams(page=1, limit=50)
-    assert PageParams.from_query({"page": "2", "limit": "500"}) == PageParams(page=2, limit=100)
+    assert PageParams.from_query({"page": "2", "limit": "100"}) == PageParams(page=2, limit=100)
+    with pytest.raises(ApiError) as excinfo:
+        PageParams.from_query({"page": "2", "limit": "500"})
+    assert excinfo.value.details == ["limit: must be at most 100."]
 
 
 def test_page_params_list_every_bad_parameter():

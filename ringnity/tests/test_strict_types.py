@@ -137,3 +137,8 @@ def test_query_serializers_parse_strings_as_query_strings_must():
     instance = Query(data={"limit": "12", "archived": "true"})
     assert instance.is_valid(), instance.errors
     assert instance.validated_data == {"limit": 12, "archived": True}
+
+
+def test_drf_errors_of_other_items_of_a_nested_list_are_kept():
+    data = {"lines": [{"sku": 1, "qty": 1}, {"sku": "b"}, {"sku": "c", "qty": 2}]}
+    assert errors_of(data) == ["lines[0].sku: Must be a string, not a number.", "lines[1].qty: This field is required."]

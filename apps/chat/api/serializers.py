@@ -9,12 +9,13 @@ from apps.chat.selectors import parse_tag_filter
 from ringnity.api.errors import ApiError, ErrorCode, validation_failed
 from ringnity.api.exceptions import flatten_errors
 from ringnity.api.pagination import PageParams
+from ringnity.api.serializers import InputSerializer, QuerySerializer
 
 MAX_TAGS = 50
 _PHONE_CHARS = re.compile(r"^\+?[0-9 ().\-/]+$")
 
 
-class ContactInputSerializer(serializers.Serializer):
+class ContactInputSerializer(InputSerializer):
     """The contract's ``ContactInput`` (``partial=True`` for ``ContactPatchInput``)."""
 
     externalId = serializers.CharField(source="external_id", max_length=200, required=False, allow_blank=True)
@@ -50,7 +51,7 @@ class ContactSerializer(serializers.Serializer):
     updatedAt = serializers.DateTimeField()
 
 
-class ContactListQuery(serializers.Serializer):
+class ContactListQuery(QuerySerializer):
     """``search`` and ``tags`` of ``listContacts``; ``page``/``limit`` are read by ``PageParams``."""
 
     search = serializers.CharField(max_length=EMAIL_MAX_LENGTH, required=False, allow_blank=True, default="")

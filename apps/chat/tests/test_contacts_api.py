@@ -143,8 +143,10 @@ def test_list_pages_newest_first_with_total_and_has_more(api_client, assert_cont
     assert [c["id"] for c in data["contacts"]] == [made[2].public_id, made[1].public_id]
 
 
-def test_list_limit_is_capped_at_100(api_client, assert_contract, headers):
-    body = assert_contract(api_client.get(URL, {"limit": 500}, **headers), "listContacts", status=200)
+def test_list_limit_above_100_is_a_400_naming_the_maximum(api_client, assert_contract, headers):
+    body = assert_contract(api_client.get(URL, {"limit": 500}, **headers), "listContacts", status=400)
+    assert body["details"] == ["limit: must be at most 100."]
+    body = assert_contract(api_client.get(URL, {"limit": 100}, **headers), "listContacts", status=200)
     assert body["data"]["pagination"]["limit"] == 100
 
 

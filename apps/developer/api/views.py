@@ -20,7 +20,7 @@ from apps.tenants.models import StaffRole
 from ringnity.api.errors import ApiError, ErrorCode
 from ringnity.api.permissions import PrincipalPermission
 from ringnity.api.principal import DASHBOARD_KINDS
-from ringnity.api.views import TenantAPIView, validate_input
+from ringnity.api.views import TenantAPIView, validate_body, validate_input
 
 TAGS = ["Developer Settings"]
 DEVELOPER_ROLES = frozenset({StaffRole.OWNER, StaffRole.ADMIN})
@@ -142,7 +142,7 @@ class ServerCredentialView(DeveloperView):
         responses={200: s.ServerCredentialEnvelopeOutput},
     )
     def patch(self, request, credentialId: str):
-        data = validate_input(s.ServerCredentialUpdateInput, request.data)
+        data = validate_body(s.ServerCredentialUpdateInput, request)
         changes = {
             "is_active" if field == "isActive" else field: value
             for field, value in data.items()

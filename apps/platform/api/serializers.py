@@ -8,6 +8,7 @@ from apps.billing.pricing import SETTINGS_FIELDS
 from apps.billing.services import MAX_TOP_UP_CENTS
 from apps.plans.models import FeatureStatus, QuotaValueType, validate_config
 from apps.tenants.models import PlatformRole
+from ringnity.api.serializers import InputSerializer
 
 KEY_REGEX = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 KEY_MESSAGE = "Use lowercase letters, digits, '_' or '-' (at most 64)."
@@ -19,12 +20,12 @@ BIGINT_MAX = 2**63 - 1
 # --- sessions ----------------------------------------------------------------
 
 
-class PlatformLoginInput(serializers.Serializer):
+class PlatformLoginInput(InputSerializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=256, trim_whitespace=False)
 
 
-class PlatformRefreshInput(serializers.Serializer):
+class PlatformRefreshInput(InputSerializer):
     refreshToken = serializers.CharField(max_length=4096)
 
 
@@ -98,7 +99,7 @@ class PlanContractPlanIO(serializers.Serializer):
     quotas = serializers.DictField(child=PlanQuotaContractIO())
 
 
-class PlanContractCatalogIO(serializers.Serializer):
+class PlanContractCatalogIO(InputSerializer):
     featureKeys = FeatureKeyIO(many=True)
     quotaKeys = QuotaKeyIO(many=True)
     plans = PlanContractPlanIO(many=True)
@@ -109,7 +110,7 @@ class PlanContractCatalogIO(serializers.Serializer):
 _MONEY = {"max_digits": 12, "decimal_places": 6, "coerce_to_string": False, "min_value": Decimal(0)}
 
 
-class AiPricingSettingsUpdateInput(serializers.Serializer):
+class AiPricingSettingsUpdateInput(InputSerializer):
     """Partial: omitted fields keep their value. Validated per contract (markup >= 1.1, ...)."""
 
     provider = serializers.CharField(required=False, max_length=40)
@@ -151,7 +152,7 @@ class AiPricingSettingsUpdateInput(serializers.Serializer):
 # --- AI balance ------------------------------------------------------------------
 
 
-class AiBalanceTopUpInput(serializers.Serializer):
+class AiBalanceTopUpInput(InputSerializer):
     amountCents = serializers.IntegerField(required=False, min_value=1, max_value=MAX_TOP_UP_CENTS)
     amountUsd = serializers.DecimalField(
         required=False,
@@ -180,7 +181,7 @@ class AiBalanceTopUpOutput(serializers.Serializer):
     balanceAfterCents = serializers.IntegerField()
 
 
-class AiBalanceTenantSettingsInput(serializers.Serializer):
+class AiBalanceTenantSettingsInput(InputSerializer):
     overageEnabled = serializers.BooleanField(required=False)
     blockOnZero = serializers.BooleanField(required=False)
     autoTopUpEnabled = serializers.BooleanField(required=False)

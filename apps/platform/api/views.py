@@ -24,7 +24,7 @@ from ringnity.api.exceptions import flatten_errors
 from ringnity.api.identifiers import login_email
 from ringnity.api.principal import PrincipalKind
 from ringnity.api.throttling import LoginThrottle, client_ip
-from ringnity.api.views import PublicAPIView
+from ringnity.api.views import PublicAPIView, require_body
 
 TAGS = ["Platform Administration"]
 login_throttle = LoginThrottle("platform-login")
@@ -116,6 +116,7 @@ class AiPricingView(PlatformAPIView):
         responses={200: _PRICING_SCHEMA},
     )
     def put(self, request):
+        require_body(request)
         data = s.AiPricingSettingsUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         row = billing_services.ai_pricing_update(changes=data.to_model_changes(), actor=self.operator)

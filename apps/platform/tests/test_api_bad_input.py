@@ -98,10 +98,11 @@ def test_idempotency_key_with_control_characters_is_400(api_client, assert_contr
 def test_amount_usd_has_the_same_ceiling_as_amount_cents(api_client, assert_contract, admin_headers):
     tenant = TenantFactory()
     url = f"/api/platform/ai-balance/{tenant.public_id}/top-up"
-    response = api_client.post(url, {"amountUsd": "1000000000.01"}, format="json", **admin_headers)
+    # JSON numbers as the contract types them (a string is refused: strict types, issue 9).
+    response = api_client.post(url, '{"amountUsd": 1000000000.01}', content_type="application/json", **admin_headers)
     body = assert_contract(response, "topUpPlatformAiBalance", status=400)
     assert any(d.startswith("amountUsd:") for d in body["details"]), body["details"]
-    response = api_client.post(url, {"amountUsd": "1000000000.00"}, format="json", **admin_headers)
+    response = api_client.post(url, '{"amountUsd": 1000000000.00}', content_type="application/json", **admin_headers)
     assert assert_contract(response, "topUpPlatformAiBalance", status=200)["data"]["amountCents"] == 10**11
     assert not AiLedgerEntry.objects.for_tenant(tenant).exclude(amount_cents=10**11).exists()
 

@@ -158,7 +158,7 @@ def test_put_reports_shape_errors_and_catalog_problems_together(api_client, asse
         api_client.put(URL, data, format="json", **admin_headers), "updatePlatformPlanContracts", status=400
     )
     assert set(body["details"]) >= {
-        "plans[0].sortOrder: A valid integer is required.",
+        "plans[0].sortOrder: Must be an integer, not a string.",
         'plans[2].quotas.contacts.valueType: "sometimes" is not a valid choice.',
         "plans[1].features.teleport: unknown feature key.",
         "plans[1].quotas.agents.limitValue: must be null when valueType is 'unlimited'.",

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from rest_framework import serializers
 
 from apps.runtime.tokens import DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, MIN_TTL_SECONDS
+from ringnity.api.serializers import InputSerializer
 from ringnity.api.storable import json_storage_problem
 
 MAX_METADATA_BYTES = 4096
@@ -53,7 +54,7 @@ def _expires_in() -> serializers.IntegerField:
     )
 
 
-class RuntimeSessionInput(serializers.Serializer):
+class RuntimeSessionInput(InputSerializer):
     slug = serializers.CharField(max_length=50, required=False, allow_blank=True)
     apiKey = serializers.CharField(max_length=64, required=False, allow_blank=True)
     visitor = VisitorIdentitySerializer(required=False)
@@ -67,7 +68,7 @@ class RuntimeSessionOutput(serializers.Serializer):
     expiresAt = serializers.DateTimeField()
 
 
-class RegisterDeviceInput(serializers.Serializer):
+class RegisterDeviceInput(InputSerializer):
     platform = _choice(PLATFORMS)
     provider = _choice(PROVIDERS, required=False, default="fcm")
     token = serializers.CharField(max_length=4096)
@@ -80,7 +81,7 @@ class RegisterDeviceInput(serializers.Serializer):
     metadata = BoundedMetadataField(required=False, default=dict)
 
 
-class UnregisterDeviceInput(serializers.Serializer):
+class UnregisterDeviceInput(InputSerializer):
     deviceId = serializers.CharField(max_length=200, required=False, allow_blank=True)
     provider = _choice(PROVIDERS, required=False, default="fcm")
     token = serializers.CharField(max_length=4096, required=False, allow_blank=True)
@@ -103,13 +104,13 @@ class DeviceOutput(serializers.Serializer):
     updatedAt = serializers.DateTimeField()
 
 
-class VisitorContextTokenInput(serializers.Serializer):
+class VisitorContextTokenInput(InputSerializer):
     visitor = VisitorIdentitySerializer(required=False)
     metadata = BoundedMetadataField(required=False, default=dict)
     expiresIn = _expires_in()
 
 
-class AgentTokenInput(serializers.Serializer):
+class AgentTokenInput(InputSerializer):
     agentId = serializers.CharField(max_length=32, required=False, allow_blank=True)
     username = serializers.CharField(max_length=150, required=False, allow_blank=True)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -134,7 +135,7 @@ class AgentTokenInput(serializers.Serializer):
         return attrs
 
 
-class AdminTokenInput(serializers.Serializer):
+class AdminTokenInput(InputSerializer):
     adminActorId = serializers.CharField(max_length=200, required=False, allow_blank=True)
     username = serializers.CharField(max_length=150, required=False, allow_blank=True)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)

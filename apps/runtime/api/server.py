@@ -16,7 +16,7 @@ from apps.runtime.api.serializers import (
     VisitorContextTokenInput,
 )
 from apps.runtime.selectors import tenant_payload, tenant_readiness
-from ringnity.api.views import validate_input
+from ringnity.api.views import validate_body
 
 
 class ServerHealthView(ServerAPIView):
@@ -92,7 +92,7 @@ class VisitorContextTokenView(ServerAPIView):
         responses={201: SdkTokenOutput},
     )
     def post(self, request):
-        data = validate_input(VisitorContextTokenInput, request.data)
+        data = validate_body(VisitorContextTokenInput, request)
         issued = runtime_services.visitor_context_token_issue(
             tenant=self.tenant, visitor=data.get("visitor"), metadata=data["metadata"], expires_in=data["expiresIn"]
         )
@@ -113,7 +113,7 @@ class AgentTokenView(ServerAPIView):
         responses={201: SdkTokenOutput},
     )
     def post(self, request):
-        data = validate_input(AgentTokenInput, request.data)
+        data = validate_body(AgentTokenInput, request)
         issued = runtime_services.agent_token_issue(
             tenant=self.tenant,
             key=self.principal.credential,
@@ -138,7 +138,7 @@ class AdminTokenView(ServerAPIView):
         responses={201: SdkTokenOutput},
     )
     def post(self, request):
-        data = validate_input(AdminTokenInput, request.data)
+        data = validate_body(AdminTokenInput, request)
         issued = runtime_services.admin_token_issue(
             tenant=self.tenant,
             key=self.principal.credential,
