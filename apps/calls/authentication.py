@@ -16,10 +16,8 @@ from collections.abc import Mapping
 
 from rest_framework.authentication import BaseAuthentication
 
-from apps.chat.visitor_services import chat_session_authenticate
-from apps.runtime.tokens import VISITOR_SCOPES
+from apps.chat.authentication import chat_session_principal
 from ringnity.api.errors import ApiError, ErrorCode
-from ringnity.api.principal import Principal, PrincipalKind
 
 BODY_FIELD = "sessionToken"
 
@@ -32,14 +30,4 @@ class CallSessionTokenAuthentication(BaseAuthentication):
             return None
         if not isinstance(raw, str) or not raw.strip():
             raise ApiError(ErrorCode.AUTH_TOKEN_INVALID, "The chat session token is invalid.", status=401)
-        session = chat_session_authenticate(raw=raw.strip())
-        visitor = session.visitor
-        return None, Principal(
-            kind=PrincipalKind.VISITOR,
-            tenant=session.tenant,
-            credential=visitor,
-            subject=visitor.subject,
-            scopes=VISITOR_SCOPES,
-            token_id=session.public_id,
-            claims={"chatSession": session.public_id},
-        )
+        return None, chat_session_principal(raw.strip())

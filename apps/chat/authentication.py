@@ -52,17 +52,22 @@ class VisitorAuthentication(PrincipalAuthentication):
         raw = request.META.get("HTTP_X_RINGNITY_CHAT_SESSION", "").strip()
         if not raw:
             return None
-        session = chat_session_authenticate(raw=raw)
-        visitor = session.visitor
-        return None, Principal(
-            kind=PrincipalKind.VISITOR,
-            tenant=session.tenant,
-            credential=visitor,
-            subject=visitor.subject,
-            scopes=VISITOR_SCOPES,
-            token_id=session.public_id,
-            claims={"chatSession": session.public_id},
-        )
+        return None, chat_session_principal(raw)
+
+
+def chat_session_principal(raw: str) -> Principal:
+    """The visitor principal of a chat session token (digest lookup, expiry, revocation, active tenant)."""
+    session = chat_session_authenticate(raw=raw)
+    visitor = session.visitor
+    return Principal(
+        kind=PrincipalKind.VISITOR,
+        tenant=session.tenant,
+        credential=visitor,
+        subject=visitor.subject,
+        scopes=VISITOR_SCOPES,
+        token_id=session.public_id,
+        claims={"chatSession": session.public_id},
+    )
 
 
 def principal_visitor(principal) -> Visitor | None:

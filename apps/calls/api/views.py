@@ -26,8 +26,8 @@ from apps.calls.api.serializers import (
 from apps.calls.authentication import CallSessionTokenAuthentication
 from apps.calls.models import CallActorKind
 from apps.calls.selectors import CallActor
-from apps.chat.api.cors import ChatCorsMixin
 from apps.chat.authentication import VisitorAuthentication, principal_visitor
+from apps.chat.cors import ChatCorsMixin
 from apps.identity.authentication import DashboardJWTAuthentication
 from ringnity.api.errors import ApiError, ErrorCode, validation_failed
 from ringnity.api.exceptions import flatten_errors

@@ -16,9 +16,9 @@ from apps.chat.api.chat_serializers import (
     SendMessageInput,
     UpdatePresenceInput,
 )
-from apps.chat.api.cors import ChatCorsMixin
 from apps.chat.api.visitor_views import CHAT_SCOPE, VISITOR_SECURITY, attachment_file_response
 from apps.chat.authentication import VisitorAuthentication, principal_visitor
+from apps.chat.cors import ChatCorsMixin
 from apps.chat.models import ParticipantType, SenderType
 from apps.chat.payloads import (
     CONVERSATION_RELATED,

@@ -26,8 +26,8 @@ from apps.chat.api.chat_serializers import (
     VisitorMessageInput,
     VisitorSessionInput,
 )
-from apps.chat.api.cors import ChatCorsMixin
 from apps.chat.authentication import CHAT_SESSION_HEADER, VisitorAuthentication, principal_visitor
+from apps.chat.cors import ChatCorsMixin
 from apps.chat.models import SenderType
 from apps.chat.payloads import attachment_payload, conversation_payload, iso, message_payload
 from apps.chat.throttle import anonymous_start_allow
