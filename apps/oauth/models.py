@@ -12,13 +12,16 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from oauth2_provider.models import AbstractApplication, AbstractGrant
+from oauth2_provider.models import AbstractApplication, AbstractGrant, ClientSecretField
 
 from apps.oauth import keys
 from apps.tenants.ids import new_public_id
 from apps.tenants.models import Tenant
+from ringnity.api.secrets import digests_match, secret_digest
 
 CLIENT_ID_PREFIX = "rn_oauth_"
+#: How a client secret is stored: ``sha256$`` + the SHA-256 hex of the (128 random characters) secret.
+SECRET_DIGEST_PREFIX = "sha256$"  # noqa: S105 (a format marker, not a secret)
 _CLIENT_ID_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
@@ -39,13 +42,17 @@ class ClientStatus(models.TextChoices):
 class OAuthClient(AbstractApplication):
     """A tenant's app using Login with Ringnity (django-oauth-toolkit's Application, swapped in).
 
-    ``client_secret`` is hashed by the toolkit on save (``hash_client_secret``); the plain secret
-    exists only in the response that created or rotated it. Only the authorization-code grant
-    is ever set, and ID tokens are RS256 (``algorithm``).
+    ``client_secret`` holds ``sha256$<digest>`` of the secret (``set_secret``), never the secret: the
+    plain secret exists only in the response that created or rotated it. Not the toolkit's password
+    hash (``hash_client_secret`` is off): Argon2 costs ~0.4 s and 100 MB on every token request, and
+    a 128-character random secret has nothing to brute-force (``ringnity.api.secrets``). Only the
+    authorization-code grant is ever set, and ID tokens are RS256 (``algorithm``).
     """
 
     public_id = models.CharField(max_length=32, unique=True, default=oauth_client_public_id, editable=False)
     client_id = models.CharField(max_length=100, unique=True, default=generate_client_id, db_index=True)
+    hash_client_secret = models.BooleanField(default=False)
+    client_secret = ClientSecretField(max_length=255, blank=True, default="", db_index=True)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="oauth_clients")
     allowed_scopes = models.JSONField(default=list)
     require_pkce = models.BooleanField(default=True)
@@ -71,6 +78,16 @@ class OAuthClient(AbstractApplication):
     def redirect_uri_allowed(self, uri) -> bool:
         """Exact string match only: no trailing-slash, query, port or case leniency."""
         return isinstance(uri, str) and uri in self.redirect_uri_list
+
+    def set_secret(self, secret: str | None) -> None:
+        self.hash_client_secret = False
+        self.client_secret = SECRET_DIGEST_PREFIX + secret_digest(secret) if secret else ""
+
+    def secret_matches(self, secret: str) -> bool:
+        stored = self.client_secret or ""
+        if not secret or not stored.startswith(SECRET_DIGEST_PREFIX):
+            return False
+        return digests_match(stored.removeprefix(SECRET_DIGEST_PREFIX), secret)
 
     @property
     def jwk_key(self):

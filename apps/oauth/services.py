@@ -3,8 +3,8 @@
 Client registry rules (the contract's Developer Settings operations):
 
 * ``clientId`` is ``rn_oauth_`` + 24 random characters; a confidential client gets a secret that is
-  returned once and stored hashed (django-oauth-toolkit hashes ``client_secret`` on save); a public
-  client has no secret and always requires PKCE.
+  returned once and stored as a SHA-256 digest (``OAuthClient.set_secret``); a public client has no
+  secret and always requires PKCE.
 * only scopes the catalog marks ``available`` (``scopes``); redirect URIs absolute, ``https`` except
   on a loopback host, without a fragment; matched exactly at ``/oauth/authorize``.
 * revoking kills every access and refresh token of the client at once; only a revoked client can be
@@ -119,17 +119,18 @@ def oauth_client_create(
     _lock_tenant(tenant)
     entitlements.for_tenant(tenant).require_quota("oauth_clients", requested_total=active_client_count(tenant) + 1)
     secret = None if public else generate_client_secret()
-    client = OAuthClient.objects.create(
+    client = OAuthClient(
         tenant=tenant,
         name=name.strip(),
         client_type=client_type,
         authorization_grant_type=OAuthClient.GRANT_AUTHORIZATION_CODE,
         algorithm=OAuthClient.RS256_ALGORITHM,
-        client_secret=secret or "",
         redirect_uris=" ".join(uris),
         allowed_scopes=scopes,
         require_pkce=True if public or require_pkce is None else require_pkce,
     )
+    client.set_secret(secret)
+    client.save()
     return client, secret
 
 
@@ -194,8 +195,8 @@ def oauth_client_secret_rotate(*, tenant: Tenant, public_id: str) -> tuple[OAuth
     if client.status == ClientStatus.REVOKED:
         raise ApiError(ErrorCode.CONFLICT, "A revoked client has no secret to rotate.", status=409)
     secret = generate_client_secret()
-    client.client_secret = secret  # hashed by the toolkit's field on save; the old one stops working now
-    client.save(update_fields=["client_secret", "updated"])
+    client.set_secret(secret)  # the old secret stops working with this save
+    client.save(update_fields=["client_secret", "hash_client_secret", "updated"])
     return client, secret
 
 

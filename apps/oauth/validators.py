@@ -62,6 +62,11 @@ class RingnityOAuth2Validator(OAuth2Validator):
             return None
         return request.client
 
+    def _check_secret(self, provided_secret, stored_secret):
+        """Only the digest form ``OAuthClient.set_secret`` writes; never the toolkit's plain-text fallback."""
+        client = OAuthClient(client_secret=stored_secret)
+        return client.secret_matches(provided_secret)
+
     def is_pkce_required(self, client_id, request):
         client = request.client or self._load_application(client_id, request)
         return client is None or client.is_public or client.require_pkce

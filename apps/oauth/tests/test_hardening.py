@@ -256,12 +256,16 @@ def test_a_refresh_token_unused_for_30_days_expires(client, owner, confidential)
     assert _refresh(client, oauth_client, secret, body["refresh_token"]).json()["error"] == "invalid_grant"
 
 
-def test_client_secrets_are_stored_hashed(confidential):
+def test_client_secrets_are_stored_as_digests_and_a_stolen_digest_is_no_secret(client, owner, confidential):
+    import hashlib
+
     oauth_client, secret = confidential
     stored = OAuthClient.objects.get(pk=oauth_client.pk).client_secret
-    assert secret
     assert secret not in stored
-    assert stored.startswith(("argon2", "pbkdf2"))
+    assert stored == "sha256$" + hashlib.sha256(secret.encode()).hexdigest()
+    code, verifier = get_code(client, oauth_client, owner)
+    assert exchange(client, oauth_client, code, verifier, secret=stored).status_code == 401
+    assert exchange(client, oauth_client, code, verifier, secret=stored.removeprefix("sha256$")).status_code == 401
 
 
 def test_the_token_endpoint_accepts_basic_post_and_none(client, owner, confidential):
