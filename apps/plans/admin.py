@@ -1,9 +1,14 @@
 """Console pages for the plan catalog and subscriptions (role rules come from the console's site)."""
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 
 from apps.plans.models import FeatureKey, Plan, PlanFeature, PlanQuota, QuotaKey, Subscription
+from ringnity.admin_widgets import CollapsedJSONWidget
+
+#: One line per feature/quota row: ``config`` opens on demand instead of a tall textarea per row.
+COMPACT_ROWS = {models.JSONField: {"widget": CollapsedJSONWidget}}
 
 
 @admin.register(FeatureKey)
@@ -26,6 +31,7 @@ class PlanFeatureInline(admin.TabularInline):
     extra = 0
     fields = ("feature", "enabled", "config")
     autocomplete_fields = ("feature",)
+    formfield_overrides = COMPACT_ROWS
 
 
 class PlanQuotaInline(admin.TabularInline):
@@ -33,6 +39,7 @@ class PlanQuotaInline(admin.TabularInline):
     extra = 0
     fields = ("quota", "value_type", "limit_value", "reset_period", "config")
     autocomplete_fields = ("quota",)
+    formfield_overrides = COMPACT_ROWS
 
 
 @admin.register(Plan)

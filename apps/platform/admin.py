@@ -157,12 +157,14 @@ class TenantAdmin(admin.ModelAdmin):
         "public_widget_key",
         "ai_balance_display",
         "console_links",
+        "ai_usage_chart",
         "created_at",
         "updated_at",
     )
     fieldsets = (
         (None, {"fields": ("slug", "name", "company_name", "email", "phone", "is_active")}),
         ("Console", {"fields": ("ai_balance_display", "console_links")}),
+        ("AI usage, last 30 days (UTC)", {"fields": ("ai_usage_chart",)}),
         ("Profile", {"classes": ("collapse",), "fields": ("timezone", "industry", "logo_url", "branding")}),
         ("Identifiers", {"fields": ("public_id", "public_widget_key", "created_at", "updated_at")}),
     )
@@ -190,6 +192,23 @@ class TenantAdmin(admin.ModelAdmin):
     def ai_balance_display(self, obj):
         balance = AiBalance.objects.filter(tenant=obj).first()
         return format_html('<strong id="ai-balance">{}</strong>', cents(balance.balance_cents if balance else 0))
+
+    @admin.display(description="Daily")
+    def ai_usage_chart(self, obj):
+        if obj.pk is None:
+            return "—"
+        days = billing_selectors.ai_usage_daily(tenant=obj, days=30)
+        totals = {key: sum(d[key] for d in days) for key in ("chat_replies", "voice_minutes", "retail_cents")}
+        return format_html(
+            '<div id="ai-usage-inline" style="max-width: 800px">{}</div>'
+            "<p>{} AI chat replies, {} AI voice minutes, retail value {} &middot; "
+            '<a href="{}">day by day</a></p>',
+            mark_safe(charts.daily_usage_svg(days)),  # noqa: S308  (built from numbers, labels escaped)
+            totals["chat_replies"],
+            totals["voice_minutes"],
+            cents(totals["retail_cents"]),
+            reverse("admin:tenants_tenant_ai_usage", args=[obj.pk]),
+        )
 
     @admin.display(description="Pages")
     def console_links(self, obj):

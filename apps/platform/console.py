@@ -14,12 +14,15 @@ credentials of models that hold some (``HiddenSecrets``). Pages tune the rules w
 This module imports no pages.
 """
 
+import re
+
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from apps.billing.models import format_cents
+from apps.platform.dashboard import operator_dashboard
 from ringnity.api.errors import ApiError
 from ringnity.api.identifiers import login_email
 from ringnity.api.throttling import LoginThrottle, client_ip
@@ -177,6 +180,51 @@ def console_inline_class(inline: type) -> type:
     return type(f"Console{inline.__name__}", (RolePermissions, inline), {})
 
 
+#: Words a model's class name spells in CamelCase that readers expect in capitals.
+ACRONYMS = {
+    "api": "API",
+    "ai": "AI",
+    "sdk": "SDK",
+    "oauth": "OAuth",
+    "url": "URL",
+    "jwt": "JWT",
+    "ip": "IP",
+    "id": "ID",
+}
+UNCOUNTABLE = frozenset({"pricing", "staff", "data", "settings", "usage", "information"})
+
+
+def plural(noun: str) -> str:
+    """English plural of a phrase's last word: family → families, address → addresses, key → keys."""
+    head, _, last = noun.rpartition(" ")
+    lower = last.lower()
+    if lower in UNCOUNTABLE or lower.endswith("settings"):
+        word = last
+    elif re.search(r"[^aeiou]y$", lower):
+        word = last[:-1] + "ies"
+    elif re.search(r"(s|x|z|ch|sh)$", lower):
+        word = last + "es"
+    else:
+        word = last + "s"
+    return f"{head} {word}" if head else word
+
+
+def humane_names(model) -> None:
+    """Console names for a model that left Django's defaults ("Session familys", "Server api keys").
+
+    Only the runtime ``_meta`` names change (what the console shows); a model's own ``Meta`` names
+    win, and migrations read ``Meta`` only, so no app needs a migration for its console names.
+    """
+    meta = model._meta
+    if "verbose_name" not in meta.original_attrs:
+        name = model.__name__.replace("OAuth", "Oauth")
+        words = re.findall(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+", name)
+        spelled = [ACRONYMS.get(word.lower(), word.lower()) for word in words]
+        meta.verbose_name = " ".join(spelled)
+    if "verbose_name_plural" not in meta.original_attrs:
+        meta.verbose_name_plural = plural(str(meta.verbose_name))
+
+
 class ConsoleSite(admin.AdminSite):
     """The platform console: every page registered gets the role rules (``console_admin_class``)."""
 
@@ -185,7 +233,14 @@ class ConsoleSite(admin.AdminSite):
     index_title = "Platform administration"
     login_form = ThrottledAdminAuthenticationForm
 
+    def index(self, request, extra_context=None):
+        """The index starts with the operator dashboard (tenants by plan, today's activity, AI spend)."""
+        if is_operator(request.user):
+            extra_context = {**(extra_context or {}), "dashboard": operator_dashboard()}
+        return super().index(request, extra_context)
+
     def register(self, model_or_iterable, admin_class=None, **options):
         models_ = [model_or_iterable] if isinstance(model_or_iterable, models.base.ModelBase) else model_or_iterable
         for model in models_:
+            humane_names(model)
             super().register(model, console_admin_class(model, admin_class or admin.ModelAdmin), **options)
