@@ -125,10 +125,16 @@ def session_user(request) -> tuple[User | None, float | None]:
     user_id = request.session.get(SESSION_USER)
     if not user_id:
         return None, None
+    auth_time = request.session.get(SESSION_AUTH_TIME)
     user = User.objects.select_related("tenant").filter(pk=user_id).first()
-    if user is None or not user_may_sign_in(user) or request.session.get(SESSION_HASH) != user.get_session_auth_hash():
+    if (
+        user is None
+        or not isinstance(auth_time, (int, float))
+        or not user_may_sign_in(user)
+        or request.session.get(SESSION_HASH) != user.get_session_auth_hash()
+    ):
         return None, None
-    return user, request.session.get(SESSION_AUTH_TIME)
+    return user, auth_time
 
 
 def _fresh_enough(request, auth_time: float | None) -> bool:

@@ -256,3 +256,19 @@ def test_sign_in_failures_count_with_the_dashboard_login(client, api_client, ass
         "/api/auth/owner-login", {"email": owner.email, "password": DEFAULT_PASSWORD}, format="json"
     )
     assert assert_contract(dashboard, "loginOwner", status=429)["code"] == "RATE_LIMITED"
+
+
+def test_a_password_change_or_a_disabled_account_ends_the_sign_in(client, owner, confidential):
+    url = _url(confidential[0], challenge=pkce_pair()[1])
+    sign_in(client, owner)
+    assert b'name="allow"' in client.get(url).content
+    owner.set_password("another-long-password")
+    owner.save()
+    assert b'name="signin"' in client.get(url).content
+    sign_in(client, owner)
+    owner.is_active = False
+    owner.save()
+    assert b'name="signin"' in client.get(url).content
+    owner.tenant.is_active = False  # a disabled workspace's clients are unknown altogether
+    owner.tenant.save()
+    assert client.get(url).status_code == 400
