@@ -199,6 +199,11 @@ class RingnityOAuth2Validator(OAuth2Validator):
         """``RINGNITY_PUBLIC_URL``, read per request: the issuer of the discovery document and of every token."""
         return selectors.issuer()
 
+    def get_userinfo_claims(self, request):
+        """Claims of the scopes the user may still grant (a demoted admin loses ``tenant.read`` at once)."""
+        request.scopes = scope_catalog.scopes_for_user(request.scopes, request.user)
+        return super().get_userinfo_claims(request)
+
     def get_discovery_claims(self, request):
         return list(self.oidc_claim_scope)
 

@@ -101,7 +101,7 @@ class OpenIdConfigurationView(OAuthProtocolView):
         tags=TAGS,
         summary="Read OpenID Connect discovery metadata.",
         description="Root-level discovery document for apps that implement Login with Ringnity.",
-        responses={200: OpenApiResponse(description="OpenID Connect discovery metadata.")},
+        responses={200: s.OpenIdConfigurationOutput},
     )
     def get(self, request):
         response = Response(selectors.openid_configuration())
@@ -119,7 +119,7 @@ class JwksView(OAuthProtocolView):
         operation_id="getRingnityOAuthJwks",
         tags=TAGS,
         summary="Read public keys for ID token verification.",
-        responses={200: OpenApiResponse(description="JSON Web Key Set.")},
+        responses={200: s.JwksOutput},
     )
     def get(self, request):
         response = Response(keys.jwks())
@@ -180,10 +180,7 @@ class UserInfoView(OAuthLibMixin, OAuthProtocolView):
         operation_id="getRingnityOAuthUserInfo",
         tags=TAGS,
         summary="Read OIDC user profile claims.",
-        responses={
-            200: OpenApiResponse(description="UserInfo claims for the logged-in Ringnity user."),
-            **OAUTH_ERRORS,
-        },
+        responses={200: s.OAuthUserInfoOutput, **OAUTH_ERRORS},
     )
     def get(self, request):
         _url, headers, body, status = self.create_userinfo_response(request._request)

@@ -166,3 +166,47 @@ class OAuthErrorOutput(serializers.Serializer):
 
     error = serializers.CharField()
     error_description = serializers.CharField(required=False)
+
+
+class OpenIdConfigurationOutput(serializers.Serializer):
+    issuer = serializers.CharField()
+    authorization_endpoint = serializers.CharField()
+    token_endpoint = serializers.CharField()
+    userinfo_endpoint = serializers.CharField()
+    jwks_uri = serializers.CharField()
+    revocation_endpoint = serializers.CharField()
+    response_types_supported = serializers.ListField(child=serializers.CharField())
+    response_modes_supported = serializers.ListField(child=serializers.CharField())
+    grant_types_supported = serializers.ListField(child=serializers.CharField())
+    subject_types_supported = serializers.ListField(child=serializers.CharField())
+    id_token_signing_alg_values_supported = serializers.ListField(child=serializers.CharField())
+    scopes_supported = serializers.ListField(child=serializers.CharField())
+    token_endpoint_auth_methods_supported = serializers.ListField(child=serializers.CharField())
+    revocation_endpoint_auth_methods_supported = serializers.ListField(child=serializers.CharField())
+    code_challenge_methods_supported = serializers.ListField(child=serializers.CharField())
+    claims_supported = serializers.ListField(child=serializers.CharField())
+    authorization_response_iss_parameter_supported = serializers.BooleanField()
+    prompt_values_supported = serializers.ListField(child=serializers.CharField())
+
+
+class JwkOutput(serializers.Serializer):
+    kty = serializers.CharField()
+    kid = serializers.CharField()
+    use = serializers.CharField()
+    alg = serializers.CharField()
+    n = serializers.CharField()
+    e = serializers.CharField()
+
+
+class JwksOutput(serializers.Serializer):
+    keys = JwkOutput(many=True)
+
+
+class OAuthUserInfoOutput(serializers.Serializer):
+    sub = serializers.CharField()
+    name = serializers.CharField(required=False)
+    email = serializers.CharField(required=False)
+    email_verified = serializers.BooleanField(required=False)
+    tenant_id = serializers.CharField(required=False)
+    tenant_slug = serializers.CharField(required=False)
+    roles = serializers.ListField(child=serializers.CharField(), required=False)

@@ -169,3 +169,15 @@ def test_a_user_who_lost_the_admin_role_loses_tenant_scopes_at_once(api_client, 
     response = api_client.get(WIDGET_KEY, **headers)
     assert response.status_code == 403
     assert response.json()["error"] == "insufficient_scope"
+
+
+def test_userinfo_drops_tenant_claims_of_a_demoted_admin(api_client, assert_contract, owner, oauth_client):
+    from apps.tenants.tests.factories import StaffFactory
+
+    admin = StaffFactory(tenant=owner.tenant, username="adm", role="admin")
+    headers = _token(admin, oauth_client, "openid profile tenant.read")
+    assert "tenant_id" in assert_contract(api_client.get("/api/oauth/userinfo", **headers), "getRingnityOAuthUserInfo")
+    admin.role = "agent"
+    admin.save()
+    body = assert_contract(api_client.get("/api/oauth/userinfo", **headers), "getRingnityOAuthUserInfo")
+    assert body == {"sub": admin.public_id, "name": admin.name}
