@@ -25,7 +25,7 @@ class CollapsedJSONWidget(forms.Textarea):
         except ValueError:
             parsed = value
         if parsed in (None, {}, [], ""):
-            return "{} (none)"
+            return "{}"
         compact = json.dumps(parsed, separators=(",", ":"), ensure_ascii=False)
         return compact if len(compact) <= self.SUMMARY_LENGTH else compact[: self.SUMMARY_LENGTH - 1] + "…"
 

@@ -1,6 +1,8 @@
 """Console pages for the plan catalog and subscriptions (role rules come from the console's site)."""
 
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.db import models
 from django.db.models import Count
 
@@ -8,7 +10,31 @@ from apps.plans.models import FeatureKey, Plan, PlanFeature, PlanQuota, QuotaKey
 from ringnity.admin_widgets import CollapsedJSONWidget
 
 #: One line per feature/quota row: ``config`` opens on demand instead of a tall textarea per row.
-COMPACT_ROWS = {models.JSONField: {"widget": CollapsedJSONWidget}}
+COMPACT_ROWS = {
+    models.JSONField: {"widget": CollapsedJSONWidget},
+    models.CharField: {"widget": forms.TextInput(attrs={"size": 10})},
+    models.BigIntegerField: {"widget": forms.NumberInput(attrs={"style": "width: 7em"})},
+    models.IntegerField: {"widget": forms.NumberInput(attrs={"style": "width: 7em"})},
+}
+
+
+class CompactRows:
+    """Inline rows that fit a 1,280 px window: no edit/add/view icons beside each key's picker
+    (keys have their own pages), short text inputs and the collapsed ``config``."""
+
+    formfield_overrides = COMPACT_ROWS
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and isinstance(formfield.widget, RelatedFieldWidgetWrapper):
+            formfield.widget.can_add_related = formfield.widget.can_change_related = False
+            formfield.widget.can_view_related = formfield.widget.can_delete_related = False
+        return formfield
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_choice_field(db_field, request, **kwargs)
+        formfield.widget.attrs["style"] = "width: auto"
+        return formfield
 
 
 @admin.register(FeatureKey)
@@ -26,20 +52,18 @@ class QuotaKeyAdmin(admin.ModelAdmin):
     search_fields = ("key", "name", "description")
 
 
-class PlanFeatureInline(admin.TabularInline):
+class PlanFeatureInline(CompactRows, admin.TabularInline):
     model = PlanFeature
     extra = 0
     fields = ("feature", "enabled", "config")
     autocomplete_fields = ("feature",)
-    formfield_overrides = COMPACT_ROWS
 
 
-class PlanQuotaInline(admin.TabularInline):
+class PlanQuotaInline(CompactRows, admin.TabularInline):
     model = PlanQuota
     extra = 0
     fields = ("quota", "value_type", "limit_value", "reset_period", "config")
     autocomplete_fields = ("quota",)
-    formfield_overrides = COMPACT_ROWS
 
 
 @admin.register(Plan)
