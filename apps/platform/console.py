@@ -80,6 +80,15 @@ console_login_throttle = LoginThrottle("console-login")
 class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
     """The console's sign-in form, with the API's login throttle (per IP and per e-mail)."""
 
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        # Says who this door is for: a tenant owner trying it learns where to go instead.
+        "invalid_login": (
+            "Enter the e-mail and password of a platform operator. This console is for Ringnity operators; "
+            "tenant owners and staff sign in to their workspace dashboard (API: POST /api/auth/owner-login)."
+        ),
+    }
+
     def clean(self):
         raw = self.data.get("username") or ""
         ip, email = client_ip(self.request), login_email(raw) or raw  # the operator lookup's form

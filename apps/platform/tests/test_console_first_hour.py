@@ -85,3 +85,12 @@ def test_operator_index_shows_the_dashboard(operator_client, django_assert_max_n
     assert re.search(r'id="dashboard-conversations">0<', html)
     assert re.search(r'id="dashboard-webhooks">0<', html)
     assert "$1.23" in html
+
+
+def test_a_tenant_owner_at_the_console_is_told_where_to_sign_in(client):
+    from apps.tenants.tests.factories import DEFAULT_PASSWORD, OwnerFactory
+
+    owner = OwnerFactory()
+    response = client.post("/admin/login/", {"username": owner.email, "password": DEFAULT_PASSWORD})
+    assert response.status_code == 200
+    assert "tenant owners and staff sign in to their workspace dashboard" in response.content.decode()
