@@ -190,3 +190,21 @@ def test_a_contacts_limit_above_the_maximum_is_a_400_naming_the_maximum(api_clie
     body = assert_contract(response, "listContacts", status=400)
     assert body["code"] == "SERVER_CONTACT_VALIDATION_FAILED"
     assert body["details"] == ["limit: must be at most 100."]
+
+
+# --- found by the fuzzer ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "operation", "headers"),
+    [
+        ("/api/server/visitor-context-token", "createVisitorContextToken", "server"),
+        ("/api/sdk/session", "createRuntimeSession", "public"),
+    ],
+)
+def test_a_blank_visitor_email_is_not_an_email(api_client, assert_contract, tenant, url, operation, headers):
+    body = {"visitor": {"externalId": "v1", "email": ""}}
+    if headers == "public":
+        body["slug"] = tenant.slug
+    response = api_client.post(url, body, format="json", **(server_headers(tenant) if headers == "server" else {}))
+    assert "visitor.email: This field may not be blank." in assert_contract(response, operation, status=400)["details"]

@@ -21,7 +21,7 @@ CALL_MODES = ["basic", "native-phone"]
 class VisitorIdentitySerializer(serializers.Serializer):
     externalId = serializers.CharField(max_length=200, required=False, allow_blank=True)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False)  # the contract's format: email ("" is none)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
 
 
