@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from apps.chat.models import Contact
 from apps.plans.models import Plan
 from apps.platform.demo import DEMO_OPERATOR_EMAIL, DEMO_PASSWORD, demo_seed
 
@@ -66,3 +67,30 @@ def test_the_printed_operator_tours_tenant_plan_and_docs_pages(live_server, chro
     assert "Create or update a customer contact." in text
     assert [needle for needle in INTERNAL_DOCSTRING_TEXT if needle in text] == []
     page.screenshot(path=str(_shots() / "docs.png"), full_page=True)
+
+
+def test_docs_try_it_out_creates_a_contact_with_the_printed_key(live_server, chromium_page, settings):
+    settings.DEBUG = True
+    seed = demo_seed()
+    settings.DEBUG = False
+    page = chromium_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/api/docs/")
+    page.wait_for_selector(".opblock", timeout=20_000)
+
+    page.click("button.authorize")
+    scheme = page.locator(".auth-container").filter(has_text="ServerApiKey")
+    scheme.locator("input").fill(seed.secret)
+    scheme.locator("button.authorize").click()
+    page.click("button.btn-done")
+
+    page.click("#operations-Server_API-upsertContact .opblock-summary")
+    operation = page.locator("#operations-Server_API-upsertContact")
+    operation.locator("button.try-out__btn").click()
+    operation.locator("textarea.body-param__text").fill('{"name": "Grace Hopper", "phone": "+14155550123"}')
+    operation.locator("button.execute").click()
+    status = operation.locator(".live-responses-table .response .response-col_status").first
+    status.wait_for()
+    assert status.inner_text().strip() == "200"
+    assert Contact.objects.for_tenant(seed.tenant).filter(name="Grace Hopper").count() == 1
+    page.screenshot(path=str(_shots() / "docs-try-it-out.png"), full_page=False)
