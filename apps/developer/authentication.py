@@ -26,9 +26,17 @@ class ServerApiKeyAuthentication(PrincipalAuthentication):
         raw = bearer_token(request)
         if raw is None:
             return None
-        invalid = ApiError(ErrorCode.SERVER_API_KEY_INVALID, "The Server API key is invalid or disabled.", status=401)
+        invalid = ApiError(
+            ErrorCode.SERVER_API_KEY_INVALID,
+            "No active Server API key matches this secret (unknown, disabled or rotated).",
+            status=401,
+        )
         if not raw.startswith(SECRET_PREFIX):
-            raise invalid
+            raise ApiError(
+                ErrorCode.SERVER_API_KEY_INVALID,
+                f"The bearer token is not a Server API key (keys start with `{SECRET_PREFIX}`).",
+                status=401,
+            )
         # The secret names its tenant: the lookup is by digest across tenants, before any principal exists.
         key = (
             ServerApiKey.objects.cross_tenant()

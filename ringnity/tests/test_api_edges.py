@@ -98,18 +98,30 @@ def test_a_server_api_call_without_a_key_says_to_send_a_bearer_rn_sk_key(client,
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("token", "received"),
+    ("token", "message", "received"),
     [
-        ("rn_sk_live_" + "x" * 40, "received: `Authorization: Bearer` with a Server API key (`rn_sk_…`)"),
-        ("a.b.c", "received: `Authorization: Bearer` with a JWT"),
-        ("hello", "received: `Authorization: Bearer` with a token that is neither a Server API key"),
+        (
+            "rn_sk_live_" + "x" * 40,
+            "No active Server API key matches this secret (unknown, disabled or rotated).",
+            "received: `Authorization: Bearer` with a Server API key (`rn_sk_…`)",
+        ),
+        (
+            "a.b.c",
+            "The bearer token is not a Server API key (keys start with `rn_sk_`).",
+            "received: `Authorization: Bearer` with a JWT",
+        ),
+        (
+            "hello",
+            "The bearer token is not a Server API key (keys start with `rn_sk_`).",
+            "received: `Authorization: Bearer` with a token that is neither a Server API key",
+        ),
     ],
 )
-def test_an_invalid_server_api_key_is_a_401_with_www_authenticate_and_what_was_sent(client, token, received):
+def test_an_invalid_server_api_key_is_a_401_with_www_authenticate_and_what_was_sent(client, token, message, received):
     response = client.get("/api/server/health", HTTP_AUTHORIZATION=f"Bearer {token}")
     body = _envelope(response, 401)
     assert body["code"] == "SERVER_API_KEY_INVALID"
-    assert body["message"] == "The Server API key is invalid or disabled."
+    assert body["message"] == message
     assert body["details"][1].startswith(received)
     assert response["WWW-Authenticate"] == 'Bearer realm="server-api"'
 
