@@ -134,3 +134,22 @@ class OAuthConsent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} -> {self.client_id}: {self.scopes}"
+
+
+class OAuthTokenFamily(models.Model):
+    """One authorization's refresh-token family and when its user signed in.
+
+    Refreshed ID tokens carry the original ``auth_time``; it lives here, not only on the code, so
+    pruning spent codes (django-oauth-toolkit's ``cleartokens`` deletes expired ones) loses nothing.
+    """
+
+    family = models.UUIDField(unique=True)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    auth_time = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "created_at"], name="oauth_family_tenant_created")]
+
+    def __str__(self) -> str:
+        return str(self.family)

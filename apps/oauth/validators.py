@@ -29,7 +29,7 @@ from oauthlib.oauth2.rfc6749 import errors
 from apps.identity.sessions import SessionScope, user_may_hold_session
 from apps.oauth import scopes as scope_catalog
 from apps.oauth import selectors, services
-from apps.oauth.models import AuthorizationCode, OAuthClient
+from apps.oauth.models import AuthorizationCode, OAuthClient, OAuthTokenFamily
 
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
@@ -142,8 +142,14 @@ class RingnityOAuth2Validator(OAuth2Validator):
         super()._save_bearer_token(token, request, *args, **kwargs)
         grant = getattr(request, "authorization_code", None)
         if grant is not None and token.get("refresh_token"):
-            family = RefreshToken.objects.filter(token=token["refresh_token"]).values_list("token_family", flat=True)
-            AuthorizationCode.objects.filter(pk=grant.pk).update(token_family=family.first())
+            family = (
+                RefreshToken.objects.filter(token=token["refresh_token"]).values_list("token_family", flat=True).first()
+            )
+            AuthorizationCode.objects.filter(pk=grant.pk).update(token_family=family)
+            if family is not None:
+                OAuthTokenFamily.objects.get_or_create(
+                    family=family, defaults={"tenant_id": grant.tenant_id, "auth_time": grant.auth_time}
+                )
         OAuthClient.objects.filter(pk=request.client.pk).update(last_used_at=timezone.now())
 
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
@@ -213,9 +219,7 @@ class RingnityOAuth2Validator(OAuth2Validator):
             rt = getattr(request, "refresh_token_instance", None)
             family = getattr(rt, "token_family", None)
             if family is not None:
-                auth_time = (
-                    AuthorizationCode.objects.filter(token_family=family).values_list("auth_time", flat=True).first()
-                )
+                auth_time = OAuthTokenFamily.objects.filter(family=family).values_list("auth_time", flat=True).first()
         return auth_time or timezone.now()
 
     def get_id_token_dictionary(self, token, token_handler, request):
