@@ -21,7 +21,8 @@ _PEM_BLOCK = re.compile(r"-----BEGIN [A-Z ]+-----.+?-----END [A-Z ]+-----", re.D
 
 @lru_cache(maxsize=4)
 def _load(pem: str) -> jwk.JWK:
-    return jwk.JWK.from_pem(pem.strip().encode())
+    """A PEM as set in the environment; ``\\n`` escapes (one-line env files) are read as newlines."""
+    return jwk.JWK.from_pem(pem.strip().replace("\\n", "\n").encode())
 
 
 def signing_key() -> jwk.JWK:

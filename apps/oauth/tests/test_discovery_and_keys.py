@@ -122,3 +122,9 @@ def test_check_deploy_reports_nothing_for_this_app(tmp_path):
     assert "oauth.W001" in warned.stdout + warned.stderr
     assert "oauth.W002" in warned.stdout + warned.stderr
     assert oct((tmp_path / "oidc-rsa-key.pem").stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_one_line_pem_with_escaped_newlines_is_read(settings):
+    pem = _pem()
+    settings.OIDC_RSA_PRIVATE_KEY = pem.replace("\n", "\\n")
+    assert keys.signing_key().thumbprint() == jwk.JWK.from_pem(pem.encode()).thumbprint()
