@@ -35,6 +35,9 @@ SETTINGS_ENV = {
     "BEHIND_TLS_PROXY",
     "DB_CONN_MAX_AGE",
     "ALLOWED_HOSTS",
+    "OIDC_RSA_PRIVATE_KEY",
+    "OIDC_RSA_PREVIOUS_KEYS",
+    "RINGNITY_PUBLIC_URL",
 }
 PRODUCTION = {
     "SECRET_KEY": secrets.token_urlsafe(50),
@@ -132,8 +135,20 @@ def test_debug_relaxes_https_for_local_development(tmp_path):
     assert (got["SECURE_SSL_REDIRECT"], got["SECURE_HSTS_SECONDS"], got["SESSION_COOKIE_SECURE"]) == (False, 0, False)
 
 
+def _rsa_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
 def test_check_deploy_with_production_settings_reports_nothing(tmp_path):
-    result = _run(["manage.py", "check", "--deploy", "--fail-level", "DEBUG"], PRODUCTION, tmp_path)
+    """Production as the README's table sets it, the OpenID Connect key and public https URL included."""
+    env = {**PRODUCTION, "OIDC_RSA_PRIVATE_KEY": _rsa_pem(), "RINGNITY_PUBLIC_URL": "https://api.ringnity.example"}
+    result = _run(["manage.py", "check", "--deploy", "--fail-level", "DEBUG"], env, tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stderr == ""
     # The one line Django always prints; any warning would be listed above it.
