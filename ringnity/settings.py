@@ -199,6 +199,8 @@ CELERY_BEAT_SCHEDULE = {
     "prune-session-records": {"task": "identity.prune_session_records", "schedule": 24 * 60 * 60},
     "webhooks-enqueue-due": {"task": "webhooks.enqueue_due", "schedule": 60},
     "prune-chat-sessions": {"task": "chat.prune_chat_sessions", "schedule": 24 * 60 * 60},
+    # Past days' report rollups (apps.reports.tasks.ROLLUP_INTERVAL_SECONDS; today is computed live).
+    "reports-refresh-rollups": {"task": "reports.refresh_rollups", "schedule": 15 * 60},
 }
 
 # --- Auth -------------------------------------------------------------------

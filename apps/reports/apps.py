@@ -8,11 +8,7 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Imported here, not at module level: the receivers name models, which need the app registry ready.
         from apps.reports import signals
-        from apps.reports.tasks import ROLLUP_INTERVAL_SECONDS
-        from ringnity.celery import app
 
         signals.connect()
-        app.conf.beat_schedule.setdefault(
-            "reports-refresh-rollups", {"task": "reports.refresh_rollups", "schedule": ROLLUP_INTERVAL_SECONDS}
-        )

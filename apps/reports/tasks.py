@@ -1,7 +1,7 @@
 """Report jobs: rolling up closed days, and writing requested export files.
 
-``reports.refresh_rollups`` runs every ``ROLLUP_INTERVAL_SECONDS`` (added to the beat schedule
-by ``ReportsConfig.ready``, so no settings change is needed) and fans out one ``reports.refresh_tenant_rollups``
+``reports.refresh_rollups`` runs every ``ROLLUP_INTERVAL_SECONDS`` (``CELERY_BEAT_SCHEDULE`` in settings,
+checked by a test) and fans out one ``reports.refresh_tenant_rollups``
 per active tenant. Both are idempotent: a refresh replaces whole days.
 """
 

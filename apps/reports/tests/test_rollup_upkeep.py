@@ -10,7 +10,7 @@ from apps.reports.models import DailyRollup, RollupDirtyDay, RollupState
 from apps.reports.periods import ReportPeriod, local_today, tenant_zone
 from apps.reports.rollups import mark_dirty, rollup_catch_up
 from apps.reports.selectors import report_build
-from apps.reports.tasks import refresh_tenant_rollups
+from apps.reports.tasks import ROLLUP_INTERVAL_SECONDS, refresh_tenant_rollups
 from apps.reports.tests import factories as f
 from apps.tenants.tests.factories import StaffFactory, TenantFactory
 from ringnity.celery import app
@@ -70,6 +70,7 @@ def test_writes_about_days_not_yet_rolled_up_mark_nothing(tenant):
 def test_the_refresh_is_on_the_beat_schedule():
     entry = app.conf.beat_schedule["reports-refresh-rollups"]
     assert entry["task"] == "reports.refresh_rollups"
+    assert entry["schedule"] == ROLLUP_INTERVAL_SECONDS
     assert "reports.refresh_rollups" in app.tasks
     assert "reports.generate_export" in app.tasks
 
