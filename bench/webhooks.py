@@ -2,7 +2,11 @@
 
 One run on PostgreSQL + Redis: a throwaway database next to ``DATABASE_URL``'s, one tenant with
 5 endpoints on a loopback sink (a threaded ``http.server`` answering 200), and one worker process
-(``--pool=solo``: one task at a time) consuming the ``webhooks`` queue. Then:
+consuming the ``webhooks`` queue: ``--pool solo`` by default (one task at a time, the plainest
+comparison), or ``--pool prefork --concurrency N`` as the README runs the webhooks worker. (The
+``threads`` pool is no good here: with the Redis broker and late acks its consumer is not woken
+when a task finishes, so it stalls once every thread holds a task: about ``N`` tasks per second.)
+Then:
 
 1. *no-op rate*: ``5 x N`` no-op tasks on the same queue and worker, then a marker task; tasks/s
    from the first enqueue to the marker;
@@ -50,7 +54,7 @@ def noop() -> None:
 
 @celery_app.task(name="bench.marker", ignore_result=True)
 def marker(key: str) -> None:
-    """Runs after every task queued before it (one solo worker, FIFO): records when that was."""
+    """Runs after the tasks queued before it (FIFO; with prefork, at most ``concurrency`` still finishing)."""
     redis.Redis.from_url(os.environ["REDIS_URL"]).set(key, repr(time.time()), ex=3600)
 
 
@@ -78,8 +82,11 @@ class Sink:
             def log_message(self, *args):
                 return
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 1024  # the default listen backlog (5) drops connects under 16 senders
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     @property
@@ -135,8 +142,9 @@ def emit(tenant, count: int) -> float:
     return time.time()
 
 
-def start_worker(env: dict) -> subprocess.Popen:
-    command = [sys.executable, "-m", "celery", "-A", "ringnity", "worker", "-Q", QUEUE, "--pool=solo"]
+def start_worker(env: dict, pool: str, concurrency: int) -> subprocess.Popen:
+    command = [sys.executable, "-m", "celery", "-A", "ringnity", "worker", "-Q", QUEUE, f"--pool={pool}"]
+    command += [f"--concurrency={concurrency}"]
     command += ["--include", "bench.webhooks", "--loglevel=warning", "--without-gossip", "--without-mingle"]
     command += ["--without-heartbeat"]
     return subprocess.Popen(command, cwd=ROOT, env=env)
@@ -162,6 +170,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--events", type=int, default=200, help="events for the rate runs (x5 deliveries)")
     parser.add_argument("--latency-events", type=int, default=100, help="events for the latency run (x5)")
     parser.add_argument("--latency-rate", type=float, default=10.0, help="events per second in the latency run")
+    parser.add_argument("--pool", default="solo", help="the worker's pool: solo or prefork")
+    parser.add_argument("--concurrency", type=int, default=1, help="processes of the prefork pool")
     args = parser.parse_args(argv)
     if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get("REDIS_URL"):
         raise SystemExit("set DATABASE_URL (PostgreSQL) and REDIS_URL")
@@ -189,7 +199,9 @@ def main(argv: list[str]) -> int:
         from django.db import connections
 
         connections.close_all()
-        worker = start_worker(dict(os.environ))
+        if args.pool == "solo":
+            args.concurrency = 1
+        worker = start_worker(dict(os.environ), args.pool, args.concurrency)
         emit(tenant, 10)  # warm-up: worker start, connections, imports
         sink.wait_for(10 * ENDPOINTS, timeout=120)
         noop_rate(200)
@@ -218,9 +230,21 @@ def main(argv: list[str]) -> int:
         received = sink.wait_for(args.latency_events * ENDPOINTS)
         latencies = [(at - committed_at[event]) * 1000 for at, event in received if event in committed_at]
 
-        print(f"webhook deliveries through one worker (--pool=solo), {ENDPOINTS} endpoints on a loopback sink")
+        print(
+            f"webhook deliveries through one worker process (--pool={args.pool} --concurrency={args.concurrency}), "
+            f"{ENDPOINTS} endpoints on a loopback sink"
+        )
         print(f"  no-op task rate          {noop_per_s:8.0f} tasks/s   ({deliveries} tasks, median of 3)")
         print(f"  delivery rate            {delivery_per_s:8.0f} deliveries/s ({deliveries} deliveries, median of 3)")
+        from apps.webhooks.models import WebhookAttempt
+
+        failed = WebhookAttempt.objects.exclude(status="delivered").count()
+        durations = list(WebhookAttempt.objects.values_list("duration_ms", flat=True))
+        print(f"  failed attempts          {failed:8d}")
+        print(
+            f"  HTTP part of an attempt  p50 {percentile(durations, 0.5):6.1f} ms   "
+            f"p99 {percentile(durations, 0.99):6.1f} ms"
+        )
         print(f"  ratio deliveries/no-op   {delivery_per_s / noop_per_s:8.2f}   (goal >= 0.5)")
         print(
             f"  enqueue->delivery        p50 {percentile(latencies, 0.5):6.1f} ms   "
