@@ -13,8 +13,13 @@ import uuid
 
 import psycopg
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.recorder import MigrationRecorder
+
+from apps.oauth.upgrade import TOOLKIT_TABLES
 
 OLD_LAYOUT = [("tenants", "0004_allowed_domain_lookup"), ("platform", "0004_contract_config_validator")]
 MOVED = {
@@ -72,6 +77,18 @@ def _state_apps(executor, targets):
     return executor.loader.project_state(targets).apps
 
 
+def _previous_toolkit_history(connection, executor) -> None:
+    """What the previous release left of django-oauth-toolkit: its own tables (with the toolkit's
+    ``Application``/``Grant``, before the swap) and its migrations recorded as applied."""
+    with connection.cursor() as cursor:
+        for table in TOOLKIT_TABLES:
+            cursor.execute(f"CREATE TABLE {connection.ops.quote_name(table)} (id integer PRIMARY KEY)")
+    recorder = MigrationRecorder(connection)
+    for app, name in executor.loader.disk_migrations:
+        if app == "oauth2_provider":
+            recorder.record_applied(app, name)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_database_of_the_previous_layout_upgrades_and_keeps_its_rows(empty_database):
     alias = empty_database.alias
@@ -119,11 +136,14 @@ def test_a_database_of_the_previous_layout_upgrades_and_keeps_its_rows(empty_dat
         note="before the upgrade",
     )
 
-    executor.loader.build_graph()
-    leaves = executor.loader.graph.leaf_nodes()
-    executor.migrate(leaves)
+    _previous_toolkit_history(empty_database, executor)
 
-    new = _state_apps(MigrationExecutor(empty_database), leaves)
+    call_command("migrate", database=alias, interactive=False, verbosity=0)
+
+    executor = MigrationExecutor(empty_database)
+    leaves = executor.loader.graph.leaf_nodes()
+    assert executor.migration_plan(leaves) == []
+    new = _state_apps(executor, leaves)
     tables = set(empty_database.introspection.table_names())
     assert "developer_serverapikey" in tables
     assert "tenants_serverapikey" not in tables
@@ -137,4 +157,18 @@ def test_a_database_of_the_previous_layout_upgrades_and_keeps_its_rows(empty_dat
     assert new.get_model("billing", "AiBalance").objects.using(alias).get().balance_cents == 1500
     assert new.get_model("tenants", "Tenant").objects.using(alias).get().slug == "upgrade"
     labels = set(new.get_model("contenttypes", "ContentType").objects.using(alias).values_list("app_label", "model"))
-    assert labels == {(app, model) for app, models in MOVED.items() for model in models}
+    assert {(app, model) for app, models in MOVED.items() for model in models} <= labels
+    assert not {(OLD_APP[app], model) for app, models in MOVED.items() for model in models} & labels
+    assert "oauth_oauthclient" in tables  # the toolkit's models swapped in on the upgraded database
+
+
+@pytest.mark.django_db(transaction=True)
+def test_toolkit_rows_from_before_the_swap_stop_the_upgrade_and_nothing_is_dropped(empty_database):
+    executor = MigrationExecutor(empty_database)
+    executor.migrate(OLD_LAYOUT)
+    _previous_toolkit_history(empty_database, executor)
+    with empty_database.cursor() as cursor:
+        cursor.execute("INSERT INTO oauth2_provider_application (id) VALUES (1)")
+    with pytest.raises(CommandError, match="oauth2_provider_application holds rows"):
+        call_command("migrate", database=empty_database.alias, interactive=False, verbosity=0)
+    assert set(TOOLKIT_TABLES) <= set(empty_database.introspection.table_names())
