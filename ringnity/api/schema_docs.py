@@ -19,6 +19,10 @@ import textwrap
 from functools import lru_cache
 from pathlib import Path
 
+from django.conf import settings
+
+from ringnity.api import parsers
+from ringnity.api.authentication import expected_credentials
 from ringnity.api.errors import ADDITIONS, ErrorCode
 
 CONTRACT_PATH = Path(__file__).resolve().parents[2] / "docs" / "contract" / "ringnity-openapi.json"
@@ -35,10 +39,6 @@ _RATE_LIMITED = (429, "Too many requests; retry later.", None)
 
 def _body_errors() -> dict[str, tuple]:
     """What the JSON parser answers for a broken or oversized body, produced by the parser itself."""
-    from django.conf import settings
-
-    from ringnity.api import parsers
-
     errors = {ErrorCode.PAYLOAD_TOO_LARGE.value: (413, "Request body too large.", None)}
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     if limit:
@@ -306,8 +306,6 @@ def _owner_of(cls: type, attribute: str) -> type:
 
 def view_errors(view, method: str, has_body: bool, has_path_params: bool) -> dict[str, tuple]:
     """code -> (status, message, details) for what this operation of ``view`` can answer."""
-    from ringnity.api.authentication import expected_credentials
-
     cls = view.__class__
     errors: dict[str, tuple] = {}
     handler = getattr(cls, method.lower(), None)

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.contrib import admin
+from django.core.management import call_command
 
 from apps.billing.tests.factories import AiUsageLogFactory
 from apps.plans.models import Plan
@@ -11,7 +12,7 @@ from apps.plans.tests.factories import subscribe
 from apps.platform.console import plural
 from apps.platform.dashboard import operator_dashboard
 from apps.tenants.models import PlatformRole
-from apps.tenants.tests.factories import PlatformOperatorFactory, TenantFactory
+from apps.tenants.tests.factories import DEFAULT_PASSWORD, OwnerFactory, PlatformOperatorFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,8 +46,6 @@ def test_plural_of_the_last_word(singular, expected):
 
 
 def test_plan_rows_are_one_line_each_with_config_collapsed(operator_client):
-    from django.core.management import call_command
-
     call_command("seed_plans", verbosity=0)
     plan = Plan.objects.get(slug="professional")
     html = operator_client.get(f"/admin/plans/plan/{plan.pk}/change/").content.decode()
@@ -88,8 +87,6 @@ def test_operator_index_shows_the_dashboard(operator_client, django_assert_max_n
 
 
 def test_a_tenant_owner_at_the_console_is_told_where_to_sign_in(client):
-    from apps.tenants.tests.factories import DEFAULT_PASSWORD, OwnerFactory
-
     owner = OwnerFactory()
     response = client.post("/admin/login/", {"username": owner.email, "password": DEFAULT_PASSWORD})
     assert response.status_code == 200
