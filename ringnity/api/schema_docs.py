@@ -18,12 +18,13 @@ import json
 import textwrap
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 
 from django.conf import settings
 
 from ringnity.api import parsers
-from ringnity.api.authentication import expected_credentials
-from ringnity.api.errors import ADDITIONS, ErrorCode
+from ringnity.api.errors import ADDITIONS, ApiError, ErrorCode
+from ringnity.api.exceptions import explain_unauthenticated
 
 CONTRACT_PATH = Path(__file__).resolve().parents[2] / "docs" / "contract" / "ringnity-openapi.json"
 PROJECT_MODULES = ("apps.", "ringnity.")
@@ -319,10 +320,12 @@ def view_errors(view, method: str, has_body: bool, has_path_params: bool) -> dic
 
     authenticators = view.get_authenticators()
     if authenticators:
-        hint = expected_credentials(authenticators)
         for authenticator in authenticators:
-            missing = getattr(authenticator, "missing_credentials_code", ErrorCode.AUTH_REQUIRED)
-            errors.setdefault(ErrorCode(missing).value, (401, f"Authentication required. {hint}".strip(), None))
+            missing = ErrorCode(getattr(authenticator, "missing_credentials_code", ErrorCode.AUTH_REQUIRED))
+            # The 401 the exception handler sends for a request without credentials, word for word.
+            error = ApiError(missing, "Authentication credentials were not provided.", status=401)
+            explain_unauthenticated(error, SimpleNamespace(authenticators=authenticators, META={}), missing=True)
+            errors.setdefault(missing.value, (401, error.message, error.details or None))
             for code, answer in scan_errors(authenticator.__class__.authenticate, authenticator.__class__).items():
                 errors.setdefault(code, answer)
     scopes = sorted((getattr(view, "required_scopes", None) or {}).get(method.upper(), ()))
