@@ -26,6 +26,12 @@ from ringnity.api.renderers import EnvelopeJSONRenderer
 from ringnity.api.schema_docs import error_responses, view_errors
 
 ERROR_ENVELOPE_REF = {"$ref": "#/components/schemas/ErrorEnvelope"}
+GENERIC_ERROR_EXAMPLE = {
+    "success": False,
+    "code": "VALIDATION_FAILED",
+    "message": "Validation failed.",
+    "details": ["name: This field is required."],
+}
 CONTRACT_PATH = Path(__file__).resolve().parents[2] / "docs" / "contract" / "ringnity-openapi.json"
 
 
@@ -158,5 +164,8 @@ def add_error_envelope(result, generator, request, public):
             "message": {"type": "string"},
             "details": {"type": "array", "items": {"type": "string"}},
         },
+        # What a viewer shows for an error without an example of its own (else: the enum's first code,
+        # SDK_CLIENT_NOT_FOUND, on every operation).
+        "example": GENERIC_ERROR_EXAMPLE,
     }
     return result

@@ -142,3 +142,11 @@ def test_the_served_schema_names_no_internal_docstring(client):
     assert "self.tenant" not in body
     assert "self.cors_domains" not in body
     assert json.loads(body)["paths"]
+
+
+def test_an_error_without_its_own_example_never_shows_an_unrelated_code():
+    envelope = _schema()["components"]["schemas"]["ErrorEnvelope"]
+    assert envelope["example"]["code"] == "VALIDATION_FAILED"
+    health = next(op for _, _, op in _operations() if op["operationId"] == "getRuntimeHealth")
+    shown = json.dumps(health["responses"])
+    assert "SDK_CLIENT_NOT_FOUND" not in shown
