@@ -33,6 +33,19 @@ SCAN_DEPTH = 4
 #: Operations served beyond the contract: their docs, written here because the contract has none.
 OWN_DOCS: dict[str, dict] = {}
 
+#: Request bodies "Try it out" starts from, for the operations of the README's first hour: valid as
+#: they stand (a generated ``"phone": "string"`` is refused), with the demo's local credentials.
+REQUEST_EXAMPLES: dict[str, dict] = {
+    "upsertContact": {"name": "Ada Lovelace", "phone": "+14155550100", "email": "ada@example.com", "tags": ["vip"]},
+    "loginOwner": {"email": "owner@demo.ringnity.local", "password": "ringnity-demo-2026"},
+    "createServerApiCredential": {
+        "name": "Billing backend",
+        "environment": "test",
+        "scopes": ["server:contacts:read", "server:contacts:write"],
+    },
+    "updateDeveloperAllowedDomains": {"allowedDomains": ["localhost", "127.0.0.1", "shop.example.com"]},
+}
+
 #: Errors the shared plumbing answers for every operation of a kind: (status, message, details).
 _VALIDATION = (400, "Validation failed.", ["name: This field is required."])
 _RATE_LIMITED = (429, "Too many requests; retry later.", None)
@@ -142,6 +155,10 @@ def apply_contract_docs(result, generator, request, public):
             docs = operation_docs(operation["operationId"])
             if docs:
                 operation.update(docs)
+            example = REQUEST_EXAMPLES.get(operation["operationId"])
+            media = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if example is not None and media is not None:
+                media["example"] = example
     return result
 
 

@@ -11,12 +11,14 @@ import time
 from pathlib import Path
 
 import pytest
+from drf_spectacular.generators import SchemaGenerator
 
 from apps.developer.models import AllowedDomain, ServerApiKey
 from apps.developer.services import SERVER_API_SCOPES
 from apps.plans.entitlements import for_tenant
 from apps.platform.demo import DEMO_OPERATOR_EMAIL, DEMO_PASSWORD, demo_seed
 from apps.tenants.models import StaffRole, User
+from ringnity.api.schema_docs import REQUEST_EXAMPLES
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -118,3 +120,26 @@ def test_make_run_output_is_the_banner_and_its_curl_creates_a_contact(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("operation_id", ["upsertContact", "createServerApiCredential"])
+def test_docs_request_examples_are_accepted_as_they_stand(api_client, settings, operation_id):
+    """ "Try it out" starts from the example body; with the printed key it must succeed unedited."""
+    settings.DEBUG = True
+    seed = demo_seed()
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    path, method, operation = next(
+        (path, method, op)
+        for path, item in schema["paths"].items()
+        for method, op in item.items()
+        if isinstance(op, dict) and op.get("operationId") == operation_id
+    )
+    body = operation["requestBody"]["content"]["application/json"]["example"]
+    if operation_id == "upsertContact":
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {seed.secret}"}
+    else:
+        login = api_client.post("/api/auth/owner-login", REQUEST_EXAMPLES["loginOwner"], format="json")
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {login.json()['data']['accessToken']}"}
+    response = getattr(api_client, method)(path, body, format="json", **headers)
+    assert response.status_code in {200, 201}, response.content
