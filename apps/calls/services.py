@@ -37,7 +37,7 @@ from apps.calls.models import (
 from apps.calls.selectors import CallActor, actor_conversation_get, call_session_get
 from apps.developer.capabilities import require_service, service_capabilities
 from apps.webhooks.events import event_emit
-from ringnity.api.errors import ApiError, ErrorCode
+from ringnity.api.errors import ApiError, ErrorCode, validation_failed
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     CallStatus.STARTED: frozenset({CallStatus.ANSWERED, CallStatus.ENDED, CallStatus.MISSED, CallStatus.FAILED}),
@@ -51,6 +51,14 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 CREATE_STATUSES = (CallStatus.STARTED, CallStatus.ANSWERED, CallStatus.MISSED, CallStatus.FAILED)
 #: How far in the future a client's ``startedAt`` may be (clock skew).
 STARTED_AT_SKEW = timedelta(minutes=1)
+#: How far before its conversation's creation a client's ``startedAt`` may be. A call about a
+#: conversation cannot begin before the conversation exists; the allowance is only for a caller's
+#: clock running behind the server's (a widget that opens the chat and the call at once). Without
+#: the bound a caller could backdate a call to 1970 and have its end report decades of duration.
+STARTED_AT_BEFORE_CONVERSATION_SKEW = timedelta(minutes=5)
+#: The only direction of a visitor's call: the visitor calls the tenant, so it is ``inbound`` from
+#: the tenant's side (reports count it that way). Staff record either direction.
+VISITOR_DIRECTION = CallDirection.INBOUND
 
 CALL_LINK_SALT = "ringnity.calls.call-link.v1"
 CALL_LINK_TTL = timedelta(minutes=30)
@@ -135,6 +143,23 @@ def _apply(call: CallSession, to: str, *, at: datetime, actor: CallActor | None,
         call.duration_seconds = math.floor((call.ended_at - since).total_seconds())
 
 
+def _check_visitor_claims(*, status: str, direction: str) -> None:
+    """What a call became and which way it went are the tenant's record (reports count both): a
+    visitor only starts calls, and they are inbound (``VISITOR_DIRECTION``)."""
+    details = []
+    if status != CallStatus.STARTED:
+        details.append(f"status: {status} is not allowed for a visitor")
+    if direction != VISITOR_DIRECTION:
+        details.append(f"direction: {direction} is not allowed for a visitor")
+    if details:
+        raise ApiError(
+            ErrorCode.CALL_PERMISSION_DENIED,
+            "A visitor starts inbound calls; anything else is recorded by the tenant's staff.",
+            status=403,
+            details=details,
+        )
+
+
 @transaction.atomic
 def call_session_create(
     *,
@@ -149,7 +174,10 @@ def call_session_create(
 ) -> CallSession:
     """A call about one of the actor's conversations, if the plan includes this call type.
 
-    ``status`` other than ``started`` records a call that already moved on (staff only).
+    ``status`` other than ``started`` records a call that already moved on, and ``direction``
+    ``outbound`` a call the tenant placed (staff only). ``started_at`` may not precede the
+    conversation (beyond ``STARTED_AT_BEFORE_CONVERSATION_SKEW``: 400 ``VALIDATION_FAILED``) and
+    is capped at now.
     """
     conversation = actor_conversation_get(
         tenant=tenant, actor=actor, conversation_id=conversation_id, code=ErrorCode.CALL_SESSION_CONVERSATION_REQUIRED
@@ -162,14 +190,10 @@ def call_session_create(
             status=409,
             details=[f"status: started -> {status} is not allowed"],
         )
-    if status != CallStatus.STARTED and actor.visitor is not None:
-        # What a call became is the tenant's record (reports count it); a visitor only starts calls.
-        raise ApiError(
-            ErrorCode.CALL_PERMISSION_DENIED,
-            "A visitor starts calls; answered, missed and failed calls are recorded by the tenant's staff.",
-            status=403,
-            details=[f"status: {status} is not allowed for a visitor"],
-        )
+    if actor.visitor is not None:
+        _check_visitor_claims(status=status, direction=direction)
+    if started_at is not None and started_at < conversation.created_at - STARTED_AT_BEFORE_CONVERSATION_SKEW:
+        raise validation_failed(["startedAt: must not be before the conversation was created."])
     now = timezone.now()
     call = CallSession(
         tenant=tenant,

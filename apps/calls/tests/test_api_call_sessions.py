@@ -94,15 +94,20 @@ def test_visitor_creates_a_call_on_its_conversation_and_call_started_is_emitted(
         pytest.param(lambda t, v: agent_headers(t), id="agent-runtime"),
         pytest.param(lambda t, v: owner_headers(t), id="owner-jwt"),
         pytest.param(lambda t, v: workspace_headers(t), id="workspace-jwt"),
-        pytest.param(lambda t, v: chat_session_headers(v), id="chat-session-header"),
     ],
 )
-def test_staff_and_chat_session_callers_create_video_calls(
+def test_staff_callers_create_outbound_video_calls(
     api_client, assert_contract, tenant, visitor, conversation, headers_for
 ):
     response = _create(api_client, headers_for(tenant, visitor), conversation, type="video", direction="outbound")
     call = assert_contract(response, "createCallSession", 201)["data"]["callSession"]
     assert (call["type"], call["direction"]) == ("video", "outbound")
+
+
+def test_chat_session_callers_create_inbound_video_calls(api_client, assert_contract, visitor, conversation):
+    response = _create(api_client, chat_session_headers(visitor), conversation, type="video")
+    call = assert_contract(response, "createCallSession", 201)["data"]["callSession"]
+    assert (call["type"], call["direction"]) == ("video", "inbound")
 
 
 def test_visitor_creates_with_the_session_token_body_field(api_client, assert_contract, visitor, conversation):
