@@ -105,7 +105,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ringnity.api.http_middleware.HeadWithoutBodyMiddleware",
     "ringnity.api.middleware.RequestIdMiddleware",
+    "ringnity.api.http_middleware.ChunkedBodyRefusedMiddleware",
+    "ringnity.api.http_middleware.PrivateApiResponsesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -195,9 +198,12 @@ CELERY_TASK_ROUTES = {"webhooks.*": {"queue": "webhooks"}}
 WEBHOOKS_ALLOW_LOOPBACK = env_bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
 # The whole of one webhook attempt (DNS, connect, TLS, send, read) must fit in this.
 WEBHOOKS_TIMEOUT_SECONDS = env_int("WEBHOOKS_TIMEOUT_SECONDS", 10)
+# Finished webhook deliveries (and their attempts) are kept this long, then pruned daily.
+WEBHOOKS_RETENTION_DAYS = env_int("WEBHOOKS_RETENTION_DAYS", 30)
 CELERY_BEAT_SCHEDULE = {
     "prune-session-records": {"task": "identity.prune_session_records", "schedule": 24 * 60 * 60},
     "webhooks-enqueue-due": {"task": "webhooks.enqueue_due", "schedule": 60},
+    "webhooks-prune": {"task": "webhooks.prune", "schedule": 24 * 60 * 60},
     "prune-chat-sessions": {"task": "chat.prune_chat_sessions", "schedule": 24 * 60 * 60},
     # Past days' report rollups (apps.reports.tasks.ROLLUP_INTERVAL_SECONDS; today is computed live).
     "reports-refresh-rollups": {"task": "reports.refresh_rollups", "schedule": 15 * 60},

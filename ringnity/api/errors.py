@@ -52,6 +52,7 @@ class ErrorCode(StrEnum):
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    LENGTH_REQUIRED = "LENGTH_REQUIRED"
     BAD_REQUEST = "BAD_REQUEST"
     NOT_ACCEPTABLE = "NOT_ACCEPTABLE"
     AUTH_REQUIRED = "AUTH_REQUIRED"
@@ -78,6 +79,7 @@ ADDITIONS = {
     "METHOD_NOT_ALLOWED": "The route exists but not for this HTTP method.",
     "UNSUPPORTED_MEDIA_TYPE": "The request body is not in a content type the operation accepts.",
     "PAYLOAD_TOO_LARGE": "The request body is larger than the server accepts (DATA_UPLOAD_MAX_MEMORY_SIZE).",
+    "LENGTH_REQUIRED": "411: a request body must come with Content-Length (chunked bodies are not accepted).",
     "BAD_REQUEST": "The request itself is malformed (e.g. a Host header this deployment does not serve).",
     "NOT_ACCEPTABLE": "The client asked for a response format the API cannot produce.",
     "AUTH_REQUIRED": "The operation needs credentials and none were sent.",
