@@ -373,3 +373,26 @@ def due_delivery_ids(*, batch: int = 500) -> list[int]:
         )
         WebhookDelivery.objects.filter(pk__in=due).update(task_queued_at=now)
     return due
+
+
+PRUNE_BATCH = 5_000
+
+
+def deliveries_prune(*, older_than: timedelta) -> int:
+    """Deletes finished deliveries (with their attempts) and events older than ``older_than``; how many deliveries.
+
+    Deliveries still pending or retrying are kept whatever their age. Deletes in batches so a large
+    backlog never holds one long transaction.
+    """
+    cutoff = timezone.now() - older_than
+    finished = WebhookDelivery.objects.cross_tenant().filter(created_at__lt=cutoff).exclude(status__in=ACTIVE)
+    total = 0
+    while batch := list(finished.values_list("pk", flat=True)[:PRUNE_BATCH]):
+        with transaction.atomic():
+            WebhookAttempt.objects.filter(delivery_id__in=batch).delete()
+            WebhookDelivery.objects.filter(pk__in=batch).delete()
+        total += len(batch)
+    orphans = WebhookEvent.objects.cross_tenant().filter(created_at__lt=cutoff, deliveries__isnull=True)
+    while batch := list(orphans.values_list("pk", flat=True)[:PRUNE_BATCH]):
+        WebhookEvent.objects.filter(pk__in=batch).delete()
+    return total

@@ -1,6 +1,9 @@
 """Celery tasks of the ``webhooks`` queue. Both are idempotent: a duplicate run sends nothing twice."""
 
+from datetime import timedelta
+
 from celery import shared_task
+from django.conf import settings
 from django.db import DatabaseError
 
 from apps.webhooks import delivery
@@ -41,3 +44,10 @@ def enqueue(delivery_ids: list[int]) -> None:
     """One task per delivery on the ``webhooks`` queue; call it on commit."""
     for delivery_id in delivery_ids:
         webhook_deliver.apply_async(args=[delivery_id], queue=QUEUE)
+
+
+@shared_task(name="webhooks.prune", ignore_result=True, autoretry_for=(DatabaseError,), retry_backoff=60, max_retries=3)
+def webhooks_prune() -> int:
+    """Beat, daily: the delivery log keeps ``WEBHOOKS_RETENTION_DAYS`` (30) days of finished deliveries."""
+    days = getattr(settings, "WEBHOOKS_RETENTION_DAYS", 30)
+    return delivery.deliveries_prune(older_than=timedelta(days=days))

@@ -342,3 +342,27 @@ def test_the_body_is_utf8_json(tenant, django_capture_on_commit_callbacks):
         raw = receiver.wait_for(1)[0].body
     assert "Zoë 🚀".encode() in raw
     assert json.loads(raw.decode("utf-8"))["data"] == {"name": "Zoë 🚀"}
+
+
+def test_the_daily_prune_drops_old_finished_deliveries_and_keeps_pending_ones(
+    tenant, django_capture_on_commit_callbacks
+):
+    from apps.webhooks.tasks import webhooks_prune
+
+    with Receiver([Reply(200), Reply(500)]) as receiver:
+        endpoint_make(tenant, url=receiver.url)
+        _emit(tenant, capture=django_capture_on_commit_callbacks)
+        _emit(tenant, "contact.updated", capture=django_capture_on_commit_callbacks)
+        _emit(tenant, "contact.deleted", capture=django_capture_on_commit_callbacks)
+    old = timezone.now() - timedelta(days=31)
+    WebhookDelivery.objects.update(created_at=old)
+    WebhookEvent.objects.update(created_at=old)
+    WebhookDelivery.objects.filter(event_type="contact.deleted").update(created_at=timezone.now())
+    assert sorted(WebhookDelivery.objects.values_list("status", flat=True)) == ["delivered", "delivered", "retrying"]
+    assert webhooks_prune() == 1  # the old delivered one; the retrying one and the recent one stay
+    assert sorted(WebhookDelivery.objects.values_list("event_type", flat=True)) == [
+        "contact.deleted",
+        "contact.updated",
+    ]
+    assert WebhookAttempt.objects.count() == 2
+    assert WebhookEvent.objects.count() == 2
