@@ -54,8 +54,10 @@ def pytest_terminal_summary(terminalreporter):
         return
     write = terminalreporter.write_line
     terminalreporter.section("contract fuzz (schemathesis)")
+    stateless = {label: n for label, n in STATS.examples.items() if not label.startswith("stateful ")}
+    stateful = sum(n for label, n in STATS.examples.items() if label.startswith("stateful "))
     write(
-        f"{len(STATS.examples)} operations fuzzed, {sum(STATS.examples.values())} examples, "
+        f"{len(stateless)} operations fuzzed, {sum(stateless.values())} examples, {stateful} stateful steps, "
         f"{STATS.elapsed:.0f} s; {len(STATS.skipped)} operations skipped"
     )
     write("responses: " + ", ".join(f"{status}: {count}" for status, count in sorted(STATS.statuses.items())))

@@ -45,6 +45,8 @@ schema.config.generation.update(
     # A failure is reported with its first failing input; FUZZ_SHRINK=1 spends the time to minimise it.
     no_shrink=os.environ.get("FUZZ_SHRINK", "") != "1",
 )
+# Undeclared methods are probed with the unsafe ones only (where a CSRF page or an HTML 405 would show).
+schema.config.phases.coverage.unexpected_methods = {"post", "put", "patch", "delete"}
 
 
 @pytest.fixture(scope="module")
