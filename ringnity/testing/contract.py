@@ -8,7 +8,9 @@ schema. Two documented adjustments are made to the contract before use:
 * ``nullable: true`` (an OpenAPI 3.0 keyword the 3.1 contract still uses) is
   read as "or null", which is what its authors mean;
 * the ``ErrorCode`` enum is extended with ``ringnity.api.errors.ADDITIONS``,
-  our documented additions; nothing else is accepted.
+  our documented additions; nothing else is accepted;
+* the ``OAuthError`` codes are extended with the protocol codes the contract lacks
+  (``apps.oauth.errors.ADDITIONS``: RFC 6750's ``invalid_token``, ...), likewise documented.
 
 An error status the operation does not list (401 on an operation that only
 documents 200, say) is validated against ``ErrorEnvelope``: the contract
@@ -30,6 +32,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
+from apps.oauth.errors import OAUTH_ERRORS
 from ringnity.api.errors import ErrorCode
 
 CONTRACT_PATH = Path(__file__).resolve().parents[2] / "docs" / "contract" / "ringnity-openapi.json"
@@ -60,6 +63,7 @@ def load_contract() -> dict:
     raw = json.loads(CONTRACT_PATH.read_text())
     contract = _read_nullable(copy.deepcopy(raw))
     contract["components"]["schemas"]["ErrorCode"]["enum"] = [code.value for code in ErrorCode]
+    contract["components"]["schemas"]["OAuthError"]["properties"]["error"]["enum"] = list(OAUTH_ERRORS)
     contract["$id"] = CONTRACT_URI
     return contract
 

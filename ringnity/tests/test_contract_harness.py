@@ -74,3 +74,10 @@ def test_nullable_fields_accept_null():
         },
     }
     validate_response(_response(200, body, method="POST", path="/api/auth/owner-login"), "loginOwner")
+
+
+def test_oauth_errors_accept_the_protocol_codes_the_contract_lacks_and_nothing_else():
+    path = "/api/oauth/userinfo"
+    validate_response(_response(401, {"error": "invalid_token"}, path=path), "getRingnityOAuthUserInfo")
+    with pytest.raises(AssertionError):
+        validate_response(_response(401, {"error": "made_up"}, path=path), "getRingnityOAuthUserInfo")

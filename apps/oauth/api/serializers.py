@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from apps.oauth import scopes as catalog
 from apps.oauth import services
+from apps.oauth.errors import OAUTH_ERRORS
 from apps.oauth.models import ClientStatus, OAuthClient
 from ringnity.api.serializers import InputSerializer
 
@@ -162,9 +163,12 @@ class OAuthWidgetKeyOutput(serializers.Serializer):
 
 
 class OAuthErrorOutput(serializers.Serializer):
-    """The contract's ``OAuthError``: every error of the OAuth protocol and tenant endpoints."""
+    """The contract's ``OAuthError``: every error of the OAuth protocol and tenant endpoints.
 
-    error = serializers.CharField()
+    ``error`` lists the contract's codes and the protocol codes it lacks (``apps.oauth.errors.ADDITIONS``).
+    """
+
+    error = serializers.ChoiceField(choices=OAUTH_ERRORS)
     error_description = serializers.CharField(required=False)
 
 
