@@ -35,6 +35,7 @@ from apps.calls.models import (
     CallStatus,
 )
 from apps.calls.selectors import CallActor, actor_conversation_get, call_session_get
+from apps.chat.models import ACTIVE_STATUSES, Conversation
 from apps.developer.capabilities import require_service, service_capabilities
 from apps.webhooks.events import event_emit
 from ringnity.api.errors import ApiError, ErrorCode, validation_failed
@@ -143,6 +144,13 @@ def _apply(call: CallSession, to: str, *, at: datetime, actor: CallActor | None,
         call.duration_seconds = math.floor((call.ended_at - since).total_seconds())
 
 
+def _require_open(conversation: Conversation) -> None:
+    """A closed conversation takes no new call or call link: 409 ``CONFLICT``, as it takes no new
+    message (the chat app's rule: only ``ACTIVE_STATUSES`` are live)."""
+    if conversation.status not in ACTIVE_STATUSES:
+        raise ApiError(ErrorCode.CONFLICT, "This conversation is closed.", status=409)
+
+
 def _check_visitor_claims(*, status: str, direction: str) -> None:
     """What a call became and which way it went are the tenant's record (reports count both): a
     visitor only starts calls, and they are inbound (``VISITOR_DIRECTION``)."""
@@ -172,7 +180,7 @@ def call_session_create(
     started_at: datetime | None = None,
     metadata: dict | None = None,
 ) -> CallSession:
-    """A call about one of the actor's conversations, if the plan includes this call type.
+    """A call about one of the actor's open conversations, if the plan includes this call type.
 
     ``status`` other than ``started`` records a call that already moved on, and ``direction``
     ``outbound`` a call the tenant placed (staff only). ``started_at`` may not precede the
@@ -182,6 +190,7 @@ def call_session_create(
     conversation = actor_conversation_get(
         tenant=tenant, actor=actor, conversation_id=conversation_id, code=ErrorCode.CALL_SESSION_CONVERSATION_REQUIRED
     )
+    _require_open(conversation)
     _require_call_service(tenant=tenant, call_type=call_type)
     if status not in CREATE_STATUSES:
         raise ApiError(
@@ -278,7 +287,7 @@ def call_link_payload(link: CallLink, token: str) -> dict:
 def call_link_create(
     *, tenant, actor: CallActor, conversation_id: str, service: str, metadata: dict | None = None
 ) -> tuple[CallLink, str]:
-    """A signed link to join a ``service`` call about the actor's conversation: ``(link, token)``.
+    """A signed link to join a ``service`` call about the actor's open conversation: ``(link, token)``.
 
     The service must be available (plan + admin toggle: ``capabilities.require_service``, else
     403 ``FEATURE_NOT_AVAILABLE``). The token signs the link's, conversation's and tenant's
@@ -286,6 +295,7 @@ def call_link_create(
     and the expiry.
     """
     conversation = actor_conversation_get(tenant=tenant, actor=actor, conversation_id=conversation_id)
+    _require_open(conversation)
     require_service(tenant, service)
     link = CallLink.objects.create(
         tenant=tenant,

@@ -1,4 +1,5 @@
-"""What a caller may claim about a call: when it started and which way it went (security probe F4)."""
+"""What a caller may claim about a call: when it started, which way it went (security probe F4), and
+that its conversation is still open (F5)."""
 
 from datetime import timedelta
 
@@ -6,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from apps.calls import services
-from apps.calls.models import CallSession
+from apps.calls.models import CallLink, CallSession
 from apps.calls.tests.factories import (
     agent_headers,
     call_tenant,
@@ -16,7 +17,10 @@ from apps.calls.tests.factories import (
     visitor_for,
     visitor_headers,
 )
-from apps.chat.models import Conversation
+from apps.chat.conversation_services import conversation_close
+from apps.chat.models import Conversation, ConversationStatus
+from apps.tenants.models import StaffRole
+from apps.tenants.tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/calls/sessions"
@@ -137,3 +141,57 @@ def test_staff_choose_either_direction(api_client, assert_contract, tenant, conv
     for direction in ("outbound", "inbound"):
         response = _create(api_client, agent_headers(tenant), conversation, direction=direction)
         assert assert_contract(response, "createCallSession", 201)["data"]["callSession"]["direction"] == direction
+
+
+# --- closed conversations (probe F5) ----------------------------------------------------------
+
+
+def _closed(tenant, conversation):
+    """Closed the way an agent closes it (the chat app's ``conversation_close``)."""
+    conversation_close(
+        tenant=tenant, agent=StaffFactory(tenant=tenant, role=StaffRole.ADMIN), conversation_id=conversation.public_id
+    )
+    conversation.refresh_from_db()
+    assert conversation.status == ConversationStatus.CLOSED
+    return conversation
+
+
+@pytest.mark.parametrize(
+    "headers_for",
+    [
+        pytest.param(lambda t, v: visitor_headers(v), id="visitor"),
+        pytest.param(lambda t, v: agent_headers(t), id="agent"),
+        pytest.param(lambda t, v: owner_headers(t), id="owner"),
+    ],
+)
+def test_no_call_starts_on_a_closed_conversation(
+    api_client, assert_contract, tenant, visitor, conversation, headers_for
+):
+    _closed(tenant, conversation)
+    response = _create(api_client, headers_for(tenant, visitor), conversation)
+    assert assert_contract(response, "createCallSession", 409)["code"] == "CONFLICT"
+    assert not CallSession.objects.exists()
+
+
+def test_no_call_link_is_issued_for_a_closed_conversation(api_client, assert_contract, tenant, visitor, conversation):
+    _closed(tenant, conversation)
+    response = api_client.post(
+        f"/api/chat/visitor/conversations/{conversation.public_id}/call-links",
+        {},
+        format="json",
+        **visitor_headers(visitor),
+    )
+    assert assert_contract(response, "createVisitorConversationCallLink", 409)["code"] == "CONFLICT"
+    assert not CallLink.objects.exists()
+
+
+def test_a_pending_conversation_still_takes_calls_and_links(api_client, assert_contract, tenant, visitor):
+    conversation = conversation_for(tenant, visitor, status=ConversationStatus.PENDING)
+    assert assert_contract(_create(api_client, visitor_headers(visitor), conversation), "createCallSession", 201)
+    response = api_client.post(
+        f"/api/chat/visitor/conversations/{conversation.public_id}/call-links",
+        {},
+        format="json",
+        **visitor_headers(visitor),
+    )
+    assert_contract(response, "createVisitorConversationCallLink", 201)
