@@ -208,3 +208,14 @@ def test_a_blank_visitor_email_is_not_an_email(api_client, assert_contract, tena
         body["slug"] = tenant.slug
     response = api_client.post(url, body, format="json", **(server_headers(tenant) if headers == "server" else {}))
     assert "visitor.email: This field may not be blank." in assert_contract(response, operation, status=400)["details"]
+
+
+def test_a_webhook_deliveries_limit_above_the_maximum_is_a_400_naming_the_maximum(api_client, assert_contract):
+    tenant = ready_tenant(features={"server_api": True, "webhooks": True})
+    headers = server_headers(tenant, scopes=["server:webhook:read"])
+    response = api_client.get("/api/server/webhooks/deliveries?limit=101", **headers)
+    body = assert_contract(response, "listWebhookDeliveries", status=400)
+    assert body["details"] == ["limit: Ensure this value is less than or equal to 100."]
+    assert_contract(
+        api_client.get("/api/server/webhooks/deliveries?limit=100", **headers), "listWebhookDeliveries", 200
+    )

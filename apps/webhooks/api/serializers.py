@@ -95,13 +95,10 @@ class WebhookDeliveryListSerializer(serializers.Serializer):
 
 
 class WebhookDeliveryQuery(QuerySerializer):
-    limit = serializers.IntegerField(min_value=1, required=False, default=DEFAULT_LIMIT)
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, required=False, default=DEFAULT_LIMIT)
     webhookId = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     status = serializers.ChoiceField(choices=DeliveryStatus.values, required=False, allow_blank=True, default="")
     event = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-
-    def validate_limit(self, value: int) -> int:
-        return min(value, MAX_LIMIT)
 
     def validate_event(self, value: str) -> str:
         if value and not catalog.is_known(value):

@@ -136,12 +136,12 @@ class WebhookDeliveryListView(WebhookAPIView):
         operation_id="listWebhookDeliveries",
         tags=TAGS,
         summary="List webhook delivery attempts.",
-        description="Attempts newest first, at most `limit` (default 50, capped at 100). Each row is one HTTP "
+        description="Attempts newest first, at most `limit` (default 50, at most 100). Each row is one HTTP "
         "attempt; `deliveryId` (the `webhook-id` header) is shared by the attempts of one delivery. `status` is "
         "the delivery's state once that attempt ended: `pending` (in flight), `delivered`, `retrying` (failed, "
         "another attempt is scheduled) or `failed` (final). " + ERRORS,
         parameters=[
-            OpenApiParameter("limit", int, description="1..100, default 50 (larger values are capped)."),
+            OpenApiParameter("limit", int, description="1..100, default 50 (a larger value is a 400)."),
             OpenApiParameter("webhookId", str, description="Only this endpoint's attempts (404 when unknown)."),
             OpenApiParameter("status", str, enum=["pending", "delivered", "retrying", "failed"]),
             OpenApiParameter("event", str, description="Only this event type."),
