@@ -1,4 +1,10 @@
-"""Input validation for the chat and agent CRM routes (strict JSON types: ``InputSerializer``)."""
+"""Input validation for the chat and agent CRM routes (strict JSON types: ``InputSerializer``).
+
+Metadata objects go through ``ringnity.api.storable`` (the project's one check of what PostgreSQL
+can store): NUL, a lone surrogate or ``1e400`` anywhere in them is a 400 naming the field, not a
+``DataError`` at save time. Strings need no extra check: DRF's ``CharField`` already refuses NUL
+and surrogate characters.
+"""
 
 from __future__ import annotations
 
@@ -10,21 +16,26 @@ from apps.chat.message_services import BODY_MAX_LENGTH, CLIENT_MESSAGE_ID_MAX_LE
 from apps.chat.models import EMAIL_MAX_LENGTH, ConversationStatus
 from ringnity.api.pagination import MAX_LIMIT
 from ringnity.api.serializers import InputSerializer, QuerySerializer
+from ringnity.api.storable import json_storage_problem
+
+METADATA_MAX_DEPTH = 10
+
+
+class MetadataField(serializers.DictField):
+    """A JSON object ``jsonb`` can store, at most ``METADATA_MAX_BYTES`` of JSON."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        problem = json_storage_problem(value, max_depth=METADATA_MAX_DEPTH)
+        if problem:
+            raise serializers.ValidationError(problem)
+        if len(json.dumps(value)) > METADATA_MAX_BYTES:
+            raise serializers.ValidationError(f"At most {METADATA_MAX_BYTES} bytes of JSON.")
+        return value
 
 
 def _metadata_field():
-    return serializers.DictField(required=False)
-
-
-def _check_metadata(value: dict) -> dict:
-    if len(json.dumps(value, default=str)) > METADATA_MAX_BYTES:
-        raise serializers.ValidationError(f"At most {METADATA_MAX_BYTES} bytes of JSON.")
-    return value
-
-
-class MetadataMixin:
-    def validate_metadata(self, value):
-        return _check_metadata(value)
+    return MetadataField(required=False)
 
 
 class VisitorIdentityInput(InputSerializer):
@@ -34,12 +45,12 @@ class VisitorIdentityInput(InputSerializer):
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
 
 
-class VisitorSessionInput(MetadataMixin, InputSerializer):
+class VisitorSessionInput(InputSerializer):
     visitor = VisitorIdentityInput(required=False)
     metadata = _metadata_field()
 
 
-class VisitorConversationInput(MetadataMixin, InputSerializer):
+class VisitorConversationInput(InputSerializer):
     subject = serializers.CharField(max_length=500, required=False, allow_blank=True)
     visitor = VisitorIdentityInput(required=False)
     metadata = _metadata_field()
@@ -56,7 +67,7 @@ class _BodyField(serializers.CharField):
         return value
 
 
-class SendMessageInput(MetadataMixin, InputSerializer):
+class SendMessageInput(InputSerializer):
     body = _BodyField()
     messageType = serializers.ChoiceField(choices=["text"], required=False, default="text")
     metadata = _metadata_field()
@@ -67,7 +78,7 @@ class VisitorMessageInput(SendMessageInput):
     visitor = VisitorIdentityInput(required=False)
 
 
-class MessagePatchInput(MetadataMixin, InputSerializer):
+class MessagePatchInput(InputSerializer):
     body = _BodyField(required=False)
     metadata = _metadata_field()
 
@@ -77,7 +88,7 @@ class MessagePatchInput(MetadataMixin, InputSerializer):
         return attrs
 
 
-class AttachmentInput(MetadataMixin, InputSerializer):
+class AttachmentInput(InputSerializer):
     filename = serializers.CharField(max_length=255)
     contentType = serializers.CharField(max_length=100)
     size = serializers.IntegerField(min_value=1)
