@@ -4,31 +4,6 @@ from __future__ import annotations
 
 from django.http import JsonResponse
 
-#: The contract's ``OAuthError`` codes.
-CONTRACT_ERRORS = (
-    "invalid_request",
-    "invalid_client",
-    "invalid_grant",
-    "unauthorized_client",
-    "unsupported_grant_type",
-    "invalid_scope",
-    "temporarily_unavailable",
-)
-#: Codes the protocols define that the contract's list lacks, sent where the RFCs say: RFC 6750
-#: (bearer resources: 401 ``invalid_token``, 403 ``insufficient_scope``), RFC 6749 4.1.2.1 (authorize)
-#: and OpenID Connect Core 3.1.2.6 (``prompt=none``). Documented in the generated schema.
-ADDITIONS = (
-    "invalid_token",
-    "insufficient_scope",
-    "unsupported_response_type",
-    "access_denied",
-    "server_error",
-    "login_required",
-    "consent_required",
-    "interaction_required",
-)
-OAUTH_ERRORS = CONTRACT_ERRORS + ADDITIONS
-
 
 class OAuthProtocolError(Exception):
     def __init__(self, error: str, description: str = "", *, status: int = 400, headers: dict | None = None):

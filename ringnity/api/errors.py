@@ -132,3 +132,29 @@ def validation_failed(
 ) -> ApiError:
     """The 400 listing every bad field (``"field: problem"``); ``code`` is the area's code where it has one."""
     return ApiError(code, message, status=400, details=details)
+
+
+#: The contract's ``OAuthError`` codes (the OAuth endpoints answer in that shape, not the envelope).
+OAUTH_CONTRACT_ERRORS = (
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+    "temporarily_unavailable",
+)
+#: Codes the protocols define that the contract's list lacks, sent where the RFCs say: RFC 6750
+#: (bearer resources: 401 ``invalid_token``, 403 ``insufficient_scope``), RFC 6749 4.1.2.1 (authorize)
+#: and OpenID Connect Core 3.1.2.6 (``prompt=none``). Documented in the generated schema.
+OAUTH_ADDITIONS = (
+    "invalid_token",
+    "insufficient_scope",
+    "unsupported_response_type",
+    "access_denied",
+    "server_error",
+    "login_required",
+    "consent_required",
+    "interaction_required",
+)
+OAUTH_ERRORS = OAUTH_CONTRACT_ERRORS + OAUTH_ADDITIONS

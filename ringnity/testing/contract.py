@@ -10,7 +10,7 @@ schema. Two documented adjustments are made to the contract before use:
 * the ``ErrorCode`` enum is extended with ``ringnity.api.errors.ADDITIONS``,
   our documented additions; nothing else is accepted;
 * the ``OAuthError`` codes are extended with the protocol codes the contract lacks
-  (``apps.oauth.errors.ADDITIONS``: RFC 6750's ``invalid_token``, ...), likewise documented.
+  (``ringnity.api.errors.OAUTH_ADDITIONS``: RFC 6750's ``invalid_token``, ...), likewise documented.
 
 An error status the operation does not list (401 on an operation that only
 documents 200, say) is validated against ``ErrorEnvelope``: the contract
@@ -32,8 +32,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from apps.oauth.errors import OAUTH_ERRORS
-from ringnity.api.errors import ErrorCode
+from ringnity.api.errors import OAUTH_ERRORS, ErrorCode
 
 CONTRACT_PATH = Path(__file__).resolve().parents[2] / "docs" / "contract" / "ringnity-openapi.json"
 CONTRACT_URI = "urn:ringnity:contract"

@@ -4,8 +4,8 @@ from rest_framework import serializers
 
 from apps.oauth import scopes as catalog
 from apps.oauth import services
-from apps.oauth.errors import OAUTH_ERRORS
 from apps.oauth.models import ClientStatus, OAuthClient
+from ringnity.api.errors import OAUTH_ERRORS
 from ringnity.api.serializers import InputSerializer
 
 SCOPE_CHOICES = [info.scope for info in catalog.CATALOG]
@@ -165,7 +165,7 @@ class OAuthWidgetKeyOutput(serializers.Serializer):
 class OAuthErrorOutput(serializers.Serializer):
     """The contract's ``OAuthError``: every error of the OAuth protocol and tenant endpoints.
 
-    ``error`` lists the contract's codes and the protocol codes it lacks (``apps.oauth.errors.ADDITIONS``).
+    ``error`` lists the contract's codes and the protocol codes it lacks (``ringnity.api.errors.OAUTH_ADDITIONS``).
     """
 
     error = serializers.ChoiceField(choices=OAUTH_ERRORS)
