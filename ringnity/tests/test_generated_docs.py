@@ -150,4 +150,3 @@ def test_an_error_without_its_own_example_never_shows_an_unrelated_code():
     health = next(op for _, _, op in _operations() if op["operationId"] == "getRuntimeHealth")
     shown = json.dumps(health["responses"])
     assert "SDK_CLIENT_NOT_FOUND" not in shown
-
