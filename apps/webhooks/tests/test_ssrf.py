@@ -120,3 +120,68 @@ def test_the_connection_goes_to_the_checked_address_not_a_second_lookup(settings
         response = outbound.post(f"http://rebind.example.test:{port}/hook", b"{}", {"Content-Type": "application/json"})
         assert response.status == 200
         assert receiver.requests[0].headers["Host"] == f"rebind.example.test:{port}"
+
+
+def _self_signed(tmp_path):
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
+def test_https_verifies_the_certificate_of_the_pinned_address(settings, tmp_path):
+    """The HTTPS path connects to the checked address and still verifies the certificate (no silent trust)."""
+    import ssl
+
+    settings.WEBHOOKS_ALLOW_LOOPBACK = True
+    cert_path, key_path = _self_signed(tmp_path)
+    with Receiver() as receiver:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert_path, key_path)
+        receiver.server.socket = context.wrap_socket(receiver.server.socket, server_side=True)
+        port = receiver.server.server_address[1]
+        response = outbound.post(f"https://127.0.0.1:{port}/hook", b"{}", {"Content-Type": "application/json"})
+        assert response.status is None
+        assert "CERTIFICATE_VERIFY_FAILED" in response.error
+        assert receiver.requests == []
+
+
+def test_https_delivers_to_the_pinned_address_when_the_certificate_is_trusted(settings, tmp_path, monkeypatch):
+    import ssl
+
+    settings.WEBHOOKS_ALLOW_LOOPBACK = True
+    cert_path, key_path = _self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_path))
+    with Receiver() as receiver:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert_path, key_path)
+        receiver.server.socket = context.wrap_socket(receiver.server.socket, server_side=True)
+        port = receiver.server.server_address[1]
+        response = outbound.post(f"https://127.0.0.1:{port}/hook", b"{}", {"Content-Type": "application/json"})
+        assert (response.status, response.error) == (200, "")
+        assert receiver.requests[0].body == b"{}"
