@@ -283,7 +283,8 @@ def _parse(function) -> ast.AST | None:
 def scan_errors(function, owner: type | None = None, depth: int = SCAN_DEPTH, seen: set | None = None) -> dict:
     """code -> (status, message, details) for the errors ``function`` and its project callees raise."""
     seen = set() if seen is None else seen
-    function = getattr(function, "__func__", function)
+    # Unwrapped: a decorated service (``@transaction.atomic``) resolves names in its own module.
+    function = inspect.unwrap(getattr(function, "__func__", function))
     if function in seen or depth < 0 or not inspect.isfunction(function):
         return {}
     seen.add(function)

@@ -129,6 +129,8 @@ def test_each_error_status_lists_its_codes_with_one_realistic_example_each():
         ("upsertContact", "413", "PAYLOAD_TOO_LARGE"),
         ("createRuntimeSession", "403", "SDK_ORIGIN_NOT_ALLOWED"),
         ("loginOwner", "401", "AUTH_INVALID_CREDENTIALS"),
+        # Raised two calls below an @transaction.atomic service: the plan's key quota.
+        ("createServerApiCredential", "400", "QUOTA_EXCEEDED"),
     ],
 )
 def test_operations_document_the_errors_their_code_raises(operation_id, status, code):
