@@ -122,7 +122,7 @@ class WebhookAttempt(TenantOwnedModel):
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="attempts")
     event_type = models.CharField(max_length=64)
     number = models.PositiveIntegerField()
-    # The delivery's status once this attempt ended: pending while it runs, then delivered/retrying/failed.
+    # The delivery's status once this attempt ended (delivered/retrying/failed); written when the attempt ends.
     status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     url = models.CharField(max_length=URL_MAX_LENGTH)
     response_status = models.PositiveIntegerField(null=True, blank=True)

@@ -8,6 +8,8 @@ from ringnity.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from ringnity.api.serializers import InputSerializer, QuerySerializer
 
 NAME_MAX_LENGTH = 200
+#: What an attempt row can say (an attempt is written when it ends).
+ATTEMPT_STATUSES = [DeliveryStatus.DELIVERED.value, DeliveryStatus.RETRYING.value, DeliveryStatus.FAILED.value]
 
 
 class WebhookInputSerializer(InputSerializer):
@@ -79,7 +81,7 @@ class WebhookDeliverySerializer(serializers.Serializer):
     webhookId = serializers.CharField()
     event = serializers.CharField()
     deliveryId = serializers.CharField()
-    status = serializers.ChoiceField(choices=DeliveryStatus.values)
+    status = serializers.ChoiceField(choices=ATTEMPT_STATUSES)
     url = serializers.CharField()
     responseStatus = serializers.IntegerField(required=False)
     responseBody = serializers.CharField(help_text="The first 2 KB of the response body.")
@@ -97,7 +99,7 @@ class WebhookDeliveryListSerializer(serializers.Serializer):
 class WebhookDeliveryQuery(QuerySerializer):
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, required=False, default=DEFAULT_LIMIT)
     webhookId = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
-    status = serializers.ChoiceField(choices=DeliveryStatus.values, required=False, allow_blank=True, default="")
+    status = serializers.ChoiceField(choices=ATTEMPT_STATUSES, required=False, allow_blank=True, default="")
     event = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
 
     def validate_event(self, value: str) -> str:

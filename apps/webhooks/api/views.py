@@ -138,12 +138,13 @@ class WebhookDeliveryListView(WebhookAPIView):
         summary="List webhook delivery attempts.",
         description="Attempts newest first, at most `limit` (default 50, at most 100). Each row is one HTTP "
         "attempt; `deliveryId` (the `webhook-id` header) is shared by the attempts of one delivery. `status` is "
-        "the delivery's state once that attempt ended: `pending` (in flight), `delivered`, `retrying` (failed, "
-        "another attempt is scheduled) or `failed` (final). " + ERRORS,
+        "the delivery's state once that attempt ended: `delivered`, `retrying` (failed, another attempt is "
+        "scheduled) or `failed` (final); an attempt in flight is listed once it ends (within the 10 s timeout). "
+        + ERRORS,
         parameters=[
             OpenApiParameter("limit", int, description="1..100, default 50 (a larger value is a 400)."),
             OpenApiParameter("webhookId", str, description="Only this endpoint's attempts (404 when unknown)."),
-            OpenApiParameter("status", str, enum=["pending", "delivered", "retrying", "failed"]),
+            OpenApiParameter("status", str, enum=["delivered", "retrying", "failed"]),
             OpenApiParameter("event", str, description="Only this event type."),
         ],
         responses={200: WebhookDeliveryListSerializer},
