@@ -80,16 +80,25 @@ def knowledge_document_upload(*, tenant: Tenant, name: str, data: bytes) -> Know
     return document
 
 
-@transaction.atomic
 def knowledge_url_add(*, tenant: Tenant, url: str) -> KnowledgeDocument:
-    """Records a URL to ingest (shape checked now; addresses checked when fetched) and queues it."""
+    """Records a URL to ingest and queues it.
+
+    Its shape and the addresses its host resolves to are checked now (``fetch.check_public_url``:
+    an internal address is 400 ``VALIDATION_FAILED`` naming ``url`` and takes no quota slot), before
+    the transaction so the bounded DNS wait holds no row lock; the task checks again when it fetches.
+    """
     url = (url or "").strip()
     if len(url) > MAX_URL_LENGTH:
         raise validation_failed([f"url: at most {MAX_URL_LENGTH} characters."])
     try:
-        fetching.check_url(url)
+        fetching.check_public_url(url)
     except fetching.FetchError as exc:
         raise validation_failed([f"url: {exc}"]) from exc
+    return _url_document_create(tenant=tenant, url=url)
+
+
+@transaction.atomic
+def _url_document_create(*, tenant: Tenant, url: str) -> KnowledgeDocument:
     _reserve_slot(tenant)
     document = KnowledgeDocument.objects.create(tenant=tenant, kind=KnowledgeKind.URL, title=url, source=url)
     _enqueue(document)

@@ -8,6 +8,11 @@
 * Redirects are followed by hand, at most ``MAX_REDIRECTS``, each target checked again.
 * Connect/read timeout, a byte cap on the body, and a content-type allow-list.
 
+``check_public_url`` runs the same checks when a URL is submitted, so an internal address is
+refused at once (400) instead of taking a quota slot until the task refuses it; its DNS wait
+is bounded (``CREATE_RESOLVE_TIMEOUT_SECONDS``) and a host that does not resolve (in time) is
+accepted, as webhooks do at create: the fetch resolves and checks again.
+
 ``settings.AI_INGEST_ALLOW_LOOPBACK`` lets tests fetch from a server on 127.0.0.1; it
 allows loopback only (never private ranges) and defaults to false.
 """
@@ -18,6 +23,8 @@ import http.client
 import ipaddress
 import socket
 import ssl
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as ResolveTimeout
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -26,10 +33,19 @@ from django.conf import settings
 MAX_REDIRECTS = 3
 ALLOWED_CONTENT_TYPES = {"text/html", "application/xhtml+xml", "text/plain", "text/markdown", "application/pdf"}
 USER_AGENT = "RingnityKnowledgeBot/1.0 (+https://ringnity.com)"
+#: How long a URL submission waits for DNS before leaving the address check to the fetch.
+CREATE_RESOLVE_TIMEOUT_SECONDS = 2.0
+#: ``getaddrinfo`` has no timeout of its own: submissions resolve on these few threads and wait at
+#: most the timeout, so a slow resolver costs a bounded number of threads, never a held request.
+_create_resolver = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ai-url-resolve")
 
 
 class FetchError(ValueError):
     """The URL may not or could not be fetched; the message is the reason shown to the tenant."""
+
+
+class UnresolvedHost(FetchError):
+    """The host name did not resolve (maybe only for now)."""
 
 
 @dataclass(frozen=True)
@@ -71,11 +87,26 @@ def resolve_public(host: str, port: int) -> str:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError("The host name could not be resolved.") from exc
+        raise UnresolvedHost("The host name could not be resolved.") from exc
     addresses = [info[4][0] for info in infos]
     if not addresses or not all(_address_allowed(address) for address in addresses):
         raise FetchError("The URL points at a private, loopback or otherwise internal address.")
     return addresses[0]
+
+
+def check_public_url(url: str, *, timeout: float = CREATE_RESOLVE_TIMEOUT_SECONDS) -> None:
+    """Submission-time check: the URL's shape, and every address its host resolves to.
+
+    Raises FetchError for a malformed URL or an internal address (loopback only where
+    ``AI_INGEST_ALLOW_LOOPBACK``). A host that does not resolve, or not within ``timeout``
+    seconds, passes: ``fetch`` resolves and checks again, and refuses it then.
+    """
+    _, host, port = check_url(url)
+    pending = _create_resolver.submit(resolve_public, host, port)
+    try:
+        pending.result(timeout=timeout)
+    except (UnresolvedHost, ResolveTimeout):
+        return
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):

@@ -59,13 +59,18 @@ def test_a_page_is_fetched_indexed_and_searchable(
     assert web_server.requests[0]["headers"]["User-Agent"].startswith("RingnityKnowledgeBot")
 
 
-def test_a_url_pointing_at_loopback_is_refused_when_loopback_is_not_allowed(
+def test_the_fetch_checks_the_address_again_when_it_runs(
     api_client, web_server, settings, django_capture_on_commit_callbacks
 ):
-    settings.AI_INGEST_ALLOW_LOOPBACK = False
+    """Accepted at create (loopback allowed then); by the time the task fetches it no longer is."""
     tenant = ai_tenant()
     web_server.routes["/faq"] = (200, HTML, page("Internal admin notes."))
-    ingest(api_client, tenant, web_server.url("/faq"), django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = api_client.post(URLS, {"url": web_server.url("/faq")}, format="json", **admin_headers(tenant))
+    checked(response, "ingestAdminKnowledgeUrl", status=201)
+    settings.AI_INGEST_ALLOW_LOOPBACK = False
+    for callback in callbacks:
+        callback()
     document = KnowledgeDocument.objects.get()
     assert document.status == "failed"
     assert "private, loopback" in document.status_reason
