@@ -15,7 +15,7 @@ end before the start, or more than ``MAX_DAYS`` days. An unknown ``period`` is t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import timezone
@@ -99,10 +99,24 @@ def _parse_day(field: str, raw: str | None, zone: tzinfo) -> date:
     return moment.astimezone(zone).date()
 
 
+def _is_day(raw) -> bool:
+    try:
+        return _parse_day("date", raw, UTC) is not None
+    except ApiError:
+        return False
+
+
 def period_resolve(*, tenant, period: str, start_date=None, end_date=None, now: datetime | None = None) -> ReportPeriod:
     """The local days a report covers (see the module docstring for every rule)."""
     zone = tenant_zone(tenant)
     if period in PRESET_DAYS:
+        # Ignored for a preset, but a value that is not a date is still a request the contract forbids.
+        sent = (("startDate", start_date), ("endDate", end_date))
+        malformed = [
+            f"{field}: Not an ISO date or date-time." for field, raw in sent if raw is not None and not _is_day(raw)
+        ]
+        if malformed:
+            raise ApiError(ErrorCode.REPORT_DATE_RANGE_INVALID, "The report date range is invalid.", 400, malformed)
         today = local_today(zone, now)
         return ReportPeriod(period, today - timedelta(days=PRESET_DAYS[period] - 1), today, zone)
     if period != "custom":

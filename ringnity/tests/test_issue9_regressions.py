@@ -219,3 +219,12 @@ def test_a_webhook_deliveries_limit_above_the_maximum_is_a_400_naming_the_maximu
     assert_contract(
         api_client.get("/api/server/webhooks/deliveries?limit=100", **headers), "listWebhookDeliveries", 200
     )
+
+
+@pytest.mark.parametrize("query", ["startDate=", "endDate=yesterday", "period=7days&startDate=2026-13-40"])
+def test_a_report_date_that_is_not_a_date_is_refused_whatever_the_period(api_client, assert_contract, tenant, query):
+    headers = server_headers(tenant, scopes=["server:reports:read"])
+    response = api_client.get(f"/api/server/reports/summary?{query}", **headers)
+    body = assert_contract(response, "getServerReportSummary", status=400)
+    assert body["code"] == "REPORT_DATE_RANGE_INVALID"
+    assert body["details"][0].endswith(": Not an ISO date or date-time.")

@@ -110,13 +110,6 @@ def credential_for(operation, credentials) -> dict:
 #: (non-strict, since generation may or may not hit the input) until the owner fixes it and removes
 #: the line. Each entry names the minimal failing input.
 KNOWN_DEFECTS = {
-    # reports (issue owner: reports engineer)
-    "GET /server/reports/summary": "startDate= (empty, not a date-time) is accepted",
-    "GET /server/reports/timeseries": "startDate= (empty, not a date-time) is accepted",
-    "GET /server/reports/export": "startDate= (empty, not a date-time) is accepted",
-    "GET /admin-sdk/reports/summary": "startDate= (empty, not a date-time) is accepted",
-    "GET /admin-sdk/reports/timeseries": "startDate= (empty, not a date-time) is accepted",
-    "GET /admin-sdk/reports/export": "startDate= (empty, not a date-time) is accepted",
     # chat
     "POST /chat/visitor/sessions": 'visitor.email "" (not an e-mail) is accepted',
     "POST /chat/visitor/conversations": 'visitor.email "" (not an e-mail) is accepted',
