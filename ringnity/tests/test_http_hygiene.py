@@ -5,7 +5,9 @@ client strips HEAD bodies itself, so it would hide the defect)."""
 import json
 
 import pytest
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 from django.test import RequestFactory
 
 from apps.developer.tests.factories import ServerApiKeyFactory
@@ -17,16 +19,23 @@ pytestmark = pytest.mark.django_db
 
 
 def _wsgi(environ: dict) -> tuple[int, dict, bytes]:
+    """One request through the WSGI handler; like Django's test client, it keeps the test's connection open."""
     captured = {}
 
     def start_response(status, headers, exc_info=None):
         captured["status"], captured["headers"] = int(status.split()[0]), dict(headers)
 
-    result = WSGIHandler()(environ, start_response)
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
     try:
-        body = b"".join(result)
+        result = WSGIHandler()(environ, start_response)
+        try:
+            body = b"".join(result)
+        finally:
+            getattr(result, "close", lambda: None)()
     finally:
-        getattr(result, "close", lambda: None)()
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
     return captured["status"], captured["headers"], body
 
 
