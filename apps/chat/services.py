@@ -177,12 +177,6 @@ def contact_upsert(*, tenant, fields: dict) -> tuple[Contact, bool]:
     raise AssertionError("unreachable")
 
 
-def contact_match(*, tenant, fields: dict) -> Contact | None:
-    """The contact the upsert rule would pick for ``fields``, left unchanged (for unverified callers)."""
-    with transaction.atomic():
-        return _match(tenant, _prepare(fields))
-
-
 def _conflicts(contact: Contact, values: dict) -> list[str]:
     """Which identity fields of a patched contact another contact of the tenant already holds."""
     external_id = values.get("external_id", contact.external_id)

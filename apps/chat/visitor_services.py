@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.chat.models import ChatSession, Conversation, Visitor
-from apps.chat.services import contact_match, contact_upsert
+from apps.chat.services import contact_upsert
 from ringnity.api.errors import ApiError, ErrorCode, not_found
 from ringnity.api.secrets import secret_digest
 
@@ -71,13 +71,16 @@ def visitor_create_anonymous(*, tenant, identity: dict | None = None) -> Visitor
 
 
 def visitor_identify(*, visitor: Visitor, identity: dict | None, metadata: dict | None = None) -> Visitor:
-    """Records the identity (and session ``metadata``, merged) the visitor states and links it to a
-    Contact when identified.
+    """Records the identity (and session ``metadata``, merged) the visitor states; links a verified
+    visitor to its Contact.
 
-    A verified visitor (context token) keeps its verified identity: the body cannot
-    override it. The contact is found or created by the contacts upsert rule
-    (``apps.chat.services.contact_upsert``) when there is an external id or an e-mail; an
-    unverified visitor's statement never changes an existing contact.
+    A verified visitor (a Server-API-signed context token) keeps its verified identity: the body
+    cannot override it, and its contact is found or created by the contacts upsert rule
+    (``apps.chat.services.contact_upsert``) when there is an external id or an e-mail. An
+    unverified visitor's claim stays on the visitor row (``verified`` false) and never reaches a
+    contact: anyone can claim a customer's ``externalId`` or e-mail, and linking on it would file
+    the caller's conversations under that customer for agents and webhook consumers; creating a
+    contact from it would let the claim be what the real customer is matched to later.
     """
     changed = []
     if metadata:
@@ -90,18 +93,15 @@ def visitor_identify(*, visitor: Visitor, identity: dict | None, metadata: dict 
             if getattr(visitor, field) != value:
                 setattr(visitor, field, value)
                 changed.append(field)
-    if visitor.contact_id is None and (visitor.external_id or visitor.email):
+    if visitor.verified and visitor.contact_id is None and (visitor.external_id or visitor.email):
         fields = {"name": visitor.name or visitor.email or visitor.external_id, "phone": visitor.phone}
         if visitor.external_id:
             fields["external_id"] = visitor.external_id
         if visitor.email:
             fields["email"] = visitor.email
         try:
-            # An unverified visitor only names itself: it may be linked to the matching contact,
-            # never change it. A verified identity (the tenant's backend) updates it like the Server API.
-            contact = None if visitor.verified else contact_match(tenant=visitor.tenant, fields=fields)
-            if contact is None:
-                contact, _ = contact_upsert(tenant=visitor.tenant, fields=fields)
+            # The tenant's backend vouched for this identity: it updates the contact like the Server API.
+            contact, _ = contact_upsert(tenant=visitor.tenant, fields=fields)
         except ApiError:
             contact = None  # e.g. the contacts quota is used up: chat goes on without the link
         if contact is not None:

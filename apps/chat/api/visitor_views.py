@@ -217,7 +217,7 @@ class VisitorMessageCollectionView(VisitorAPIView):
         summary="Send a visitor chat message.",
         description=(
             "Idempotent by `clientMessageId`: a retry returns the first message and creates nothing. "
-            "A `visitor` identity updates the (unverified) visitor and links its contact."
+            "A `visitor` identity updates the (unverified) visitor only; it never links or creates a contact."
         ),
         request=VisitorMessageInput,
         responses={201: outputs.MESSAGE},

@@ -116,18 +116,19 @@ def test_agent_token_is_refused_on_visitor_start(api_client, assert_contract):
     assert_contract(response, "createVisitorChatSession", status=401)
 
 
-def test_identity_sent_with_a_message_links_the_contact(api_client):
+def test_identity_sent_with_a_message_is_kept_on_the_unverified_visitor(api_client):
     tenant = chat_tenant()
     headers = visitor_headers(tenant)
     conversation = start_conversation(api_client, headers)
     send_message(api_client, headers, conversation["conversationId"], visitor={"email": "Bo@Example.com", "name": "Bo"})
     visitor = Visitor.objects.get()
     assert visitor.email == "Bo@Example.com"
-    assert visitor.contact.email_normalized == "bo@example.com"
-    assert Conversation.objects.get().contact == visitor.contact
+    assert visitor.name == "Bo"
+    assert visitor.contact is None
+    assert Conversation.objects.get().contact is None
 
 
-def test_unverified_visitor_links_to_a_contact_without_changing_it(api_client):
+def test_unverified_visitor_neither_links_to_nor_changes_a_contact(api_client):
     tenant = chat_tenant()
     contact, _ = contact_upsert(
         tenant=tenant, fields={"external_id": "cust-9", "name": "Real Name", "phone": "+14155550100"}
@@ -137,7 +138,7 @@ def test_unverified_visitor_links_to_a_contact_without_changing_it(api_client):
     contact.refresh_from_db()
     assert contact.name == "Real Name"
     assert contact.phone == "+14155550100"
-    assert Visitor.objects.get().contact == contact
+    assert Visitor.objects.get().contact is None
 
 
 def test_verified_identity_wins_over_the_body_and_updates_the_contact(api_client):
@@ -161,10 +162,11 @@ def test_session_metadata_is_kept_on_the_visitor(api_client):
     assert Visitor.objects.get().metadata == {"page": "/pricing", "locale": "de"}
 
 
-def test_identified_visitor_is_linked_to_a_contact(api_client):
+def test_verified_visitor_is_linked_to_a_new_contact(api_client):
     tenant = chat_tenant()
-    body = {"visitor": {"externalId": "cust-1", "name": "Ann", "email": "ann@example.com"}}
-    api_client.post(SESSIONS, body, format="json", **visitor_headers(tenant))
+    identity = {"externalId": "cust-1", "name": "Ann", "email": "ann@example.com"}
+    headers = visitor_headers(tenant, "ext:cust-1", context={"visitor": identity, "verified": True})
+    api_client.post(SESSIONS, {}, format="json", **headers)
     visitor = Visitor.objects.get()
     assert visitor.contact is not None
     assert visitor.contact.external_id == "cust-1"
