@@ -6,7 +6,8 @@ Client registry rules (the contract's Developer Settings operations):
   returned once and stored as a SHA-256 digest (``OAuthClient.set_secret``); a public client has no
   secret and always requires PKCE.
 * only scopes the catalog marks ``available`` (``scopes``); redirect URIs absolute, ``https`` except
-  on a loopback host, without a fragment; matched exactly at ``/oauth/authorize``.
+  on a loopback host, without a fragment, on one real host (``redirect_uri_host_problem``);
+  matched exactly at ``/oauth/authorize``.
 * revoking kills every access and refresh token of the client at once; only a revoked client can be
   deleted. Quota ``oauth_clients`` counts active clients.
 """
@@ -57,6 +58,23 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def redirect_uri_host_problem(uri: str) -> str | None:
+    """Why the host of an absolute http(s) ``uri`` is not one real host, or None.
+
+    The allowed-domain host rule (``apps.developer.domains.parse_domain``): a DNS name of labels of
+    1-63 letters, digits and hyphens, none starting or ending with a hyphen, none empty; an IP
+    literal; or ``localhost``. Unlike an allowed domain a redirect URI is matched exactly, so a
+    ``*`` wildcard is refused too (it would never match, and reads as a promise it cannot keep).
+    """
+    try:
+        entry = parse_domain(uri)
+    except DomainError as exc:
+        return f"has an invalid host: {exc}"
+    if entry.wildcard:
+        return "has an invalid host: '*' is not allowed, a redirect URI names one host"
+    return None
+
+
 def redirect_uri_problem(uri: str) -> str | None:
     """Why ``uri`` cannot be registered, or None."""
     if len(uri) > MAX_REDIRECT_URI_LENGTH:
@@ -75,6 +93,9 @@ def redirect_uri_problem(uri: str) -> str | None:
         return "must not contain a fragment"
     if parts.username or parts.password:
         return "must not contain credentials"
+    host_problem = redirect_uri_host_problem(uri)
+    if host_problem:
+        return host_problem
     if parts.scheme == "http" and not _is_loopback(host):
         return "must use https (http only on a loopback host such as 127.0.0.1)"
     return None
