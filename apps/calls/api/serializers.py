@@ -1,32 +1,18 @@
 """Input and (schema-only) output serializers of the call routes."""
 
-import json
-
 from django.utils import timezone
 from rest_framework import serializers
 
 from apps.calls.models import CallDirection, CallService, CallStatus, CallType
 from apps.calls.services import STARTED_AT_SKEW
+from ringnity.api.fields import StorableJSONObjectField
 from ringnity.api.serializers import InputSerializer
-from ringnity.api.storable import json_storage_problem, storable_text
+from ringnity.api.storable import storable_text
 
 MAX_METADATA_BYTES = 4096
 MAX_METADATA_DEPTH = 10
 MAX_REASON_LENGTH = 255
 SESSION_TOKEN_MAX_LENGTH = 200
-
-
-class CallMetadataField(serializers.DictField):
-    """A JSON object that PostgreSQL can store, at most ``MAX_METADATA_BYTES`` of JSON."""
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        problem = json_storage_problem(value, max_depth=MAX_METADATA_DEPTH)
-        if problem:
-            raise serializers.ValidationError(problem)
-        if len(json.dumps(value)) > MAX_METADATA_BYTES:
-            raise serializers.ValidationError(f"at most {MAX_METADATA_BYTES} bytes of JSON.")
-        return value
 
 
 def _session_token_field():
@@ -41,7 +27,9 @@ class CreateCallSessionInput(InputSerializer):
     status = serializers.ChoiceField(choices=CallStatus.choices, required=False, default=CallStatus.STARTED)
     sessionToken = _session_token_field()
     startedAt = serializers.DateTimeField(required=False)
-    metadata = CallMetadataField(required=False, default=dict)
+    metadata = StorableJSONObjectField(
+        max_bytes=MAX_METADATA_BYTES, max_depth=MAX_METADATA_DEPTH, required=False, default=dict
+    )
 
     def validate_startedAt(self, value):
         if value > timezone.now() + STARTED_AT_SKEW:
@@ -61,7 +49,9 @@ class EndCallSessionInput(InputSerializer):
 
 class CallLinkInput(InputSerializer):
     service = serializers.ChoiceField(choices=CallService.choices, required=False, default=CallService.VOICE)
-    metadata = CallMetadataField(required=False, default=dict)
+    metadata = StorableJSONObjectField(
+        max_bytes=MAX_METADATA_BYTES, max_depth=MAX_METADATA_DEPTH, required=False, default=dict
+    )
 
 
 class CallSessionOutput(serializers.Serializer):

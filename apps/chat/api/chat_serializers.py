@@ -8,34 +8,19 @@ and surrogate characters.
 
 from __future__ import annotations
 
-import json
-
 from rest_framework import serializers
 
 from apps.chat.message_services import BODY_MAX_LENGTH, CLIENT_MESSAGE_ID_MAX_LENGTH, METADATA_MAX_BYTES
 from apps.chat.models import EMAIL_MAX_LENGTH, ConversationStatus
+from ringnity.api.fields import StorableJSONObjectField
 from ringnity.api.pagination import MAX_LIMIT
 from ringnity.api.serializers import InputSerializer, QuerySerializer
-from ringnity.api.storable import json_storage_problem
 
 METADATA_MAX_DEPTH = 10
 
 
-class MetadataField(serializers.DictField):
-    """A JSON object ``jsonb`` can store, at most ``METADATA_MAX_BYTES`` of JSON."""
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        problem = json_storage_problem(value, max_depth=METADATA_MAX_DEPTH)
-        if problem:
-            raise serializers.ValidationError(problem)
-        if len(json.dumps(value)) > METADATA_MAX_BYTES:
-            raise serializers.ValidationError(f"At most {METADATA_MAX_BYTES} bytes of JSON.")
-        return value
-
-
 def _metadata_field():
-    return MetadataField(required=False)
+    return StorableJSONObjectField(max_bytes=METADATA_MAX_BYTES, max_depth=METADATA_MAX_DEPTH, required=False)
 
 
 class VisitorIdentityInput(InputSerializer):

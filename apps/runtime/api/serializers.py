@@ -1,13 +1,12 @@
 """Input serializers (and response schemas) of the SDK runtime, Server API and Admin SDK endpoints."""
 
-import json
 from collections.abc import Mapping
 
 from rest_framework import serializers
 
 from apps.runtime.tokens import DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, MIN_TTL_SECONDS
+from ringnity.api.fields import StorableJSONObjectField
 from ringnity.api.serializers import InputSerializer
-from ringnity.api.storable import json_storage_problem
 
 MAX_METADATA_BYTES = 4096
 MAX_METADATA_DEPTH = 10
@@ -33,19 +32,6 @@ def _choice(choices: list[str], **kwargs) -> serializers.ChoiceField:
     """
     message = f"must be one of: {', '.join(choices)}."
     return serializers.ChoiceField(choices=choices, error_messages={"invalid_choice": message}, **kwargs)
-
-
-class BoundedMetadataField(serializers.DictField):
-    """A JSON object the database and a token can hold: small, shallow, UTF-8 text without NUL."""
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        problem = json_storage_problem(value, max_depth=MAX_METADATA_DEPTH)
-        if problem:
-            raise serializers.ValidationError(problem)
-        if len(json.dumps(value, default=str)) > MAX_METADATA_BYTES:
-            raise serializers.ValidationError(f"at most {MAX_METADATA_BYTES} bytes of JSON.")
-        return value
 
 
 def _expires_in() -> serializers.IntegerField:
@@ -78,7 +64,9 @@ class RegisterDeviceInput(InputSerializer):
     externalId = serializers.CharField(source="external_id", max_length=200, required=False, allow_blank=True)
     agentId = serializers.CharField(source="agent_id", max_length=64, required=False, allow_blank=True)
     callMode = _choice(CALL_MODES, source="call_mode", required=False, default="basic")
-    metadata = BoundedMetadataField(required=False, default=dict)
+    metadata = StorableJSONObjectField(
+        max_bytes=MAX_METADATA_BYTES, max_depth=MAX_METADATA_DEPTH, required=False, default=dict
+    )
 
 
 class UnregisterDeviceInput(InputSerializer):
@@ -106,7 +94,9 @@ class DeviceOutput(serializers.Serializer):
 
 class VisitorContextTokenInput(InputSerializer):
     visitor = VisitorIdentitySerializer(required=False)
-    metadata = BoundedMetadataField(required=False, default=dict)
+    metadata = StorableJSONObjectField(
+        max_bytes=MAX_METADATA_BYTES, max_depth=MAX_METADATA_DEPTH, required=False, default=dict
+    )
     expiresIn = _expires_in()
 
 
