@@ -134,9 +134,11 @@ class Entitlements:
         """Raises when ``requested_total`` (usage after the change) exceeds the plan's limit."""
         limit = self.quota(key).enforced_limit
         if limit is not None and requested_total > limit:
+            plan = self.plan_slug or "free"
             raise ApiError(
                 ErrorCode.QUOTA_EXCEEDED,
-                f"The plan's '{key}' quota does not allow this.",
+                f"The '{plan}' plan allows at most {limit} {key.replace('_', ' ')}. Remove one you no longer "
+                f"use, or move to a plan with a higher '{key}' quota (platform console: Change plan).",
                 status=400,
                 details=[f"{key}: the plan allows at most {limit}"],
             )

@@ -162,3 +162,14 @@ def test_plan_quota_row_rejects_limit_for_non_number_type():
     row.value_type = "unlimited"
     with pytest.raises(IntegrityError), transaction.atomic():
         row.save()
+
+
+@pytest.mark.django_db
+def test_a_quota_refusal_names_the_plan_the_limit_and_how_to_get_further():
+    tenant = TenantFactory()
+    subscribe(tenant, plan_slug="starter-test", quotas={"server_api_keys": 0})
+    with pytest.raises(ApiError) as info:
+        entitlements.for_tenant(tenant).require_quota("server_api_keys", requested_total=1)
+    assert info.value.message.startswith("The 'starter-test' plan allows at most 0 server api keys.")
+    assert "Change plan" in info.value.message
+    assert info.value.details == ["server_api_keys: the plan allows at most 0"]
