@@ -35,7 +35,6 @@ from apps.calls.models import (
     CallStatus,
 )
 from apps.calls.selectors import CallActor, actor_conversation_get, call_session_get
-from apps.chat.models import ACTIVE_STATUSES, Conversation
 from apps.developer.capabilities import require_service, service_capabilities
 from apps.webhooks.events import event_emit
 from ringnity.api.errors import ApiError, ErrorCode, validation_failed
@@ -144,13 +143,6 @@ def _apply(call: CallSession, to: str, *, at: datetime, actor: CallActor | None,
         call.duration_seconds = math.floor((call.ended_at - since).total_seconds())
 
 
-def _require_open(conversation: Conversation) -> None:
-    """A closed conversation takes no new call or call link: 409 ``CONFLICT``, as it takes no new
-    message (the chat app's rule: only ``ACTIVE_STATUSES`` are live)."""
-    if conversation.status not in ACTIVE_STATUSES:
-        raise ApiError(ErrorCode.CONFLICT, "This conversation is closed.", status=409)
-
-
 def _check_visitor_claims(*, status: str, direction: str) -> None:
     """What a call became and which way it went are the tenant's record (reports count both): a
     visitor only starts calls, and they are inbound (``VISITOR_DIRECTION``)."""
@@ -190,7 +182,7 @@ def call_session_create(
     conversation = actor_conversation_get(
         tenant=tenant, actor=actor, conversation_id=conversation_id, code=ErrorCode.CALL_SESSION_CONVERSATION_REQUIRED
     )
-    _require_open(conversation)
+    conversation.require_active()
     _require_call_service(tenant=tenant, call_type=call_type)
     if status not in CREATE_STATUSES:
         raise ApiError(
@@ -295,7 +287,7 @@ def call_link_create(
     and the expiry.
     """
     conversation = actor_conversation_get(tenant=tenant, actor=actor, conversation_id=conversation_id)
-    _require_open(conversation)
+    conversation.require_active()
     require_service(tenant, service)
     link = CallLink.objects.create(
         tenant=tenant,

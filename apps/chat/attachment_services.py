@@ -19,7 +19,6 @@ from django.db import transaction
 from apps.chat.filetypes import ALLOWED_CONTENT_TYPES, sniff
 from apps.chat.message_services import message_send
 from apps.chat.models import (
-    ACTIVE_STATUSES,
     Attachment,
     AttachmentStatus,
     Conversation,
@@ -72,17 +71,12 @@ def clean_filename(name: str) -> str:
     return name[:FILENAME_MAX_LENGTH]
 
 
-def _require_active(conversation: Conversation) -> None:
-    if conversation.status not in ACTIVE_STATUSES:
-        raise ApiError(ErrorCode.CONFLICT, "This conversation is closed.", status=409)
-
-
 @transaction.atomic
 def attachment_declare(
     *, conversation: Conversation, visitor: Visitor, filename: str, content_type: str, size: int, metadata: dict
 ) -> Attachment:
     """A metadata-only attachment (status ``pending``); its bytes come with a later upload naming it."""
-    _require_active(conversation)
+    conversation.require_active()
     problems = []
     if content_type not in ALLOWED_CONTENT_TYPES:
         problems.append(f"contentType: one of {', '.join(sorted(ALLOWED_CONTENT_TYPES))}.")
@@ -123,7 +117,7 @@ def _pending(conversation: Conversation, attachment_id: str) -> Attachment:
 @transaction.atomic
 def attachment_upload(*, conversation: Conversation, visitor: Visitor, upload, attachment_id: str = "") -> dict:
     """Stores an uploaded file and posts it as a message: ``{"attachment", "message"}``."""
-    _require_active(conversation)
+    conversation.require_active()
     limit = attachment_limit_bytes(conversation.tenant)
     if upload.size > limit:
         raise _too_large(limit)

@@ -189,8 +189,7 @@ def conversation_assign(
     target_agent = _target_agent(tenant, assigned_agent_id) if assigned_agent_id else None
     target_department = _target_department(tenant, assigned_department_id) if assigned_department_id else None
     conversation = agent_conversation_get(tenant=tenant, agent=agent, conversation_id=conversation_id, for_update=True)
-    if conversation.status not in ACTIVE_STATUSES:
-        raise ApiError(ErrorCode.CONFLICT, "This conversation is closed.", status=409)
+    conversation.require_active()
     supervising = agent.role in SUPERVISING_ROLES
     current = conversation.assigned_agent_id
     if target_agent is None and target_department is None:

@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from apps.chat.events import emit
 from apps.chat.models import (
-    ACTIVE_STATUSES,
     Conversation,
     Message,
     ParticipantType,
@@ -95,8 +94,7 @@ def message_send(
         found = _existing(conversation, client_message_id)
         if found is not None:
             return found, False
-    if conversation.status not in ACTIVE_STATUSES:
-        raise ApiError(ErrorCode.CONFLICT, "This conversation is closed.", status=409)
+    conversation.require_active()
     try:
         with transaction.atomic():
             message = Message.objects.create(

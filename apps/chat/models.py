@@ -21,6 +21,7 @@ from django.db.models import Q
 
 from apps.tenants import ids
 from apps.tenants.tenancy import TenantOwnedModel
+from ringnity.api.errors import ApiError, ErrorCode
 
 # str.lower() can make a string longer ('İ' becomes 'i' + a combining dot), never more than twice as
 # long: the lowercased copies of validated input get twice the room, or a valid value fails to save.
@@ -244,6 +245,12 @@ class Conversation(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"#{self.number} ({self.public_id})"
+
+    def require_active(self) -> None:
+        """A resolved or closed conversation takes nothing new (messages, attachments, assignments,
+        calls, call links): 409 ``CONFLICT``."""
+        if self.status not in ACTIVE_STATUSES:
+            raise ApiError(ErrorCode.CONFLICT, "This conversation is closed.", status=409)
 
 
 class SenderType(models.TextChoices):
