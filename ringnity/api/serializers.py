@@ -174,4 +174,17 @@ class QuerySerializer(serializers.Serializer):
 
     Kept a separate base (rather than a plain ``Serializer``) so that a test can tell a query
     serializer from a body serializer that forgot to be strict.
+
+    One HTML-form rule of DRF does not hold for a query: DRF reads an empty value of an optional
+    field (``?period=``) as "not sent" and applies the default. ``period=`` is a value outside the
+    contract's enum, ``limit=`` is not an integer: each is validated as sent (fields that allow
+    blank still accept it). Repeated parameters reach list fields as lists, others keep the last value.
     """
+
+    def to_internal_value(self, data):
+        if hasattr(data, "getlist"):
+            data = {
+                key: data.getlist(key) if isinstance(self.fields.get(key), serializers.ListField) else data.get(key)
+                for key in data
+            }
+        return super().to_internal_value(data)

@@ -228,3 +228,16 @@ def test_a_report_date_that_is_not_a_date_is_refused_whatever_the_period(api_cli
     body = assert_contract(response, "getServerReportSummary", status=400)
     assert body["code"] == "REPORT_DATE_RANGE_INVALID"
     assert body["details"][0].endswith(": Not an ISO date or date-time.")
+
+
+@pytest.mark.parametrize(
+    ("url", "operation"),
+    [
+        ("/api/server/reports/export?format=json&period=", "exportServerReport"),
+        ("/api/server/reports/summary?period=", "getServerReportSummary"),
+    ],
+)
+def test_an_empty_period_is_not_read_as_the_default_period(api_client, assert_contract, url, operation):
+    tenant = ready_tenant(features={"server_api": True, "reports_export": True})
+    response = api_client.get(url, **server_headers(tenant, scopes=["server:reports:read"]))
+    assert assert_contract(response, operation, status=400)["details"] == ['period: "" is not a valid choice.']

@@ -142,3 +142,23 @@ def test_query_serializers_parse_strings_as_query_strings_must():
 def test_drf_errors_of_other_items_of_a_nested_list_are_kept():
     data = {"lines": [{"sku": 1, "qty": 1}, {"sku": "b"}, {"sku": "c", "qty": 2}]}
     assert errors_of(data) == ["lines[0].sku: Must be a string, not a number.", "lines[1].qty: This field is required."]
+
+
+def test_an_empty_query_value_is_validated_as_sent_not_read_as_absent():
+    from django.http import QueryDict
+
+    class Query(QuerySerializer):
+        period = serializers.ChoiceField(choices=["today", "7days"], required=False, default="today")
+        limit = serializers.IntegerField(required=False, default=50)
+        search = serializers.CharField(required=False, allow_blank=True, default="")
+        ids = serializers.ListField(child=serializers.CharField(), required=False)
+
+    bad = Query(data=QueryDict("period=&limit="))
+    assert not bad.is_valid()
+    assert sorted(flatten_errors(bad.errors)) == [
+        "limit: A valid integer is required.",
+        'period: "" is not a valid choice.',
+    ]
+    good = Query(data=QueryDict("search=&ids=a&ids=b"))
+    assert good.is_valid(), good.errors
+    assert good.validated_data == {"period": "today", "limit": 50, "search": "", "ids": ["a", "b"]}
