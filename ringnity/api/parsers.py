@@ -7,13 +7,41 @@ from rest_framework.parsers import JSONParser
 
 from ringnity.api.errors import ApiError, ErrorCode
 
+MAX_DEPTH = 512
+
+
+def nesting_depth_exceeds(raw: bytes, limit: int) -> bool:
+    """Whether arrays/objects nest deeper than ``limit`` (brackets inside strings do not count)."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    depth, in_string, escaped = 0, False, False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            if depth > limit:
+                return True
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return False
+
 
 class SafeJSONParser(JSONParser):
     """DRF's JSON parser with the guards and messages DRF does not have.
 
     * Size: DRF reads the body stream itself, bypassing Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE``;
       here at most that many bytes are read (chunked bodies too) and a larger body is a 413.
-    * Depth: absurd nesting (``[[[[...``) raises RecursionError in ``json``; here it is a 400.
+    * Depth: more than ``MAX_DEPTH`` nested arrays/objects is a 400 naming the body, checked before
+      ``json`` parses (its recursion limit depends on how deep the call stack already is, so a
+      RecursionError would come at different depths behind different middleware).
     * Bad JSON names the line and column of the first error (``json``'s own reason, never the input).
     """
 
@@ -24,6 +52,12 @@ class SafeJSONParser(JSONParser):
             if len(raw) > limit:
                 raise ApiError(ErrorCode.PAYLOAD_TOO_LARGE, f"Request body larger than {limit} bytes.", status=413)
             stream = io.BytesIO(raw)
+            if nesting_depth_exceeds(raw, MAX_DEPTH):
+                raise ApiError(
+                    ErrorCode.VALIDATION_FAILED,
+                    f"JSON nested too deeply (more than {MAX_DEPTH} levels).",
+                    details=[f"body: nested more than {MAX_DEPTH} levels deep"],
+                )
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError as exc:

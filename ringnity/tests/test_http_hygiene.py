@@ -59,13 +59,17 @@ def test_a_chunked_body_is_refused_with_411_and_nothing_is_written():
     key = ServerApiKeyFactory(scopes=["server:webhook:write"])
     subscribe(key.tenant, features={"server_api": True, "webhooks": True}, quotas={"webhooks": 5})
     payload = json.dumps({"url": "https://hooks.example.com/in", "events": ["contact.created"]}).encode()
-    environ = RequestFactory().post(
-        "/api/server/webhooks",
-        data=payload,
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Bearer {key.secret}",
-        HTTP_TRANSFER_ENCODING="chunked",
-    ).environ
+    environ = (
+        RequestFactory()
+        .post(
+            "/api/server/webhooks",
+            data=payload,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {key.secret}",
+            HTTP_TRANSFER_ENCODING="chunked",
+        )
+        .environ
+    )
     environ.pop("CONTENT_LENGTH")
     status, _, body = _wsgi(environ)
     assert status == 411
@@ -85,3 +89,17 @@ def test_the_411_answer_is_an_error_envelope_of_the_contract():
         request = {"REQUEST_METHOD": "POST", "PATH_INFO": "/api/server/webhooks"}
 
     validate_response(Answer(), "createWebhook")
+
+
+def test_json_nested_deeper_than_the_parser_allows_is_a_400_naming_the_body(api_client, assert_contract):
+    body = '{"name": ' + "[" * 900 + "]" * 900 + "}"
+    response = api_client.post("/api/sdk/session", data=body, content_type="application/json")
+    answer = assert_contract(response, "createRuntimeSession", status=400)
+    assert answer["details"] == ["body: nested more than 512 levels deep"]
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    from ringnity.api.parsers import nesting_depth_exceeds
+
+    assert not nesting_depth_exceeds(b'{"a": "' + b"[" * 600 + b'"}', 512)
+    assert nesting_depth_exceeds(b'{"a": ' + b"[" * 600 + b"]" * 600 + b"}", 512)
