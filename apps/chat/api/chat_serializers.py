@@ -26,7 +26,7 @@ def _metadata_field():
 class VisitorIdentityInput(InputSerializer):
     externalId = serializers.CharField(max_length=200, required=False, allow_blank=True)
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH, required=False)  # the contract's format: email
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
 
 
