@@ -113,7 +113,6 @@ def credential_for(operation, credentials) -> dict:
 #: (non-strict, since generation may or may not hit the input) until the owner fixes it and removes
 #: the line. Each entry names the minimal failing input.
 KNOWN_DEFECTS = {
-    # chat
     # oauth
     "POST /oauth/token": "Content-Type multipart/form-data with a form body is a 500",
     "POST /oauth/revoke": "Content-Type multipart/form-data with a form body is a 500",
