@@ -7,47 +7,16 @@ token's: another tenant's credential is simply not found (404).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.urls import path
-from django.utils.module_loading import import_string
 from drf_spectacular.utils import extend_schema
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from apps.developer import selectors, services
 from apps.developer.api import serializers as s
-from apps.tenants.models import StaffRole
-from ringnity.api.errors import ApiError, ErrorCode
-from ringnity.api.permissions import PrincipalPermission
-from ringnity.api.principal import DASHBOARD_KINDS
-from ringnity.api.views import TenantAPIView, validate_body, validate_input
+from apps.developer.api.base import DeveloperView
+from ringnity.api.views import validate_body, validate_input
 
 TAGS = ["Developer Settings"]
-DEVELOPER_ROLES = frozenset({StaffRole.OWNER, StaffRole.ADMIN})
-
-
-#: Dashboard sessions (owner or workspace JWT) come from the sign-in app, a sibling layer this app may
-#: not import: the class is named in settings (``RINGNITY_DASHBOARD_AUTHENTICATION``), as Django names
-#: its user model.
-DashboardAuthentication = import_string(settings.RINGNITY_DASHBOARD_AUTHENTICATION)
-
-
-class DeveloperRolePermission(BasePermission):
-    """Only the owner and admins manage domains and secrets."""
-
-    def has_permission(self, request, view) -> bool:
-        user = getattr(request.auth, "user", None)
-        if user is None or user.role not in DEVELOPER_ROLES:
-            raise ApiError(
-                ErrorCode.PERMISSION_DENIED, "Developer settings are for the workspace owner and admins.", status=403
-            )
-        return True
-
-
-class DeveloperView(TenantAPIView):
-    authentication_classes = [DashboardAuthentication]
-    permission_classes = [PrincipalPermission, DeveloperRolePermission]
-    accepted_principals = DASHBOARD_KINDS
 
 
 def _settings_body(tenant) -> dict:

@@ -8,36 +8,15 @@ Secrets are shown once, in the answer that created or rotated them.
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from apps.identity.authentication import DashboardJWTAuthentication
+from apps.developer.api.base import DeveloperView
 from apps.oauth import selectors, services
 from apps.oauth.api import serializers as s
-from apps.oauth.scopes import ADMIN_ROLES
-from ringnity.api.errors import ApiError, ErrorCode
-from ringnity.api.permissions import PrincipalPermission
-from ringnity.api.principal import DASHBOARD_KINDS
-from ringnity.api.views import TenantAPIView, validate_input
+from ringnity.api.views import validate_input
 
 TAGS = ["Developer Settings"]
 SECRET_WARNING = "Copy the client secret now: it is stored hashed and will not be shown again."  # noqa: S105
-
-
-class DeveloperRolePermission(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        user = getattr(request.auth, "user", None)
-        if user is None or user.role not in ADMIN_ROLES:
-            raise ApiError(
-                ErrorCode.PERMISSION_DENIED, "OAuth clients are managed by the workspace owner and admins.", status=403
-            )
-        return True
-
-
-class RegistryView(TenantAPIView):
-    authentication_classes = [DashboardJWTAuthentication]
-    permission_classes = [PrincipalPermission, DeveloperRolePermission]
-    accepted_principals = DASHBOARD_KINDS
 
 
 def _client(client) -> dict:
@@ -51,7 +30,7 @@ def _with_secret(client, secret: str | None) -> dict:
     return body
 
 
-class OAuthClientsView(RegistryView):
+class OAuthClientsView(DeveloperView):
     @extend_schema(
         operation_id="listOAuthClients",
         tags=TAGS,
@@ -81,7 +60,7 @@ class OAuthClientsView(RegistryView):
         return Response(_with_secret(client, secret), status=201)
 
 
-class OAuthClientView(RegistryView):
+class OAuthClientView(DeveloperView):
     @extend_schema(
         operation_id="updateOAuthClient",
         tags=TAGS,
@@ -106,7 +85,7 @@ class OAuthClientView(RegistryView):
         return Response(_client(client))
 
 
-class OAuthClientSecretView(RegistryView):
+class OAuthClientSecretView(DeveloperView):
     @extend_schema(
         operation_id="rotateOAuthClientSecret",
         tags=TAGS,
@@ -119,7 +98,7 @@ class OAuthClientSecretView(RegistryView):
         return Response(_with_secret(client, secret))
 
 
-class RevokedOAuthClientView(RegistryView):
+class RevokedOAuthClientView(DeveloperView):
     @extend_schema(
         operation_id="deleteRevokedOAuthClient",
         tags=TAGS,
