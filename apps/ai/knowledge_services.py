@@ -16,6 +16,7 @@ from apps.ai.knowledge import fetch as fetching
 from apps.ai.models import KnowledgeDocument, KnowledgeKind, KnowledgeStatus
 from apps.plans import entitlements
 from apps.tenants.models import Tenant
+from apps.tenants.services import tenant_row_lock
 from ringnity.api.errors import ApiError, ErrorCode, not_found, validation_failed
 
 KNOWLEDGE_QUOTA = "knowledge_documents"
@@ -40,7 +41,7 @@ def _reserve_slot(tenant: Tenant) -> None:
     """
     ent = entitlements.for_tenant(tenant)
     ent.require_feature(KNOWLEDGE_FEATURE)
-    Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
+    tenant_row_lock(tenant)
     ent.require_quota(KNOWLEDGE_QUOTA, requested_total=knowledge_document_count(tenant) + 1)
 
 

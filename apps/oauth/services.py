@@ -30,6 +30,7 @@ from apps.oauth import scopes as catalog
 from apps.oauth.models import AuthorizationCode, ClientStatus, OAuthClient, OAuthConsent
 from apps.plans import entitlements
 from apps.tenants.models import Tenant, User
+from apps.tenants.services import tenant_row_lock
 from ringnity.api.errors import ApiError, ErrorCode, not_found, validation_failed
 
 AccessToken = get_access_token_model()
@@ -43,10 +44,6 @@ LOOPBACK_HOSTS = frozenset({"localhost"})
 
 def active_client_count(tenant) -> int:
     return OAuthClient.objects.filter(tenant=tenant, status=ClientStatus.ACTIVE).count()
-
-
-def _lock_tenant(tenant: Tenant) -> None:
-    Tenant.objects.select_for_update().filter(pk=tenant.pk).values_list("pk", flat=True).first()
 
 
 def _is_loopback(host: str) -> bool:
@@ -137,7 +134,7 @@ def oauth_client_create(
         errors.append("requirePkce: public clients always require PKCE.")
     if errors:
         raise validation_failed(errors)
-    _lock_tenant(tenant)
+    tenant_row_lock(tenant)
     entitlements.for_tenant(tenant).require_quota("oauth_clients", requested_total=active_client_count(tenant) + 1)
     secret = None if public else generate_client_secret()
     client = OAuthClient(
@@ -293,7 +290,7 @@ def oauth_allowed_domain_add(*, tenant: Tenant, domain: str) -> dict:
         entry = parse_domain(domain)
     except DomainError as exc:
         raise validation_failed([f"domain: '{str(domain)[:100]}' {exc}."]) from exc
-    _lock_tenant(tenant)
+    tenant_row_lock(tenant)
     current = allowed_domains_list(tenant=tenant)
     if _covering_entry(entry, current) is not None:
         return {"domain": str(entry), "added": False, "already_allowed": True}

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.plans.entitlements import for_tenant
-from apps.tenants.models import Tenant
+from apps.tenants.services import tenant_row_lock
 from apps.webhooks import delivery as deliveries
 from apps.webhooks import signing
 from apps.webhooks.catalog import TEST_EVENT
@@ -45,7 +45,7 @@ def active_endpoint_count(tenant) -> int:
 
 def _require_quota_for_one_more(tenant) -> None:
     # The tenant row lock serialises concurrent creates of one tenant, so two cannot both take the last slot.
-    Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
+    tenant_row_lock(tenant)
     limit = for_tenant(tenant).quota("webhooks").enforced_limit
     if limit is not None and active_endpoint_count(tenant) + 1 > limit:
         raise ApiError(
