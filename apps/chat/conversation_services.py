@@ -123,21 +123,33 @@ def agent_visible_conversations(*, tenant, agent: User):
     """What ``agent`` may see: supervisors/admins/owners the whole tenant; an agent what is
     assigned to it plus the unassigned queue of its department and the general queue
     (unassigned conversations without a department)."""
+    return _agent_conversations(tenant, agent, taken_queue=False)
+
+
+def _agent_conversations(tenant, agent: User, *, taken_queue: bool):
+    """``agent_visible_conversations``; with ``taken_queue`` also the conversations of the agent's queues
+    that another agent has taken (an accept of one of those is a 409 conflict, not a 404)."""
     conversations = Conversation.objects.for_tenant(tenant)
     if agent.role in SUPERVISING_ROLES:
         return conversations
-    queue = Q(assigned_agent__isnull=True) & (
+    queue = (
         Q(department__isnull=True) | Q(department_id=agent.department_id)
         if agent.department_id
         else Q(department__isnull=True)
     )
+    if not taken_queue:
+        queue &= Q(assigned_agent__isnull=True)
     return conversations.filter(Q(assigned_agent=agent) | queue)
 
 
-def agent_conversation_get(*, tenant, agent: User, conversation_id: str, for_update: bool = False) -> Conversation:
+def agent_conversation_get(
+    *, tenant, agent: User, conversation_id: str, for_update: bool = False, accepting: bool = False
+) -> Conversation:
+    """The conversation if ``agent`` sees it, else 404. ``accepting``: also one of the agent's queues that
+    another agent took meanwhile, so the caller answers the accept race with its 409."""
     if not conversation_id or "\x00" in conversation_id or len(conversation_id) > 32:
         raise not_found("Conversation")
-    visible = agent_visible_conversations(tenant=tenant, agent=agent).filter(public_id=conversation_id)
+    visible = _agent_conversations(tenant, agent, taken_queue=accepting).filter(public_id=conversation_id)
     if for_update:
         # Visibility is checked before the lock; the lock itself is taken by key alone, so a
         # concurrent change that takes the row out of this agent's view (another agent's accept)
@@ -179,7 +191,8 @@ def conversation_assign(
     is_transfer: bool = False,
 ) -> tuple[Assignment, Conversation]:
     """Accept (no target), assign or transfer. The conversation row is locked for the change, so
-    of two concurrent accepts the second sees the first's agent: 409 ``CONFLICT``.
+    of two concurrent accepts the second sees the first's agent: 409 ``CONFLICT``; so does an accept
+    that arrives after another agent took the conversation out of the caller's queue.
 
     Rules: the target agent must be an active staff member of the tenant and the department one
     of its departments (else 400). A plain agent may accept a queued conversation and hand on
@@ -188,7 +201,13 @@ def conversation_assign(
     """
     target_agent = _target_agent(tenant, assigned_agent_id) if assigned_agent_id else None
     target_department = _target_department(tenant, assigned_department_id) if assigned_department_id else None
-    conversation = agent_conversation_get(tenant=tenant, agent=agent, conversation_id=conversation_id, for_update=True)
+    conversation = agent_conversation_get(
+        tenant=tenant,
+        agent=agent,
+        conversation_id=conversation_id,
+        for_update=True,
+        accepting=target_agent is None and target_department is None,
+    )
     conversation.require_active()
     supervising = agent.role in SUPERVISING_ROLES
     current = conversation.assigned_agent_id

@@ -1,9 +1,14 @@
 """Message writes (send, edit, soft delete), receipts and the message list.
 
-Idempotent send: a ``clientMessageId`` is unique per conversation (a partial unique
-constraint). A send first looks for it; a concurrent duplicate that loses the insert race
-rolls back its savepoint and returns the winner's message. A retry with the same id returns
-the first message unchanged, whatever its body (the id names the message, not the content).
+Idempotent send: a ``clientMessageId`` is unique per conversation and sender (partial unique
+constraints: the visitor, each agent, the AI, the system). A send first looks for it among its
+sender's messages; a concurrent duplicate that loses the insert race rolls back its savepoint
+and returns the winner's message. A retry with the same id returns the first message unchanged,
+whatever its body (the id names the message, not the content). Another sender's message with
+the same id is never returned: an agent reusing the visitor's id sends its own reply.
+
+A resolved or closed conversation takes no new message, and its visitor can no longer edit or
+delete what it sent (409 ``CONFLICT``, ``Conversation.require_active``): the transcript is final.
 """
 
 from __future__ import annotations
@@ -68,11 +73,12 @@ def conversation_message_get(*, conversation: Conversation, message_id: str, for
     return message
 
 
-def _existing(conversation: Conversation, client_message_id: str) -> Message | None:
+def _existing(conversation: Conversation, client_message_id: str, sender: dict) -> Message | None:
+    """The message ``sender`` (``sender_type``, ``sender_visitor``, ``sender_agent``) sent with this id."""
     return (
         Message.objects.for_tenant(conversation.tenant)
         .select_related(*MESSAGE_RELATED)
-        .filter(conversation=conversation, client_message_id=client_message_id)
+        .filter(conversation=conversation, client_message_id=client_message_id, **sender)
         .first()
     )
 
@@ -90,8 +96,9 @@ def message_send(
 ) -> tuple[Message, bool]:
     """Adds a message (``(message, created)``); 409 when the conversation is closed."""
     client_message_id = (client_message_id or "").strip()
+    sender = {"sender_type": sender_type, "sender_visitor": visitor, "sender_agent": agent}
     if client_message_id:
-        found = _existing(conversation, client_message_id)
+        found = _existing(conversation, client_message_id, sender)
         if found is not None:
             return found, False
     conversation.require_active()
@@ -100,9 +107,7 @@ def message_send(
             message = Message.objects.create(
                 tenant=conversation.tenant,
                 conversation=conversation,
-                sender_type=sender_type,
-                sender_visitor=visitor,
-                sender_agent=agent,
+                **sender,
                 body=body,
                 message_type=message_type or "text",
                 metadata=metadata or {},
@@ -118,13 +123,15 @@ def message_send(
     except IntegrityError:
         if not client_message_id:
             raise
-        found = _existing(conversation, client_message_id)
+        found = _existing(conversation, client_message_id, sender)
         if found is None:
             raise
         return found, False
 
 
 def _own_live_message(conversation: Conversation, visitor: Visitor, message_id: str) -> Message:
+    """The visitor's own message, locked for a change; the conversation must still be active (409)."""
+    conversation.require_active()
     message = conversation_message_get(conversation=conversation, message_id=message_id, for_update=True)
     if message.sender_type != SenderType.VISITOR or message.sender_visitor_id != visitor.pk:
         raise ApiError(ErrorCode.PERMISSION_DENIED, "Only the sender may change this message.", status=403)

@@ -263,7 +263,9 @@ class SenderType(models.TextChoices):
 class Message(TenantOwnedModel):
     """One chat message. Deletion is soft: ``deleted_at`` set, body emptied in every read.
 
-    ``client_message_id`` makes a send idempotent: unique per conversation when given.
+    ``client_message_id`` makes a send idempotent: unique per conversation *and sender* when given
+    (the visitor, each agent, the AI or the system keep their own keys, so one sender's id never
+    names another sender's message).
     """
 
     public_id = models.CharField(max_length=32, unique=True, default=message_public_id, editable=False)
@@ -286,10 +288,20 @@ class Message(TenantOwnedModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["tenant", "conversation", "client_message_id"],
-                condition=~Q(client_message_id=""),
-                name="message_client_id_per_conversation",
-            )
+                fields=["tenant", "conversation", "sender_visitor", "client_message_id"],
+                condition=~Q(client_message_id="") & Q(sender_type="visitor"),
+                name="message_client_id_per_visitor",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "conversation", "sender_agent", "client_message_id"],
+                condition=~Q(client_message_id="") & Q(sender_type="agent"),
+                name="message_client_id_per_agent",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "conversation", "sender_type", "client_message_id"],
+                condition=~Q(client_message_id="") & Q(sender_type__in=["ai", "system"]),
+                name="message_client_id_per_automatic_sender",
+            ),
         ]
         indexes = [
             models.Index(fields=["tenant", "conversation", "-created_at", "-id"], name="msg_tenant_conv_created")

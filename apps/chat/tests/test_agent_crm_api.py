@@ -157,7 +157,8 @@ def test_accept_transfer_and_conflict(api_client, assert_contract):
     data = assert_contract(accepted, "assignAgentConversation", status=200)["data"]
     assert data["assignment"]["assignedAgentId"] == first.public_id
     late = api_client.post(_url(cid, "/assign"), {}, format="json", **agent_headers(second))
-    assert_contract(late, "assignAgentConversation", status=404)  # no longer in the second agent's queue
+    # It left the second agent's queue, but it was there: the documented 409, as for a concurrent accept.
+    assert assert_contract(late, "assignAgentConversation", status=409)["code"] == "CONFLICT"
     transfer = api_client.post(
         _url(cid, "/assign"),
         {"assignedAgentId": second.public_id, "isTransfer": True},
@@ -264,3 +265,20 @@ def test_message_list_query_count_does_not_grow_with_page_size(api_client):
         response = api_client.get(_url(cid, "/messages"), **headers)
     assert len(response.json()["data"]["messages"]) == 31
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_an_accept_of_another_departments_taken_conversation_stays_404(api_client, assert_contract):
+    tenant = chat_tenant()
+    sales, support = make_department(tenant, "Sales"), make_department(tenant, "Support")
+    cid = start_conversation(api_client, visitor_headers(tenant))["conversationId"]
+    Conversation.objects.filter(public_id=cid).update(department=sales)
+    seller = make_agent(tenant, department=sales)
+    assert_contract(
+        api_client.post(_url(cid, "/assign"), {}, format="json", **agent_headers(seller)),
+        "assignAgentConversation",
+        status=200,
+    )
+    outsider = api_client.post(
+        _url(cid, "/assign"), {}, format="json", **agent_headers(make_agent(tenant, department=support))
+    )
+    assert_contract(outsider, "assignAgentConversation", status=404)

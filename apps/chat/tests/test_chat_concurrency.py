@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from apps.chat.models import Assignment, Conversation, Message
 from apps.chat.tests.chat_fixtures import agent_headers, chat_tenant, make_agent, start_conversation, visitor_headers
+from ringnity.testing.contract import assert_contract
 
 
 def _require_postgresql():
@@ -101,3 +102,20 @@ def test_ten_parallel_sends_of_one_client_message_id_make_one_message():
     assert [r.status_code for r in responses] == [201] * 10
     assert len({r.json()["data"]["message"]["messageId"] for r in responses}) == 1
     assert Message.objects.for_tenant(tenant).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_parallel_accepts_by_plain_agents_one_wins_nine_conflict():
+    """The losers see the winner's agent under the row lock (409), never a 404 because the
+    conversation left their queue while they waited."""
+    _require_postgresql()
+    tenant = chat_tenant()
+    conversation = start_conversation(APIClient(), visitor_headers(tenant))
+    url = f"/api/agent-sdk/conversations/{conversation['conversationId']}/assign"
+    headers = [agent_headers(make_agent(tenant)) for _ in range(10)]
+    responses = _race([lambda c, h=h: c.post(url, {}, format="json", **h) for h in headers])
+    assert sorted(r.status_code for r in responses) == [200] + [409] * 9, [r.content for r in responses]
+    for response in responses:
+        assert_contract(response, "assignAgentConversation", status=response.status_code)
+    assert {r.json()["code"] for r in responses if r.status_code == 409} == {"CONFLICT"}
+    assert Assignment.objects.for_tenant(tenant).count() == 1
