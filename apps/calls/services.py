@@ -187,7 +187,7 @@ def call_session_create(
     if status not in CREATE_STATUSES:
         raise ApiError(
             ErrorCode.CONFLICT,
-            f"A call cannot be created {status}; end it with PATCH /calls/sessions/{{id}}/end.",
+            f"A call cannot be created {status}; create it started, then end it (endCallSession).",
             status=409,
             details=[f"status: started -> {status} is not allowed"],
         )

@@ -228,6 +228,6 @@ def workspace_tenant_resolve(*, host: str, header_slug: str) -> tuple[Tenant | N
     if not slug:
         hint = " or send X-Ringnity-Tenant" if settings.RINGNITY_ALLOW_TENANT_HEADER else ""
         raise validation_failed(
-            [f"tenant: sign in on your workspace host ({{slug}}.<domain>){hint}."],
+            [f"tenant: sign in on your workspace host (<slug>.<domain>){hint}."],
         )
     return Tenant.objects.filter(slug=slug).first(), slug

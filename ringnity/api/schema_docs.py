@@ -176,8 +176,60 @@ def _code_name(node: ast.AST) -> str | None:
     return None
 
 
-def _text(node: ast.AST | None) -> str | None:
-    """A message as sent: literal text, with ``{expression}`` standing for an f-string's values."""
+#: What the names in an error message's f-string stand for in the docs' examples: the locals of the code
+#: that raises (module constants are read from the module itself). A name missing here leaves its
+#: ``{expression}`` in the example, and ``ringnity/tests/test_generated_docs.py`` fails on it.
+EXAMPLE_VALUES: dict[str, object] = {
+    "allowed": ["visitor"],
+    "call": SimpleNamespace(status="ended"),
+    "capability": {"label": "Video call", "reason": "Not included in the plan.", "status": "not_in_plan"},
+    "hint": "",
+    "key": "webhooks",
+    "label": "daily",
+    "limit": 3,
+    "name": "overageRate",
+    "period": "yesterday",
+    "plan": "starter",
+    "self": SimpleNamespace(plan_slug="starter"),
+    "service": "video_call",
+    "slug": "acme",
+    "status": "ended",
+    "to": "answered",
+}
+_CONSTANT_TYPES = (str, int, float, bool, tuple, list, frozenset)
+_EXAMPLE_BUILTINS = {"sorted": sorted, "len": len, "str": str, "int": int, "min": min, "max": max}
+
+
+def _example_names(scope: dict, bindings: dict | None = None) -> dict:
+    """The names an error message's f-string may use, for the docs' examples, weakest first: the
+    module's constants (``MAX_URL_LENGTH``), ``EXAMPLE_VALUES``, the module's own
+    ``ERROR_EXAMPLE_VALUES`` (an app's word for its locals, e.g. which scope its views check), and the
+    literal arguments the scanned caller passed (``require_quota("contacts", ...)`` names ``key``)."""
+    constants = {name: value for name, value in scope.items() if name.isupper() and isinstance(value, _CONSTANT_TYPES)}
+    return {**constants, **EXAMPLE_VALUES, **scope.get("ERROR_EXAMPLE_VALUES", {}), **(bindings or {})}
+
+
+def _formatted(value: ast.FormattedValue, names: dict | None) -> str:
+    """One ``{expression}`` of an f-string, evaluated with example values; left as written if it cannot be."""
+    source = ast.unparse(value.value)
+    try:
+        result = eval(  # noqa: S307 - our own source, with example values and a few pure builtins only
+            compile(ast.Expression(value.value), "<example>", "eval"),
+            {"__builtins__": _EXAMPLE_BUILTINS},
+            dict(names or {}),
+        )
+    except Exception:  # an unknown name: the test on the generated docs reports it
+        return "{" + source + "}"
+    if value.conversion == ord("r"):
+        result = repr(result)
+    elif value.conversion in (ord("s"), ord("a")):
+        result = str(result) if value.conversion == ord("s") else ascii(result)
+    spec = _text(value.format_spec, names) if value.format_spec is not None else ""
+    return format(result, spec or "")
+
+
+def _text(node: ast.AST | None, names: dict | None = None) -> str | None:
+    """A message as sent, with example values in place of an f-string's expressions (``EXAMPLE_VALUES``)."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.JoinedStr):
@@ -185,11 +237,11 @@ def _text(node: ast.AST | None) -> str | None:
         for value in node.values:
             if isinstance(value, ast.Constant):
                 parts.append(str(value.value))
-            else:
-                parts.append("{" + ast.unparse(value.value) + "}")  # type: ignore[attr-defined]
+            elif isinstance(value, ast.FormattedValue):
+                parts.append(_formatted(value, names))
         return "".join(parts)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = _text(node.left), _text(node.right)
+        left, right = _text(node.left, names), _text(node.right, names)
         if left is not None and right is not None:
             return left + right
     return None
@@ -199,12 +251,12 @@ def _keyword(call: ast.Call, name: str) -> ast.AST | None:
     return next((k.value for k in call.keywords if k.arg == name), None)
 
 
-def _details(node: ast.AST | None) -> list[str] | None:
+def _details(node: ast.AST | None, names: dict | None = None) -> list[str] | None:
     if isinstance(node, ast.List):
-        texts = [_text(item) for item in node.elts]
+        texts = [_text(item, names) for item in node.elts]
         return [t for t in texts if t] or None
     if isinstance(node, ast.ListComp):
-        text = _text(node.elt)
+        text = _text(node.elt, names)
         return [text] if text else None
     return None
 
@@ -218,26 +270,26 @@ def _callee_name(call: ast.Call) -> str:
     return ""
 
 
-def _errors_in_call(call: ast.Call) -> tuple[str, int, str, list[str] | None] | None:
-    """(code, status, message, details) when ``call`` builds an API error."""
+def _errors_in_call(call: ast.Call, names: dict | None = None) -> tuple[str, int, str, list[str] | None] | None:
+    """(code, status, message, details) when ``call`` builds an API error (``names``: ``_example_names``)."""
     name = _callee_name(call)
     if name == "ApiError" and call.args:
         code = _code_name(call.args[0]) or _code_name(_keyword(call, "code"))
         if code is None:
             return None
-        message = _text(call.args[1] if len(call.args) > 1 else _keyword(call, "message"))
+        message = _text(call.args[1] if len(call.args) > 1 else _keyword(call, "message"), names)
         status_node = call.args[2] if len(call.args) > 2 else _keyword(call, "status")
         status = status_node.value if isinstance(status_node, ast.Constant) else 400
-        details = _details(call.args[3] if len(call.args) > 3 else _keyword(call, "details"))
+        details = _details(call.args[3] if len(call.args) > 3 else _keyword(call, "details"), names)
         return code, int(status), message or "", details
     if name == "not_found":
         code = _code_name(_keyword(call, "code") or (call.args[1] if len(call.args) > 1 else ast.Constant(None)))
-        what = _text(call.args[0]) if call.args else "Resource"
+        what = _text(call.args[0], names) if call.args else "Resource"
         return code or ErrorCode.NOT_FOUND.value, 404, f"{what or 'Resource'} not found.", None
     if name == "validation_failed":
         code = _code_name(_keyword(call, "code") or ast.Constant(None)) or ErrorCode.VALIDATION_FAILED.value
-        message = _text(_keyword(call, "message")) or _VALIDATION[1]
-        return code, 400, message, _details(call.args[0] if call.args else None)
+        message = _text(_keyword(call, "message"), names) or _VALIDATION[1]
+        return code, 400, message, _details(call.args[0] if call.args else None, names)
     return None
 
 
@@ -280,30 +332,73 @@ def _parse(function) -> ast.AST | None:
         return None
 
 
-def scan_errors(function, owner: type | None = None, depth: int = SCAN_DEPTH, seen: set | None = None) -> dict:
-    """code -> (status, message, details) for the errors ``function`` and its project callees raise."""
+_UNKNOWN = object()
+
+
+def _call_bindings(call: ast.Call, callee, names: dict, owner: type | None) -> dict:
+    """The callee's parameters a call passes literally, as a class constant (``self.required_feature``)
+    or from the caller's own bindings: name -> value."""
+    try:
+        parameters = list(inspect.signature(callee).parameters.values())
+    except (TypeError, ValueError):
+        return {}
+    if parameters and parameters[0].name in {"self", "cls"}:
+        parameters = parameters[1:]
+
+    def value_of(node):
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Name) and node.id in names:
+            return names[node.id]
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in {"self", "cls"}:
+            value = getattr(owner, node.attr, _UNKNOWN) if owner is not None else _UNKNOWN
+            return value if isinstance(value, _CONSTANT_TYPES) else _UNKNOWN
+        return _UNKNOWN
+
+    bound = {}
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    for parameter, node in zip(positional, call.args, strict=False):
+        if (value := value_of(node)) is not _UNKNOWN:
+            bound[parameter.name] = value
+    known = {p.name for p in parameters}
+    for keyword in call.keywords:
+        if keyword.arg in known and (value := value_of(keyword.value)) is not _UNKNOWN:
+            bound[keyword.arg] = value
+    return bound
+
+
+def scan_errors(
+    function, owner: type | None = None, depth: int = SCAN_DEPTH, seen: set | None = None, bindings: dict | None = None
+) -> dict:
+    """code -> (status, message, details) for the errors ``function`` and its project callees raise.
+
+    ``bindings``: the literal arguments the caller passed, so the examples read the caller's values.
+    """
     seen = set() if seen is None else seen
     # Unwrapped: a decorated service (``@transaction.atomic``) resolves names in its own module.
     function = inspect.unwrap(getattr(function, "__func__", function))
-    if function in seen or depth < 0 or not inspect.isfunction(function):
+    visit = (function, repr(sorted((bindings or {}).items())))
+    if visit in seen or depth < 0 or not inspect.isfunction(function):
         return {}
-    seen.add(function)
+    seen.add(visit)
     tree = _parse(function)
     if tree is None:
         return {}
     found: dict[str, tuple[int, str, list[str] | None]] = {}
     scope = function.__globals__
+    names = _example_names(scope, bindings)
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
-        error = _errors_in_call(node)
+        error = _errors_in_call(node, names)
         if error:
             found.setdefault(error[0], error[1:])
             continue
         callee = _resolve(node, scope, owner)
         if callee is not None:
             callee_owner = _class_of(callee) or owner
-            for code, answer in scan_errors(callee, callee_owner, depth - 1, seen).items():
+            passed = _call_bindings(node, callee, bindings or {}, owner)
+            for code, answer in scan_errors(callee, callee_owner, depth - 1, seen, passed).items():
                 found.setdefault(code, answer)
     return found
 

@@ -152,3 +152,43 @@ def test_an_error_without_its_own_example_never_shows_an_unrelated_code():
     health = next(op for _, _, op in _operations() if op["operationId"] == "getRuntimeHealth")
     shown = json.dumps(health["responses"])
     assert "SDK_CLIENT_NOT_FOUND" not in shown
+
+
+#: A message template: ``{key}``, ``{', '.join(sorted(allowed))}``, ``{capability['label']}``.
+TEMPLATE = re.compile(r"\{[^{}]*\}")
+
+
+def _example_strings(node, where: str, inside_example: bool = False):
+    """Every string under an ``example``/``examples`` key of the schema, with where it is."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _example_strings(value, f"{where}/{key}", inside_example or key in {"example", "examples"})
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _example_strings(value, f"{where}[{index}]", inside_example)
+    elif isinstance(node, str) and inside_example:
+        yield where, node
+
+
+def test_no_example_shows_a_message_template():
+    templates = [f"{where}: {text}" for where, text in _example_strings(_schema(), "") if TEMPLATE.search(text)]
+    assert templates == []
+
+
+def test_error_examples_show_the_values_a_real_answer_carries():
+    """The f-string names read as the example values (``schema_docs.EXAMPLE_VALUES``) and module constants."""
+    by_id = {op["operationId"]: op for _, _, op in _operations()}
+
+    def example(operation_id: str, status: str, code: str) -> dict:
+        return by_id[operation_id]["responses"][status]["content"]["application/json"]["examples"][code]["value"]
+
+    # The key is the caller's: require_quota("contacts", ...), require_feature(self.required_feature).
+    quota = example("upsertContact", "400", "QUOTA_EXCEEDED")
+    assert quota["message"].startswith("The 'starter' plan allows at most 3 contacts.")
+    assert quota["details"] == ["contacts: the plan allows at most 3"]
+    feature = example("upsertContact", "403", "FEATURE_NOT_AVAILABLE")
+    assert feature["message"] == "The feature 'server_api' is not available on the current plan."
+    assert feature["details"] == ["server_api: not included in plan 'starter'"]
+    # A module constant: the limit the code really enforces.
+    too_long = example("createVisitorChatSession", "401", "SDK_SESSION_REQUIRED")
+    assert "X-Ringnity-Tenant" in too_long["message"]

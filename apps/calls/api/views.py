@@ -45,6 +45,8 @@ _ACTOR_KINDS = {
     PrincipalKind.WORKSPACE: CallActorKind.WORKSPACE,
 }
 #: The first bad field decides the code of a create 400; every bad field is listed in details.
+#: What the f-strings of this module's errors name, for the examples of the generated docs.
+ERROR_EXAMPLE_VALUES = {"scope": CALL_SCOPES[PrincipalKind.AGENT]}
 _CREATE_FIELD_CODES = (
     ("conversationId", ErrorCode.CALL_SESSION_CONVERSATION_REQUIRED),
     ("type", ErrorCode.CALL_SESSION_TYPE_INVALID),

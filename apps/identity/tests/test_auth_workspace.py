@@ -139,7 +139,7 @@ def test_workspace_login_by_dev_header(api_client, assert_contract, agent):
 @override_settings(RINGNITY_ALLOW_TENANT_HEADER=False)
 def test_outside_local_development_the_header_names_no_workspace(api_client, assert_contract, agent):
     body = assert_contract(_login(api_client, "maria", HTTP_X_RINGNITY_TENANT="acme"), "loginWorkspace", status=400)
-    assert body["details"] == ["tenant: sign in on your workspace host ({slug}.<domain>)."]
+    assert body["details"] == ["tenant: sign in on your workspace host (<slug>.<domain>)."]
 
 
 @override_settings(RINGNITY_BASE_DOMAIN="ringnity.example", ALLOWED_HOSTS=[".ringnity.example"])
