@@ -11,6 +11,11 @@ class PlansConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, not at module level: models and signals need the app registry ready.
-        from apps.plans import signals
+        from apps.plans import checks, entitlements, services, signals  # noqa: F401 - checks registers itself
+        from apps.tenants import selectors as tenant_selectors
+        from apps.tenants import services as tenant_services
 
         signals.connect()
+        # Staff seats are the tenants app's rows; the plan limits them (``agents``) on every path that adds one.
+        entitlements.register_usage_counter("agents", tenant_selectors.staff_seat_count)
+        tenant_services.register_staff_seat_guard(services.agent_seats_require)

@@ -47,6 +47,13 @@ FREE_PLAN_SLUG = "free"
 _usage_counters: dict[str, Callable[[object], int]] = {}
 
 
+class UsageCounterMissing(LookupError):
+    """``usage()`` of a quota key no app counts: a programming error, never a silent 0.
+
+    ``manage.py check`` reports such keys at start-up (``plans.E001``, ``apps.plans.checks``).
+    """
+
+
 @dataclass(frozen=True)
 class QuotaLimit:
     key: str
@@ -70,6 +77,10 @@ def register_usage_counter(quota_key: str, counter: Callable[[object], int]) -> 
     A later registration for the same key replaces the earlier one.
     """
     _usage_counters[quota_key] = counter
+
+
+def has_usage_counter(quota_key: str) -> bool:
+    return quota_key in _usage_counters
 
 
 class Entitlements:
@@ -111,8 +122,14 @@ class Entitlements:
         return QuotaLimit(key, value_type, limit if value_type == "number" else None, reset_period or "")
 
     def usage(self, key: str) -> int:
+        """Current usage of quota ``key``; raises ``UsageCounterMissing`` when no app registered a counter."""
         counter = _usage_counters.get(key)
-        return int(counter(self.tenant)) if counter is not None else 0
+        if counter is None:
+            raise UsageCounterMissing(
+                f"No usage counter is registered for quota '{key}': call "
+                f"entitlements.register_usage_counter('{key}', counter) in the owning app's AppConfig.ready()."
+            )
+        return int(counter(self.tenant))
 
     def remaining(self, key: str, *, usage: int | None = None) -> int | None:
         """What is left of quota ``key`` (None = unlimited); pass ``usage`` when it was just counted."""

@@ -48,6 +48,9 @@ QUOTA_KEYS = [
     ("knowledge_documents", "Knowledge documents", "document", "ai", "Documents in the knowledge base."),
 ]
 MONTHLY_QUOTAS = {"ai_chat_replies", "ai_voice_minutes"}
+#: Quotas that bound one item (an attachment's size), not a running total: nothing to count. Every other
+#: key needs a usage counter (``entitlements.register_usage_counter``; start-up check ``plans.E001``).
+ITEM_LIMIT_QUOTAS = {"attachment_mb"}
 
 U, C, D = "unlimited", "custom", "disabled"
 PLANS = [

@@ -32,6 +32,12 @@ def subscription_set(*, tenant: Tenant, plan_slug: str, status: str = Subscripti
     return subscription
 
 
+def agent_seats_require(*, tenant: Tenant, seats: int) -> None:
+    """The staff seat guard (registered with ``apps.tenants.services``): 400 ``QUOTA_EXCEEDED`` when ``seats``
+    active non-owner staff exceed the plan's ``agents`` quota. Runs under the tenant row lock."""
+    entitlements.for_tenant(tenant).require_quota("agents", requested_total=seats)
+
+
 @transaction.atomic
 def plan_catalog_replace(*, catalog_data: dict) -> dict:
     """Validates the whole catalog, then replaces it; any problem → 400 with all of them, nothing written."""

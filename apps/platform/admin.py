@@ -27,7 +27,7 @@ from apps.developer.models import AllowedDomain
 from apps.plans import services as plan_services
 from apps.plans.models import Plan, Subscription
 from apps.platform import charts
-from apps.platform.admin_forms import TenantConsoleForm
+from apps.platform.admin_forms import TenantConsoleForm, UserConsoleForm
 from apps.platform.console import can_write, cents
 from apps.tenants import services as tenant_services
 from apps.tenants.models import Tenant, User
@@ -365,6 +365,7 @@ class TenantAdmin(admin.ModelAdmin):
 class UserAdmin(admin.ModelAdmin):
     """Platform operators and tenant staff. Accounts are created with the management commands or the API."""
 
+    form = UserConsoleForm
     list_display = ("__str__", "email", "tenant", "role", "platform_role", "is_active", "is_staff", "date_joined")
     list_filter = ("platform_role", "role", "is_active", "is_staff")
     search_fields = ("email", "username", "name", "public_id", "tenant__slug")

@@ -1,7 +1,10 @@
-"""Model forms of the console's tenant page that validate what the database needs."""
+"""Model forms of the console's tenant and user pages that validate what the database and the plan need."""
 
 from django import forms
 
+from apps.tenants import services as tenant_services
+from apps.tenants.models import StaffRole
+from ringnity.api.errors import ApiError
 from ringnity.api.storable import validate_jsonb
 
 
@@ -12,3 +15,22 @@ class TenantConsoleForm(forms.ModelForm):
         branding = self.cleaned_data.get("branding")
         validate_jsonb(branding)
         return branding
+
+
+class UserConsoleForm(forms.ModelForm):
+    """Re-activating a staff member takes a seat of the plan's ``agents`` quota.
+
+    The check takes the tenant row lock inside the console's save transaction (``changeform_view`` is
+    atomic), so the seat it found free is still free when the row is saved.
+    """
+
+    def clean(self):
+        cleaned = super().clean()
+        user = self.instance
+        reactivated = "is_active" in self.changed_data and cleaned.get("is_active")
+        if reactivated and user.tenant_id and user.role != StaffRole.OWNER:
+            try:
+                tenant_services.staff_seat_require(tenant=user.tenant)
+            except ApiError as exc:
+                self.add_error("is_active", exc.message)
+        return cleaned

@@ -2,7 +2,7 @@
 
 import re
 
-from apps.tenants.models import Tenant
+from apps.tenants.models import StaffRole, Tenant, User
 from ringnity.api.errors import not_found
 
 CLIENT_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -19,3 +19,8 @@ def tenant_by_client_id_cross_tenant(client_id: str) -> Tenant:
     if tenant is None:
         raise not_found("Tenant")
     return tenant
+
+
+def staff_seat_count(tenant) -> int:
+    """Active staff other than the owner: what the plan's ``agents`` quota limits (one query)."""
+    return User.objects.filter(tenant=tenant, is_active=True).exclude(role=StaffRole.OWNER).count()

@@ -1,10 +1,20 @@
-"""Writes for tenants and their staff. Keyword-only, atomic, raising ApiError on bad input."""
+"""Writes for tenants and their staff. Keyword-only, atomic, raising ApiError on bad input.
+
+Staff seats: ``staff_create`` and ``staff_set_active`` (re-activation) take the tenant row lock, count
+the active non-owner staff and ask every registered seat guard before they write. This app knows no
+plans; the plans app registers the guard that enforces the plan's ``agents`` quota
+(``register_staff_seat_guard`` in its ``AppConfig.ready()``), so every path that adds a seat — the
+``create_staff`` command, the console, the demo, any future API — is refused the same way.
+"""
+
+from collections.abc import Callable
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from apps.tenants import selectors
 from apps.tenants.models import (
     RESERVED_SLUGS,
     SLUG_VALIDATOR,
@@ -16,6 +26,27 @@ from apps.tenants.models import (
     User,
 )
 from ringnity.api.errors import validation_failed
+
+#: ``guard(tenant=..., seats=...)`` raises ``ApiError`` when ``tenant`` may not have ``seats`` active
+#: non-owner staff.
+_seat_guards: list[Callable[..., None]] = []
+
+
+def register_staff_seat_guard(guard: Callable[..., None]) -> None:
+    """Adds a seat guard (call from ``AppConfig.ready()``; registering the same function twice keeps one)."""
+    if guard not in _seat_guards:
+        _seat_guards.append(guard)
+
+
+def staff_seat_require(*, tenant: Tenant) -> None:
+    """Locks the tenant row (until the caller's transaction ends) and refuses one more active staff seat
+    beyond what the registered guards allow. Call inside the transaction that adds the seat."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("staff_seat_require must run inside the transaction that adds the seat")
+    tenant_row_lock(tenant)
+    seats = selectors.staff_seat_count(tenant) + 1
+    for guard in _seat_guards:
+        guard(tenant=tenant, seats=seats)
 
 
 def _check(validator, value, field: str, errors: list[str]) -> None:
@@ -102,6 +133,7 @@ def staff_create(
         errors.append(f"username: '{username}' already exists in this tenant.")
     if errors:
         raise validation_failed(errors)
+    staff_seat_require(tenant=tenant)
     department = None
     if department_name:
         department, _ = Department.objects.get_or_create(tenant=tenant, name=department_name.strip())
@@ -110,6 +142,21 @@ def staff_create(
     )
     user.set_password(password)
     user.save()
+    return user
+
+
+@transaction.atomic
+def staff_set_active(*, user: User, active: bool) -> User:
+    """Deactivates or re-activates a staff member; re-activating a non-owner needs a free seat."""
+    if user.tenant_id is None:
+        raise validation_failed(["user: not a member of a tenant's staff."])
+    if active and user.role != StaffRole.OWNER:
+        tenant_row_lock(user.tenant)  # before the re-read: two re-activations of one user take one seat
+        if not User.objects.filter(pk=user.pk, is_active=True).exists():
+            staff_seat_require(tenant=user.tenant)
+    if user.is_active != active:
+        user.is_active = active
+        user.save(update_fields=["is_active"])
     return user
 
 

@@ -105,7 +105,8 @@ def test_usage_and_remaining_use_the_registered_counter():
     ent = entitlements.for_tenant(tenant)
     assert ent.usage("widgets") == 2
     assert ent.remaining("widgets") == 3
-    assert ent.usage("never_registered") == 0
+    with pytest.raises(entitlements.UsageCounterMissing):
+        ent.usage("never_registered")
 
 
 def test_cached_answer_costs_no_query(django_assert_num_queries):

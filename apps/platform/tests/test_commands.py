@@ -1,6 +1,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from apps.plans.tests.factories import subscribe
 from apps.tenants.models import Department, StaffRole, Tenant, User
 from apps.tenants.tests.factories import TenantFactory
 
@@ -103,8 +104,14 @@ def test_create_tenant_refuses_reserved_slugs():
         )
 
 
+def _tenant_with_seats(slug):
+    tenant = TenantFactory(slug=slug)
+    subscribe(tenant, quotas={"agents": 5})
+    return tenant
+
+
 def test_create_staff_adds_an_agent_with_a_department():
-    tenant = TenantFactory(slug="acme")
+    tenant = _tenant_with_seats("acme")
     run(
         "create_staff",
         "--tenant",
@@ -124,8 +131,8 @@ def test_create_staff_adds_an_agent_with_a_department():
 
 
 def test_create_staff_username_is_unique_within_a_tenant_only():
-    TenantFactory(slug="one")
-    TenantFactory(slug="two")
+    _tenant_with_seats("one")
+    _tenant_with_seats("two")
     for slug in ("one", "two"):
         run(
             "create_staff", "--tenant", slug, "--username", "jane", "--password", "a-long-passphrase", "--role", "agent"
