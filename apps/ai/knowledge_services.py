@@ -18,6 +18,7 @@ from apps.plans import entitlements
 from apps.tenants.models import Tenant
 from apps.tenants.services import tenant_row_lock
 from ringnity.api.errors import ApiError, ErrorCode, not_found, validation_failed
+from ringnity.api.outputs import iso_utc
 
 KNOWLEDGE_QUOTA = "knowledge_documents"
 KNOWLEDGE_FEATURE = "knowledge_base"
@@ -137,9 +138,6 @@ def knowledge_document_delete(*, tenant, document_id: str) -> str:
 
 
 def knowledge_item_payload(document: KnowledgeDocument) -> dict:
-    def iso(value):
-        return value.isoformat().replace("+00:00", "Z") if value else None
-
     return {
         "id": document.public_id,
         "knowledgeItemId": document.public_id,
@@ -151,8 +149,8 @@ def knowledge_item_payload(document: KnowledgeDocument) -> dict:
         "status": document.status,
         "statusReason": document.status_reason or None,
         "chunkCount": document.chunk_count,
-        "createdAt": iso(document.created_at),
-        "indexedAt": iso(document.indexed_at),
+        "createdAt": iso_utc(document.created_at),
+        "indexedAt": iso_utc(document.indexed_at),
     }
 
 

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
+from ringnity.api.outputs import iso_utc
+
 MILLION = Decimal(1_000_000)
 
 #: Contract ``AiPricingSettings`` field -> ``AiPricing`` model field.
@@ -119,7 +121,7 @@ def settings_data(row) -> dict:
     for name, field in SETTINGS_FIELDS.items():
         value = getattr(row, field)
         data[name] = float(_d(value)) if field in DECIMAL_FIELDS else value
-    data["updatedAt"] = row.updated_at.isoformat() if row.updated_at else None
+    data["updatedAt"] = iso_utc(row.updated_at)
     return data
 
 

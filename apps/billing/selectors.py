@@ -14,6 +14,7 @@ from apps.billing.models import AiLedgerEntry, AiPricing, AiUsageKind, AiUsageLo
 from apps.plans.entitlements import FREE_PLAN_SLUG
 from apps.plans.models import GRANTING_STATUSES, Plan, PlanQuota
 from apps.tenants.models import Tenant
+from ringnity.api.outputs import iso_utc
 
 
 def month_start(now: datetime | None = None) -> datetime:
@@ -178,7 +179,7 @@ def ai_balance_overview_cross_tenant(now: datetime | None = None) -> dict:
                 "autoTopUpEnabled": balance.auto_top_up_enabled if balance else False,
                 "autoTopUpThresholdCents": balance.auto_top_up_threshold_cents if balance else 0,
                 "autoTopUpAmountCents": balance.auto_top_up_amount_cents if balance else 0,
-                "lastTopUpAt": sums["last_top_up"].isoformat() if sums.get("last_top_up") else None,
+                "lastTopUpAt": iso_utc(sums.get("last_top_up")),
                 "usage": {
                     "chatReplies": chat,
                     "voiceMinutes": minutes,
@@ -228,7 +229,7 @@ def ai_balance_overview_cross_tenant(now: datetime | None = None) -> dict:
         },
         "tenants": rows,
         "pricing": {"settings": pricing.settings_data(pricing_row), "derived": prices},
-        "checkedAt": now.isoformat(),
+        "checkedAt": iso_utc(now),
     }
 
 

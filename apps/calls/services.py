@@ -38,6 +38,7 @@ from apps.calls.selectors import CallActor, actor_conversation_get, call_session
 from apps.developer.capabilities import require_service, service_capabilities
 from apps.webhooks.events import event_emit
 from ringnity.api.errors import ApiError, ErrorCode, validation_failed
+from ringnity.api.outputs import iso_utc
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     CallStatus.STARTED: frozenset({CallStatus.ANSWERED, CallStatus.ENDED, CallStatus.MISSED, CallStatus.FAILED}),
@@ -65,10 +66,6 @@ CALL_LINK_TTL = timedelta(minutes=30)
 CALL_LINK_PATH = "/call/join/"
 
 
-def _iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
-
-
 def call_session_payload(call: CallSession) -> dict:
     """The contract's ``CallSession`` (also the webhook payload); unset timestamps are omitted."""
     data = {
@@ -77,15 +74,15 @@ def call_session_payload(call: CallSession) -> dict:
         "type": call.type,
         "direction": call.direction,
         "status": call.status,
-        "startedAt": _iso(call.started_at),
+        "startedAt": iso_utc(call.started_at),
         "durationSeconds": call.duration_seconds,
         "endReason": call.end_reason,
         "metadata": dict(call.metadata or {}),
     }
     if call.answered_at is not None:
-        data["answeredAt"] = _iso(call.answered_at)
+        data["answeredAt"] = iso_utc(call.answered_at)
     if call.ended_at is not None:
-        data["endedAt"] = _iso(call.ended_at)
+        data["endedAt"] = iso_utc(call.ended_at)
     return data
 
 
@@ -269,8 +266,8 @@ def call_link_payload(link: CallLink, token: str) -> dict:
         "service": link.service,
         "token": token,
         "url": _call_link_url(token),
-        "expiresAt": _iso(link.expires_at),
-        "createdAt": _iso(link.created_at),
+        "expiresAt": iso_utc(link.expires_at),
+        "createdAt": iso_utc(link.created_at),
         "metadata": dict(link.metadata or {}),
     }
 

@@ -15,10 +15,11 @@ from django.utils import timezone
 from apps.chat.events import emit
 from apps.chat.message_services import conversation_message_get
 from apps.chat.models import AgentPresence, AgentPresenceStatus, Attachment, AttachmentStatus, Conversation
-from apps.chat.payloads import deleted_payload, iso
+from apps.chat.payloads import deleted_payload
 from apps.runtime.selectors import tenant_payload
 from apps.tenants.models import Presence, User
 from ringnity.api.errors import not_found
+from ringnity.api.outputs import iso_utc
 
 PRESENCE_SYNONYMS = {"online": AgentPresenceStatus.AVAILABLE, "unavailable": AgentPresenceStatus.BUSY}
 _USER_PRESENCE = {
@@ -46,7 +47,7 @@ def presence_payload(agent: User, presence: AgentPresence | None) -> dict:
     status = presence.status if presence else AgentPresenceStatus.OFFLINE
     data = {"agentId": agent.public_id, "status": str(status), "online": status == AgentPresenceStatus.AVAILABLE}
     if presence is not None and presence.last_activity_at:
-        data["lastActivityAt"] = iso(presence.last_activity_at)
+        data["lastActivityAt"] = iso_utc(presence.last_activity_at)
     return data
 
 

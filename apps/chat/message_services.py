@@ -28,9 +28,10 @@ from apps.chat.models import (
     SenderType,
     Visitor,
 )
-from apps.chat.payloads import MESSAGE_RELATED, deleted_payload, iso, message_payload, receipt_payload
+from apps.chat.payloads import MESSAGE_RELATED, deleted_payload, message_payload, receipt_payload
 from apps.tenants.models import User
 from ringnity.api.errors import ApiError, ErrorCode, not_found, validation_failed
+from ringnity.api.outputs import iso_utc
 
 BODY_MAX_LENGTH = 5000
 METADATA_MAX_BYTES = 4096
@@ -209,7 +210,7 @@ def receipt_mark(
                 "messageId": message.public_id,
                 "readerType": str(participant_type),
                 "readerId": participant_id,
-                "readAt": iso(now),
+                "readAt": iso_utc(now),
             },
         )
     return receipts.get(), message

@@ -10,13 +10,10 @@ from __future__ import annotations
 from django.urls import reverse
 
 from apps.chat.models import Assignment, Attachment, Conversation, Message, Receipt
+from ringnity.api.outputs import iso_utc
 
 CONVERSATION_RELATED = ("visitor", "contact", "department", "assigned_agent")
 MESSAGE_RELATED = ("conversation", "sender_agent", "sender_visitor__contact")
-
-
-def iso(value) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 def _compact(data: dict) -> dict:
@@ -37,9 +34,9 @@ def conversation_payload(conversation: Conversation) -> dict:
             "status": conversation.status,
             "priority": conversation.priority,
             "subject": conversation.subject,
-            "lastMessageAt": iso(conversation.last_message_at),
-            "createdAt": iso(conversation.created_at),
-            "updatedAt": iso(conversation.updated_at),
+            "lastMessageAt": iso_utc(conversation.last_message_at),
+            "createdAt": iso_utc(conversation.created_at),
+            "updatedAt": iso_utc(conversation.updated_at),
         }
     ) | {"status": conversation.status}
 
@@ -57,9 +54,9 @@ def message_payload(message: Message) -> dict:
             "senderContactId": visitor.contact.public_id if visitor is not None and visitor.contact_id else None,
             "messageType": message.message_type,
             "clientMessageId": message.client_message_id,
-            "sentAt": iso(message.created_at),
-            "editedAt": iso(message.edited_at),
-            "deletedAt": iso(message.deleted_at),
+            "sentAt": iso_utc(message.created_at),
+            "editedAt": iso_utc(message.edited_at),
+            "deletedAt": iso_utc(message.deleted_at),
         }
     )
     data["body"] = "" if deleted else message.body
@@ -73,7 +70,7 @@ def deleted_payload(message: Message, *, deleted_by: str = "") -> dict:
         {
             "messageId": message.public_id,
             "conversationId": message.conversation.public_id,
-            "deletedAt": iso(message.deleted_at),
+            "deletedAt": iso_utc(message.deleted_at),
             "deletedBy": deleted_by,
         }
     )
@@ -88,8 +85,8 @@ def attachment_payload(attachment: Attachment, *, download_route: str = "chat-vi
             "filename": attachment.original_filename,
             "contentType": attachment.content_type or attachment.declared_content_type,
             "status": attachment.status,
-            "createdAt": iso(attachment.created_at),
-            "deletedAt": iso(attachment.deleted_at),
+            "createdAt": iso_utc(attachment.created_at),
+            "deletedAt": iso_utc(attachment.deleted_at),
         }
     )
     data["size"] = attachment.size
@@ -113,7 +110,7 @@ def assignment_payload(assignment: Assignment, *, tenant) -> dict:
         ),
         "assignedByAgentId": assignment.assigned_by.public_id if assignment.assigned_by_id else None,
         "reason": assignment.reason or None,
-        "createdAt": iso(assignment.created_at),
+        "createdAt": iso_utc(assignment.created_at),
     }
 
 
@@ -124,7 +121,7 @@ def receipt_payload(receipt: Receipt, *, message: Message) -> dict:
             "conversationId": message.conversation.public_id,
             "participantType": receipt.participant_type,
             "participantId": receipt.participant_id,
-            "deliveredAt": iso(receipt.delivered_at),
-            "readAt": iso(receipt.read_at),
+            "deliveredAt": iso_utc(receipt.delivered_at),
+            "readAt": iso_utc(receipt.read_at),
         }
     ) | {"delivered": True, "read": receipt.read_at is not None}

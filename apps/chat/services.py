@@ -25,6 +25,7 @@ from apps.plans import entitlements
 from apps.tenants.services import tenant_row_lock
 from apps.webhooks.events import event_emit
 from ringnity.api.errors import ErrorCode, not_found, validation_failed
+from ringnity.api.outputs import iso_utc
 
 UPSERT_ATTEMPTS = 4
 _FIELD_NAMES = {
@@ -80,8 +81,8 @@ def contact_payload(contact: Contact) -> dict:
         "tags": list(contact.tags or []),
         "notes": contact.notes,
         "source": contact.source,
-        "createdAt": contact.created_at.isoformat().replace("+00:00", "Z"),
-        "updatedAt": contact.updated_at.isoformat().replace("+00:00", "Z"),
+        "createdAt": iso_utc(contact.created_at),
+        "updatedAt": iso_utc(contact.updated_at),
     }
     if contact.email:
         data["email"] = contact.email

@@ -13,6 +13,7 @@ from apps.reports.csv_export import report_csv
 from apps.reports.models import ExportStatus, ReportExport
 from apps.reports.periods import ReportPeriod, tenant_zone
 from apps.reports.selectors import report_build
+from ringnity.api.outputs import iso_utc
 
 
 def export_filename(*, tenant, period: ReportPeriod, fmt: str) -> str:
@@ -22,7 +23,7 @@ def export_filename(*, tenant, period: ReportPeriod, fmt: str) -> str:
 def export_data(*, tenant, period: ReportPeriod, agent=None) -> dict:
     """The ``data`` of the contract's ``ReportExportEnvelope``."""
     report = report_build(tenant=tenant, period=period, agent=agent)
-    return {"report": report, "exportedAt": timezone.now().isoformat(), "format": "json"}
+    return {"report": report, "exportedAt": iso_utc(timezone.now()), "format": "json"}
 
 
 def export_render(*, tenant, period: ReportPeriod, agent=None, fmt: str) -> tuple[bytes, str]:

@@ -16,6 +16,7 @@ from apps.reports.periods import ReportPeriod
 from apps.reports.rollups import mark_dirty
 from apps.reports.tasks import generate_export
 from ringnity.api.errors import ApiError, ErrorCode
+from ringnity.api.outputs import iso_utc
 
 RATABLE_STATUSES = (ConversationStatus.RESOLVED, ConversationStatus.CLOSED)
 
@@ -49,7 +50,7 @@ def rating_payload(rating: ConversationRating) -> dict:
         "conversationId": rating.conversation.public_id,
         "score": rating.score,
         "comment": rating.comment,
-        "createdAt": rating.created_at.isoformat().replace("+00:00", "Z"),
+        "createdAt": iso_utc(rating.created_at),
     }
 
 

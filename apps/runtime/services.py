@@ -27,6 +27,7 @@ from apps.runtime.tokens import (
 )
 from apps.tenants.models import StaffRole, Tenant, User
 from ringnity.api.errors import ApiError, ErrorCode, not_found, validation_failed
+from ringnity.api.outputs import iso_utc
 from ringnity.api.principal import PrincipalKind
 from ringnity.api.secrets import secret_digest
 
@@ -201,9 +202,9 @@ def device_payload(device: DevicePushToken, tenant: Tenant) -> dict:
         "agentId": device.agent_id or None,
         "callMode": device.call_mode,
         "enabled": device.enabled,
-        "lastSeenAt": device.last_seen_at.isoformat().replace("+00:00", "Z") if device.last_seen_at else None,
-        "createdAt": device.created_at.isoformat().replace("+00:00", "Z"),
-        "updatedAt": device.updated_at.isoformat().replace("+00:00", "Z"),
+        "lastSeenAt": iso_utc(device.last_seen_at),
+        "createdAt": iso_utc(device.created_at),
+        "updatedAt": iso_utc(device.updated_at),
     }
 
 

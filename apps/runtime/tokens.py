@@ -36,6 +36,7 @@ from apps.developer.models import ServerApiKey
 from apps.tenants.models import Tenant, User
 from ringnity.api.authentication import PrincipalAuthentication
 from ringnity.api.errors import ApiError, ErrorCode
+from ringnity.api.outputs import iso_utc
 from ringnity.api.principal import Principal, PrincipalKind
 
 SESSION_HEADER = "X-Ringnity-SDK-Session"
@@ -120,7 +121,7 @@ class IssuedToken:
             "token": self.token,
             "tokenType": "Bearer",
             "expiresIn": self.expires_in,
-            "expiresAt": self.expires_at.isoformat().replace("+00:00", "Z"),
+            "expiresAt": iso_utc(self.expires_at),
             "scopes": list(self.scopes),
         }
 

@@ -37,6 +37,7 @@ from apps.webhooks.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
+from ringnity.api.outputs import iso_utc
 
 logger = logging.getLogger("apps.webhooks")
 
@@ -56,10 +57,6 @@ LEASE_MARGIN = timedelta(seconds=60)
 ACTIVE = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
 
 
-def iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
 def signing_secrets(endpoint: WebhookEndpoint, now: datetime | None = None) -> list[str]:
     """The current secret, plus the previous one during the 24 hours after a change."""
     now = now or timezone.now()
@@ -75,7 +72,7 @@ def render_body(event: WebhookEvent, tenant) -> bytes:
     document = {
         "id": event.public_id,
         "type": event.event_type,
-        "timestamp": iso(event.created_at),
+        "timestamp": iso_utc(event.created_at),
         "tenantId": tenant.public_id,
         "data": event.payload,
     }

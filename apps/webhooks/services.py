@@ -16,10 +16,11 @@ from apps.tenants.services import tenant_row_lock
 from apps.webhooks import delivery as deliveries
 from apps.webhooks import signing
 from apps.webhooks.catalog import TEST_EVENT
-from apps.webhooks.delivery import ACTIVE, SECRET_OVERLAP, iso
+from apps.webhooks.delivery import ACTIVE, SECRET_OVERLAP
 from apps.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from apps.webhooks.tasks import enqueue
 from ringnity.api.errors import ApiError, ErrorCode
+from ringnity.api.outputs import iso_utc
 
 # --- endpoints ---------------------------------------------------------------------------------
 
@@ -33,8 +34,8 @@ def endpoint_payload(endpoint: WebhookEndpoint) -> dict:
         "secretPreview": endpoint.secret_preview,
         "events": list(endpoint.events),
         "isActive": endpoint.is_active,
-        "createdAt": iso(endpoint.created_at),
-        "updatedAt": iso(endpoint.updated_at),
+        "createdAt": iso_utc(endpoint.created_at),
+        "updatedAt": iso_utc(endpoint.updated_at),
     }
 
 
@@ -183,12 +184,12 @@ def attempt_payload(attempt: WebhookAttempt) -> dict:
         "responseBody": attempt.response_body,
         "errorMessage": attempt.error_message,
         "attempt": attempt.number,
-        "createdAt": iso(attempt.started_at),
+        "createdAt": iso_utc(attempt.started_at),
     }
     if attempt.response_status is not None:
         data["responseStatus"] = attempt.response_status
     if attempt.duration_ms is not None:
         data["durationMs"] = attempt.duration_ms
     if attempt.status == DeliveryStatus.DELIVERED and attempt.finished_at:
-        data["deliveredAt"] = iso(attempt.finished_at)
+        data["deliveredAt"] = iso_utc(attempt.finished_at)
     return data

@@ -29,11 +29,12 @@ from apps.chat.api.chat_serializers import (
 from apps.chat.authentication import CHAT_SESSION_HEADER, VisitorAuthentication, principal_visitor
 from apps.chat.cors import ChatCorsMixin
 from apps.chat.models import SenderType
-from apps.chat.payloads import attachment_payload, conversation_payload, iso, message_payload
+from apps.chat.payloads import attachment_payload, conversation_payload, message_payload
 from apps.chat.throttle import anonymous_start_allow
 from apps.runtime import services as runtime_services
 from apps.runtime.bootstrap import tenant_resolve_public
 from ringnity.api.errors import ApiError, ErrorCode, validation_failed
+from ringnity.api.outputs import iso_utc
 from ringnity.api.permissions import PUBLIC
 from ringnity.api.principal import PrincipalKind
 from ringnity.api.views import TenantAPIView, validate_input
@@ -128,7 +129,7 @@ class VisitorSessionView(VisitorStartAPIView):
             "visitorId": visitor.public_id,
             "sessionToken": raw,
             "sessionHeader": CHAT_SESSION_HEADER,
-            "expiresAt": iso(session.expires_at),
+            "expiresAt": iso_utc(session.expires_at),
             "clientId": session.tenant.public_id,
         }
         open_conversation = conversation_services.visitor_open_conversation(visitor=visitor)

@@ -33,6 +33,7 @@ from apps.runtime.origins import origin_allowed
 from apps.runtime.selectors import allowed_domains
 from apps.runtime.tokens import DEVICES_WRITE, SESSION_HEADER, RuntimeBearerAuthentication
 from ringnity.api.errors import ApiError, ErrorCode, validation_failed
+from ringnity.api.outputs import iso_utc
 from ringnity.api.principal import RUNTIME_KINDS, PrincipalKind
 from ringnity.api.views import PublicAPIView, TenantAPIView, validate_input
 
@@ -99,7 +100,7 @@ class RuntimeHealthView(PublicAPIView):
         },
     )
     def get(self, request):
-        return Response({"status": "ok", "service": "ringnity-runtime", "time": timezone.now().isoformat()})
+        return Response({"status": "ok", "service": "ringnity-runtime", "time": iso_utc(timezone.now())})
 
 
 class RuntimeBootstrapView(RuntimeCorsMixin, PublicAPIView):
