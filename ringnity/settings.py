@@ -71,7 +71,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", ".localhost
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Workspace dashboards live on `{slug}.<RINGNITY_BASE_DOMAIN>`.
 RINGNITY_BASE_DOMAIN = env_str("RINGNITY_BASE_DOMAIN", "localhost")
-RINGNITY_DASHBOARD_URL = env_str("RINGNITY_DASHBOARD_URL", "http://127.0.0.1:8192")
+RINGNITY_DASHBOARD_URL = env_str("RINGNITY_DASHBOARD_URL") or "http://127.0.0.1:8192"
+# Unset, the dev server (manage.py rundemo, i.e. make run) replaces it with the address it serves.
+RINGNITY_DASHBOARD_URL_FROM_ENVIRONMENT = bool(env_str("RINGNITY_DASHBOARD_URL"))
 # Local development has no per-tenant host; the X-Ringnity-Tenant header names the workspace instead.
 RINGNITY_ALLOW_TENANT_HEADER = env_bool("RINGNITY_ALLOW_TENANT_HEADER", default=DEBUG)
 
@@ -233,8 +235,11 @@ GOOGLE_JWKS_URL = env_str("GOOGLE_JWKS_URL", "https://www.googleapis.com/oauth2/
 
 
 # --- Login with Ringnity (OpenID Connect provider on django-oauth-toolkit) ------
-# Issuer and every endpoint URL of the discovery document derive from this one public URL.
-RINGNITY_PUBLIC_URL = env_str("RINGNITY_PUBLIC_URL", "http://127.0.0.1:8192").rstrip("/")
+# Issuer and every endpoint URL of the discovery document, and call-link URLs, derive from this one
+# public URL. Unset, the dev server (manage.py rundemo, i.e. make run PORT=...) replaces it with the
+# address it actually serves once it is bound; other servers keep the default.
+RINGNITY_PUBLIC_URL = (env_str("RINGNITY_PUBLIC_URL") or "http://127.0.0.1:8192").rstrip("/")
+RINGNITY_PUBLIC_URL_FROM_ENVIRONMENT = bool(env_str("RINGNITY_PUBLIC_URL"))
 
 
 def _embedded_oidc_key(path: Path) -> str:

@@ -11,12 +11,14 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 from drf_spectacular.generators import SchemaGenerator
 
 from apps.developer.models import AllowedDomain, ServerApiKey
 from apps.developer.services import SERVER_API_SCOPES
 from apps.plans.entitlements import for_tenant
-from apps.platform.demo import DEMO_OPERATOR_EMAIL, DEMO_PASSWORD, demo_seed
+from apps.platform.demo import DEMO_OPERATOR_EMAIL, DEMO_PASSWORD, DEMO_SLUG, demo_seed
+from apps.platform.management.commands.rundemo import served_base_url
 from apps.tenants.models import StaffRole, User
 from ringnity.api.schema_docs import REQUEST_EXAMPLES
 
@@ -88,11 +90,18 @@ def _start(env: dict, port: int) -> tuple[subprocess.Popen, str]:
     return server, output.decode()
 
 
-def test_make_run_output_is_the_banner_and_its_curl_creates_a_contact(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "VERBOSE"}}
+def _migrated_env(tmp_path) -> dict:
+    """The embedded default (SQLite under ``tmp_path``) as ``make run`` sees it, migrated."""
+    unset = {"DATABASE_URL", "REDIS_URL", "VERBOSE", "RINGNITY_PUBLIC_URL", "RINGNITY_DASHBOARD_URL"}
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update({"DEBUG": "true", "DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "ringnity.settings"})
     env["PYTHONUNBUFFERED"] = "1"
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=300)
+    return env
+
+
+def test_make_run_output_is_the_banner_and_its_curl_creates_a_contact(tmp_path):
+    env = _migrated_env(tmp_path)
     port = _free_port()
     server, output = _start(env, port)
     try:
@@ -120,6 +129,41 @@ def test_make_run_output_is_the_banner_and_its_curl_creates_a_contact(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_the_public_url_is_the_address_served_unless_the_environment_sets_it(tmp_path):
+    """``make run PORT=...``: the OIDC issuer, every discovery URL and call links name that port."""
+    env = _migrated_env(tmp_path)
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    server, _ = _start(env, port)
+    try:
+        discovery = requests.get(f"{base}/.well-known/openid-configuration", timeout=30).json()
+        assert discovery["issuer"] == base
+        urls = [value for key, value in discovery.items() if key.endswith(("_endpoint", "_uri"))]
+        assert urls
+        assert all(url.startswith(f"{base}/") for url in urls), urls
+        started = requests.post(
+            f"{base}/api/chat/visitor/conversations", json={}, headers={"X-Ringnity-Tenant": DEMO_SLUG}, timeout=30
+        ).json()["data"]
+        link = requests.post(
+            f"{base}/api/chat/visitor/conversations/{started['conversation']['conversationId']}/call-links",
+            json={},
+            headers={"X-Ringnity-Chat-Session": started["sessionToken"]},
+            timeout=30,
+        ).json()["data"]["callLink"]
+        assert link["url"] == f"{base}/call/join/{link['token']}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("addr", "expected"),
+    [("127.0.0.1", "http://127.0.0.1:8300"), ("0.0.0.0", "http://127.0.0.1:8300"), ("::", "http://[::1]:8300")],  # noqa: S104
+)
+def test_the_served_base_url_is_an_address_a_browser_can_open(addr, expected):
+    assert served_base_url("http", addr, 8300) == expected
 
 
 @pytest.mark.django_db

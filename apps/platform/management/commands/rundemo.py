@@ -18,6 +18,23 @@ from apps.platform.demo import demo_seed, seed_banner
 
 BANNER_ENV = "RINGNITY_DEMO_BANNER"
 BASE_PLACEHOLDER = "{{base}}"
+#: Bind-all addresses, published as the loopback address a browser on this machine can open.
+_ANY_ADDRESS = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}  # noqa: S104 - read, not bound
+
+
+def served_base_url(protocol: str, addr: str, port: int) -> str:
+    """``http://127.0.0.1:8300``: where this server can be reached (IPv6 in brackets)."""
+    host = _ANY_ADDRESS.get(addr, addr)
+    return f"{protocol}://{f'[{host}]' if ':' in host else host}:{port}"
+
+
+def public_urls_follow(base: str) -> None:
+    """The OIDC issuer, discovery and call-link URLs (``RINGNITY_PUBLIC_URL``) and the dashboard URL
+    (``RINGNITY_DASHBOARD_URL``) name the address served, unless the environment set them."""
+    if not settings.RINGNITY_PUBLIC_URL_FROM_ENVIRONMENT:
+        settings.RINGNITY_PUBLIC_URL = base
+    if not settings.RINGNITY_DASHBOARD_URL_FROM_ENVIRONMENT:
+        settings.RINGNITY_DASHBOARD_URL = base
 
 
 def _verbose(options) -> bool:
@@ -52,7 +69,8 @@ class Command(RunserverCommand):
     def on_bind(self, server_port):
         if self.verbose:
             super().on_bind(server_port)
-        base = f"{self.protocol}://{self.addr}:{server_port}"
+        base = served_base_url(self.protocol, self.addr, server_port)
+        public_urls_follow(base)
         marker = Path(settings.DATA_DIR) / f".rundemo-{os.getppid()}"
         if marker.exists():
             self.stdout.write(f"Reloaded: {base}/")
