@@ -371,6 +371,16 @@ SIMPLE_JWT = {
     "USER_ID_CLAIM": "user_id",
 }
 
+# --- Live chat abuse budgets (README "Live chat"); windows are 10 minutes, per tenant ---
+# New anonymous visitors per client address: tenant-header starts and /sdk/session without a context token.
+CHAT_ANONYMOUS_STARTS_PER_IP = env_int("CHAT_ANONYMOUS_STARTS_PER_IP", 60)
+# Attachments of one visitor (declared or uploaded) and the bytes it uploads, per window.
+CHAT_UPLOADS_PER_VISITOR = env_int("CHAT_UPLOADS_PER_VISITOR", 10)
+CHAT_UPLOAD_MB_PER_VISITOR = env_int("CHAT_UPLOAD_MB_PER_VISITOR", 100)
+# What one conversation may hold in all: attachments and stored megabytes.
+CHAT_UPLOADS_PER_CONVERSATION = env_int("CHAT_UPLOADS_PER_CONVERSATION", 50)
+CHAT_UPLOAD_MB_PER_CONVERSATION = env_int("CHAT_UPLOAD_MB_PER_CONVERSATION", 250)
+
 # --- AI provider (OpenAI-compatible HTTP API); unset = the built-in extractive provider ---
 AI_PROVIDER_BASE_URL = env_str("AI_PROVIDER_BASE_URL")
 AI_PROVIDER_API_KEY = env_str("AI_PROVIDER_API_KEY")

@@ -1,5 +1,11 @@
 """Visitors, chat session tokens and the visitor's view of its conversations.
 
+Starts (the two routes a caller may reach without a credential, README "Live chat"):
+``visitor_session_start`` and ``visitor_conversation_start`` resolve the caller's visitor — the
+one of its visitor runtime token or chat session token, or, with only the ``X-Ringnity-Tenant``
+header and an allowed (or no) ``Origin``, a fresh anonymous visitor drawing on the anonymous-start
+budget (``apps.runtime.visitor_starts``) — record the identity it states, and answer.
+
 Public entry points other apps use (``apps.calls`` builds on them):
 
 * ``visitor_conversation_get(visitor=, conversation_id=)`` — the visitor's own conversation
@@ -11,21 +17,29 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.chat.conversation_services import conversation_start, visitor_open_conversation
 from apps.chat.models import ChatSession, Conversation, Visitor
 from apps.chat.services import contact_upsert
+from apps.runtime.bootstrap import tenant_resolve_public
+from apps.runtime.services import origin_allowed_for_tenant
+from apps.runtime.visitor_starts import anonymous_start_charge
 from ringnity.api.errors import ApiError, ErrorCode, not_found
+from ringnity.api.principal import Principal, PrincipalKind
 from ringnity.api.secrets import secret_digest
 
 CHAT_SESSION_TTL = timedelta(days=30)
 # The sliding expiry is pushed forward at most once per this interval (not one write per request).
 CHAT_SESSION_SLIDE_STEP = timedelta(hours=1)
 CHAT_SESSION_TOKEN_PREFIX = "rn_cs_"  # noqa: S105 - a prefix, not a secret
+CHAT_SCOPE = "visitor:chat"
+TENANT_HEADER = "X-Ringnity-Tenant"
 _IDENTITY_FIELDS = {"externalId": "external_id", "name": "name", "email": "email", "phone": "phone"}
 _PUBLIC_ID_MAX = 32
 METADATA_MAX_BYTES = 4096
@@ -169,6 +183,91 @@ def chat_sessions_prune(*, keep=timedelta(days=7)) -> int:
     cutoff = timezone.now() - keep
     deleted, _ = ChatSession.objects.cross_tenant().filter(Q(expires_at__lt=cutoff) | Q(revoked_at__lt=cutoff)).delete()
     return deleted
+
+
+# --- starts ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VisitorStart:
+    """Who a start request is: its visitor, and the chat session token it was given now (anonymous
+    start, shown once) or None when it came with its own credential."""
+
+    visitor: Visitor
+    new_session_token: str | None
+
+
+@dataclass(frozen=True)
+class StartCaller:
+    """What a start request says about its caller: its credential (None without one), the
+    ``X-Ringnity-Tenant`` slug, ``Origin`` and client address."""
+
+    principal: Principal | None
+    tenant_slug: str = ""
+    origin: str | None = None
+    address: str = ""
+
+
+def _start_visitor(caller: StartCaller, identity: dict | None) -> VisitorStart:
+    principal = caller.principal
+    if principal is not None:
+        if principal.kind != PrincipalKind.VISITOR or not isinstance(principal.credential, Visitor):
+            raise ApiError(
+                ErrorCode.AUTH_TOKEN_INVALID, "This credential is not accepted for this operation.", status=401
+            )
+        if CHAT_SCOPE not in principal.scopes:
+            raise ApiError(ErrorCode.PERMISSION_DENIED, "The credential lacks a required scope.", status=403)
+        return VisitorStart(principal.credential, None)
+    if not caller.tenant_slug:
+        raise ApiError(
+            ErrorCode.SDK_SESSION_REQUIRED,
+            f"Send an SDK session, a chat session token, or the {TENANT_HEADER} header.",
+            status=401,
+        )
+    tenant = tenant_resolve_public(slug=caller.tenant_slug)
+    if caller.origin is not None and not origin_allowed_for_tenant(tenant=tenant, origin=caller.origin):
+        raise ApiError(ErrorCode.SDK_ORIGIN_NOT_ALLOWED, "This origin is not an allowed domain.", status=403)
+    anonymous_start_charge(tenant=tenant, address=caller.address)
+    visitor = visitor_create_anonymous(tenant=tenant, identity=identity)
+    _, raw = chat_session_issue(visitor=visitor)
+    return VisitorStart(visitor, raw)
+
+
+@dataclass(frozen=True)
+class VisitorSession:
+    visitor: Visitor
+    token: str
+    session: ChatSession
+    open_conversation: Conversation | None
+
+
+@transaction.atomic
+def visitor_session_start(
+    *, caller: StartCaller, identity: dict | None, metadata: dict | None, echoed_token: str = ""
+) -> VisitorSession:
+    """``createVisitorChatSession``: the caller's visitor (see ``StartCaller``), the identity and metadata
+    it states recorded, and its chat session token: the new one of an anonymous start, the same one
+    (expiry slid) when the caller resumes with it (``echoed_token``), else a new one."""
+    start = _start_visitor(caller, identity)
+    visitor = visitor_identify(visitor=start.visitor, identity=identity, metadata=metadata)
+    raw = start.new_session_token
+    if raw is None:
+        resuming = bool(caller.principal.claims.get("chatSession")) and bool(echoed_token)
+        raw = echoed_token if resuming else chat_session_issue(visitor=visitor)[1]
+    session = chat_session_authenticate(raw=raw)
+    return VisitorSession(visitor, raw, session, visitor_open_conversation(visitor=visitor))
+
+
+@transaction.atomic
+def visitor_conversation_start(
+    *, caller: StartCaller, identity: dict | None, subject: str = "", metadata: dict | None = None
+) -> tuple[Conversation, VisitorStart]:
+    """``createVisitorConversation``: the caller's visitor (see ``StartCaller``) with its stated identity,
+    and its open conversation or a new one (``conversation_services.conversation_start``)."""
+    start = _start_visitor(caller, identity)
+    visitor = visitor_identify(visitor=start.visitor, identity=identity)
+    conversation, _ = conversation_start(visitor=visitor, subject=subject, metadata=metadata)
+    return conversation, start
 
 
 # --- conversation lookups -------------------------------------------------------------------

@@ -22,6 +22,7 @@ live in the Django cache (Redis in production), so every web worker shares them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import time
@@ -43,6 +44,34 @@ def client_ip(request) -> str:
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def window_charge(key: str, *, limit: int, window: int, amount: int = 1) -> int | None:
+    """Adds ``amount`` to ``key``'s counter in the current fixed window of ``window`` seconds (shared
+    cache, so every worker counts together). Within ``limit`` it returns None; beyond it the charge
+    is taken back (a refused request uses up nothing) and the seconds until the window ends are
+    returned, for ``Retry-After``."""
+    now = time.time()
+    start = int(now // window) * window
+    bucket = f"rate:{key}:{start}"
+    cache.add(bucket, 0, timeout=window + 1)
+    try:
+        total = cache.incr(bucket, amount)
+    except ValueError:  # expired between add and incr
+        cache.set(bucket, amount, timeout=window + 1)
+        total = amount
+    if total <= limit:
+        return None
+    with contextlib.suppress(ValueError):  # the window ended meanwhile: nothing left to take back
+        cache.decr(bucket, amount)
+    return max(1, math.ceil(start + window - now))
+
+
+def rate_limited(message: str, retry_after: int, details: list[str] | None = None) -> ApiError:
+    """429 ``RATE_LIMITED`` with ``Retry-After``."""
+    return ApiError(
+        ErrorCode.RATE_LIMITED, message, status=429, details=details, headers={"Retry-After": str(retry_after)}
+    )
 
 
 class LoginThrottle:
@@ -75,13 +104,7 @@ class LoginThrottle:
         locks = cache.get_many(keys) if keys else {}
         until = max((float(v) for v in locks.values() if v), default=0.0)
         if until > now:
-            retry_after = max(1, math.ceil(until - now))
-            raise ApiError(
-                ErrorCode.RATE_LIMITED,
-                "Too many failed sign-in attempts; retry later.",
-                status=429,
-                headers={"Retry-After": str(retry_after)},
-            )
+            raise rate_limited("Too many failed sign-in attempts; retry later.", max(1, math.ceil(until - now)))
 
     def record_failure(self, *, ip: str | None = None, account: str | None = None) -> None:
         for kind, value in self._subjects(ip, account):

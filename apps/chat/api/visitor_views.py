@@ -11,6 +11,8 @@ answers 401 ``SDK_SESSION_REQUIRED`` without a credential.
 
 from __future__ import annotations
 
+import contextlib
+
 from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework.parsers import MultiPartParser
@@ -30,18 +32,16 @@ from apps.chat.authentication import CHAT_SESSION_HEADER, VisitorAuthentication,
 from apps.chat.cors import ChatCorsMixin
 from apps.chat.models import SenderType
 from apps.chat.payloads import attachment_payload, conversation_payload, message_payload
-from apps.chat.throttle import anonymous_start_allow
-from apps.runtime import services as runtime_services
+from apps.chat.visitor_services import CHAT_SCOPE, TENANT_HEADER
 from apps.runtime.bootstrap import tenant_resolve_public
 from ringnity.api.errors import ApiError, ErrorCode, validation_failed
 from ringnity.api.outputs import iso_utc
 from ringnity.api.permissions import PUBLIC
 from ringnity.api.principal import PrincipalKind
+from ringnity.api.throttling import client_ip
 from ringnity.api.views import TenantAPIView, validate_input
 
 VISITOR_SECURITY = [{"RuntimeBearer": []}, {}]
-CHAT_SCOPE = "visitor:chat"
-TENANT_HEADER = "X-Ringnity-Tenant"
 TRANSCRIPT_LIMIT = 100
 _ALL_METHODS = ("GET", "POST", "PATCH", "DELETE")
 
@@ -68,33 +68,21 @@ class VisitorStartAPIView(VisitorAPIView):
 
     accepted_principals = PUBLIC
 
-    def resolve_visitor(self, identity: dict | None):
-        """``(visitor, new chat session token or None)`` for the caller; creates an anonymous visitor."""
-        principal = self.request.auth
-        if principal is not None:
-            if principal.kind != PrincipalKind.VISITOR:
-                raise ApiError(
-                    ErrorCode.AUTH_TOKEN_INVALID, "This credential is not accepted for this operation.", status=401
-                )
-            if CHAT_SCOPE not in principal.scopes:
-                raise ApiError(ErrorCode.PERMISSION_DENIED, "The credential lacks a required scope.", status=403)
-            return principal_visitor(principal), None
-        slug = self.request.headers.get(TENANT_HEADER, "").strip()
-        if not slug:
-            raise ApiError(
-                ErrorCode.SDK_SESSION_REQUIRED,
-                f"Send an SDK session, a chat session token, or the {TENANT_HEADER} header.",
-                status=401,
-            )
-        tenant = tenant_resolve_public(slug=slug)
-        origin = self.request.headers.get("Origin")
-        if origin is not None and not runtime_services.origin_allowed_for_tenant(tenant=tenant, origin=origin):
-            raise ApiError(ErrorCode.SDK_ORIGIN_NOT_ALLOWED, "This origin is not an allowed domain.", status=403)
-        self.cors_tenant = tenant
-        anonymous_start_allow(request=self.request, tenant=tenant)
-        visitor = visitor_services.visitor_create_anonymous(tenant=tenant, identity=identity)
-        _, raw = visitor_services.chat_session_issue(visitor=visitor)
-        return visitor, raw
+    def start_caller(self) -> visitor_services.StartCaller:
+        request = self.request
+        return visitor_services.StartCaller(
+            principal=request.auth,
+            tenant_slug=request.headers.get(TENANT_HEADER, "").strip(),
+            origin=request.headers.get("Origin"),
+            address=client_ip(request),
+        )
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if self.cors_tenant is None and getattr(request, "_auth", None) is None:
+            # An anonymous start refused by the service (429, 403, ...): the widget must still read why.
+            with contextlib.suppress(ApiError):
+                self.cors_tenant = tenant_resolve_public(slug=request.headers.get(TENANT_HEADER, "").strip())
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 class VisitorSessionView(VisitorStartAPIView):
@@ -114,25 +102,21 @@ class VisitorSessionView(VisitorStartAPIView):
     )
     def post(self, request):
         data = validate_input(VisitorSessionInput, request.data)
-        visitor, raw = self.resolve_visitor(data.get("visitor"))
-        visitor = visitor_services.visitor_identify(
-            visitor=visitor, identity=data.get("visitor"), metadata=data.get("metadata")
+        started = visitor_services.visitor_session_start(
+            caller=self.start_caller(),
+            identity=data.get("visitor"),
+            metadata=data.get("metadata"),
+            echoed_token=request.META.get("HTTP_X_RINGNITY_CHAT_SESSION", "").strip(),
         )
-        if raw is None:
-            echoed = request.META.get("HTTP_X_RINGNITY_CHAT_SESSION", "").strip()
-            if request.auth.claims.get("chatSession") and echoed:
-                raw = echoed  # resuming with the chat session token: the same token, its expiry slid
-            else:
-                _, raw = visitor_services.chat_session_issue(visitor=visitor)
-        session = visitor_services.chat_session_authenticate(raw=raw)
+        self.cors_tenant = started.visitor.tenant
+        visitor, session, open_conversation = started.visitor, started.session, started.open_conversation
         body = {
             "visitorId": visitor.public_id,
-            "sessionToken": raw,
+            "sessionToken": started.token,
             "sessionHeader": CHAT_SESSION_HEADER,
             "expiresAt": iso_utc(session.expires_at),
             "clientId": session.tenant.public_id,
         }
-        open_conversation = conversation_services.visitor_open_conversation(visitor=visitor)
         if open_conversation is not None:
             body["conversation"] = conversation_payload(open_conversation)
         return Response(body, status=201)
@@ -154,11 +138,14 @@ class VisitorConversationCollectionView(VisitorStartAPIView):
     )
     def post(self, request):
         data = validate_input(VisitorConversationInput, request.data)
-        visitor, raw = self.resolve_visitor(data.get("visitor"))
-        visitor = visitor_services.visitor_identify(visitor=visitor, identity=data.get("visitor"))
-        conversation, _ = conversation_services.conversation_start(
-            visitor=visitor, subject=data.get("subject", ""), metadata=data.get("metadata")
+        conversation, started = visitor_services.visitor_conversation_start(
+            caller=self.start_caller(),
+            identity=data.get("visitor"),
+            subject=data.get("subject", ""),
+            metadata=data.get("metadata"),
         )
+        self.cors_tenant = conversation.tenant
+        visitor, raw = started.visitor, started.new_session_token
         body = {"conversation": conversation_payload(conversation)}
         if raw is not None:
             body.update(visitorId=visitor.public_id, sessionToken=raw)

@@ -32,9 +32,11 @@ from apps.runtime.bootstrap import runtime_bootstrap, tenant_resolve_public
 from apps.runtime.origins import origin_allowed
 from apps.runtime.selectors import allowed_domains
 from apps.runtime.tokens import DEVICES_WRITE, SESSION_HEADER, RuntimeBearerAuthentication
+from apps.runtime.visitor_starts import anonymous_start_charge
 from ringnity.api.errors import ApiError, ErrorCode, validation_failed
 from ringnity.api.outputs import iso_utc
 from ringnity.api.principal import RUNTIME_KINDS, PrincipalKind
+from ringnity.api.throttling import client_ip
 from ringnity.api.views import PublicAPIView, TenantAPIView, validate_input
 
 CORS_MAX_AGE_SECONDS = 600
@@ -142,6 +144,11 @@ class RuntimeSessionView(RuntimeCorsMixin, PublicAPIView):
         operation_id="createRuntimeSession",
         tags=["Runtime Bootstrap"],
         summary="Create a short-lived runtime session token.",
+        description=(
+            "Without a `contextToken` each call is an anonymous visitor start: at most "
+            "CHAT_ANONYMOUS_STARTS_PER_IP per client address and tenant per 10 minutes, shared with the chat's "
+            "tenant-header starts (then 429 RATE_LIMITED with Retry-After)."
+        ),
         request=RuntimeSessionInput,
         responses={201: RuntimeSessionOutput},
     )
@@ -158,6 +165,10 @@ class RuntimeSessionView(RuntimeCorsMixin, PublicAPIView):
             visitor=data.get("visitor"),
             context_token=data.get("contextToken") or None,
         )
+        if not data.get("contextToken"):
+            # A new anonymous visitor identity: one start of the shared budget. The token is only signed,
+            # nothing is stored, so refusing it here (429) leaves nothing behind.
+            anonymous_start_charge(tenant=tenant, address=client_ip(request))
         body = {"sessionToken": issued.token, "expiresIn": issued.expires_in}
         body["expiresAt"] = issued.as_sdk_token()["expiresAt"]
         return Response(body, status=201)
