@@ -13,7 +13,7 @@ VERBOSE ?=
 QUIET := $(if $(VERBOSE),,-v 0)
 Q := $(if $(VERBOSE),,@)
 
-.PHONY: run test lint format contract schema migrate seed worker beat bench clean
+.PHONY: run serve test lint format contract schema migrate seed worker beat bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ seed: migrate
 run: migrate
 	$(Q)$(PY) manage.py seed_plans $(if $(VERBOSE),,>/dev/null)
 	$(Q)DJANGO_RUNSERVER_HIDE_WARNING=true $(PY) manage.py rundemo $(HOST):$(PORT) $(if $(NEW_KEY),--new-key)
+
+# The production process set from the Procfile (gunicorn, Celery workers, beat) with DEBUG off, against
+# DATABASE_URL and REDIS_URL (it names what is missing). SIGTERM / Ctrl-C drains. See README, Production.
+serve: $(STAMP)
+	$(Q)HOST=$(HOST) PORT=$(PORT) DEBUG=false exec $(PY) -m ringnity.ops.serve
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

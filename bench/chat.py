@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.contacts_list import free_port, throwaway_postgres, wait_ready  # noqa: E402
+from bench.contacts_list import free_port, production_env, throwaway_postgres, wait_ready  # noqa: E402
 
 SMALL, LARGE = 1_000, 100_000
 TOKEN_TTL = 3 * 3600
@@ -207,18 +207,7 @@ def main(argv=None) -> int:
         raise SystemExit("the chat benchmark runs on PostgreSQL: set DATABASE_URL=postgres://...")
 
     workdir = Path(tempfile.mkdtemp(prefix="ringnity-bench-chat-"))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-" + uuid.uuid4().hex,
-        "DATA_DIR": str(workdir),
-        "CACHE_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "LOG_LEVEL": "WARNING",
-        "SECURE_SSL_REDIRECT": "false",
-        "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
-    }
+    env = production_env(workdir)
     env["DATABASE_URL"], drop = throwaway_postgres(os.environ["DATABASE_URL"])
     os.environ.update(env)
     server = None

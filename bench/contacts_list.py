@@ -96,6 +96,23 @@ def seed(contacts: int) -> tuple[int, str]:
     return tenant.pk, key.secret
 
 
+def production_env(workdir: Path | None = None) -> dict:
+    """The environment of a production process on loopback: DEBUG off, plain HTTP, quiet logs."""
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="ringnity-bench-"))
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-" + uuid.uuid4().hex,
+        "DATA_DIR": str(workdir),
+        "CACHE_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+        "SECURE_SSL_REDIRECT": "false",
+        "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+    }
+
+
 def wait_ready(port: int, server: subprocess.Popen, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -152,19 +169,8 @@ def main(argv=None) -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="ringnity-bench-"))
     cleanup = []
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-" + uuid.uuid4().hex,
-        "DATA_DIR": str(workdir),
-        "CACHE_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "LOG_LEVEL": "WARNING",
-        "SECURE_SSL_REDIRECT": "false",
-        "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
-        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-    }
+    env = production_env(workdir)
+    env["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
     if args.postgres:
         if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
             raise SystemExit("--postgres needs DATABASE_URL=postgres://...")

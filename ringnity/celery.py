@@ -8,6 +8,9 @@ app = Celery("ringnity")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# Tasks log under the request id of the request that enqueued them (connects Celery signals).
+import ringnity.ops.task_context  # noqa: E402, F401
+
 
 @app.task(name="ringnity.ping", ignore_result=True)
 def ping(token: str) -> None:

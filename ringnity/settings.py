@@ -109,6 +109,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "ringnity.api.http_middleware.HeadWithoutBodyMiddleware",
     "ringnity.api.middleware.RequestIdMiddleware",
+    "ringnity.ops.middleware.RequestMetricsMiddleware",
     "ringnity.api.http_middleware.ChunkedBodyRefusedMiddleware",
     "ringnity.api.http_middleware.PrivateApiResponsesMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -168,7 +169,12 @@ if REDIS_URL:
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                # A Redis that stops answering fails the request (and readiness) instead of hanging it.
+                "SOCKET_CONNECT_TIMEOUT": 5,
+                "SOCKET_TIMEOUT": 5,
+            },
         }
     }
 else:
@@ -191,6 +197,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Workers keep the project's logging (JSON lines with the request id) instead of Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
@@ -393,17 +401,26 @@ AI_INGEST_TIMEOUT_SECONDS = env_int("AI_INGEST_TIMEOUT_SECONDS", 10)
 # Only for tests against a loopback server; production must never fetch loopback/private addresses.
 AI_INGEST_ALLOW_LOOPBACK = env_bool("AI_INGEST_ALLOW_LOOPBACK", default=False)
 
-# --- Logging ----------------------------------------------------------------
+# --- Operations: logs, health, metrics -------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+# json: one JSON object per line (production default); plain: one readable line (DEBUG default).
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, got {LOG_FORMAT!r}")
+# Bearer token for /api/health/ready and /metrics; unset, nobody may read them.
+OPS_TOKEN = env_str("OPS_TOKEN")
+# Each readiness check (and the metrics' broker read) gives up after this long.
+HEALTH_CHECK_TIMEOUT_SECONDS = env_int("HEALTH_CHECK_TIMEOUT_SECONDS", 3)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "ringnity.api.middleware.RequestIdLogFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [request_id=%(request_id)s] %(message)s"},
+        "json": {"()": "ringnity.ops.logs.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]},
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
@@ -411,5 +428,7 @@ LOGGING = {
         # Django's own DEBUG console handler on "django" would print every line a second time
         # (e.g. the reloader's "Watching for file changes"); the root handler prints it once.
         "django": {"level": LOG_LEVEL, "propagate": True},
+        # One line per request (ringnity.ops.metrics); runserver prints its own, so only in production.
+        "ringnity.access": {"level": "WARNING" if DEBUG else LOG_LEVEL},
     },
 }

@@ -4,9 +4,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from apps.oauth.api.protocol import RootOpenIdConfigurationView
 from ringnity.api.fallback import api_not_found, bad_request, server_error
+from ringnity.ops.views import HealthLiveView, HealthReadyView, MetricsView
 from ringnity.site import landing
 
 api_patterns = [
+    path("health/live", HealthLiveView.as_view(), name="health-live"),
+    path("health/ready", HealthReadyView.as_view(), name="health-ready"),
     path("", include("apps.runtime.api.urls")),
     path("", include("apps.identity.api.urls")),
     path("", include("apps.developer.api.urls")),
@@ -22,6 +25,7 @@ api_patterns = [
 urlpatterns = [
     path("", landing, name="landing"),
     path("admin/", admin.site.urls),
+    path("metrics", MetricsView.as_view(), name="metrics"),
     path(".well-known/openid-configuration", RootOpenIdConfigurationView.as_view(), name="openid-configuration"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -66,6 +66,7 @@ class ErrorCode(StrEnum):
     INTERNAL_ERROR = "INTERNAL_ERROR"
     AI_BALANCE_EMPTY = "AI_BALANCE_EMPTY"
     AI_SPEND_LIMIT_REACHED = "AI_SPEND_LIMIT_REACHED"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
     @classmethod
     def additions(cls) -> list[str]:
@@ -94,6 +95,8 @@ ADDITIONS = {
     "AI_BALANCE_EMPTY": "402: the plan's included AI usage is used up and the prepaid AI balance is empty with "
     "block-on-zero on; the AI provider was not called.",
     "AI_SPEND_LIMIT_REACHED": "429: the tenant reached the platform's daily or monthly AI spend limit.",
+    "SERVICE_UNAVAILABLE": "503: a dependency of the server (database, migrations, Redis, broker) is not ready; "
+    "`details` names each failing one.",
 }
 
 

@@ -1,10 +1,14 @@
 """Request ids: echoed from ``X-Request-Id`` when sane, generated otherwise, and put on every log line.
 
+A Celery task enqueued during the request carries the id in its message headers and logs under it
+too (``ringnity.ops.task_context`` binds it with ``request_id_bound``).
+
 ``RequestIdMiddleware`` is the project's one middleware in ``settings.MIDDLEWARE``, outermost; it
 also sets the Content-Security-Policy of the console and docs pages (``ringnity.api.csp``), which
 needs the final rendered response.
 """
 
+import contextlib
 import contextvars
 import logging
 import re
@@ -20,6 +24,20 @@ def current_request_id() -> str:
     return _request_id.get()
 
 
+def request_id_is_safe(value: str) -> bool:
+    return bool(_SAFE_REQUEST_ID.match(value or ""))
+
+
+@contextlib.contextmanager
+def request_id_bound(request_id: str):
+    """Every log line inside the block carries ``request_id`` (a request's, or the one a task inherited)."""
+    token = _request_id.set(request_id)
+    try:
+        yield request_id
+    finally:
+        _request_id.reset(token)
+
+
 class RequestIdMiddleware:
     header = "X-Request-Id"
 
@@ -28,13 +46,10 @@ class RequestIdMiddleware:
 
     def __call__(self, request):
         incoming = request.headers.get(self.header, "")
-        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if request_id_is_safe(incoming) else uuid.uuid4().hex
         request.request_id = request_id
-        token = _request_id.set(request_id)
-        try:
+        with request_id_bound(request_id):
             response = self.get_response(request)
-        finally:
-            _request_id.reset(token)
         response[self.header] = request_id
         apply_content_security_policy(request, response)
         return response
@@ -43,5 +58,6 @@ class RequestIdMiddleware:
 class RequestIdLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
-            record.request_id = current_request_id()
+            # django.request logs 5xx answers after the middleware has returned; its record names the request.
+            record.request_id = getattr(getattr(record, "request", None), "request_id", None) or current_request_id()
         return True

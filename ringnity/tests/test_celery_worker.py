@@ -8,27 +8,15 @@ import uuid
 from pathlib import Path
 
 import pytest
-import redis
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-
-
-@pytest.fixture
-def redis_available():
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        if os.environ.get("CI", "").lower() in {"1", "true"}:
-            pytest.fail(f"Redis is required under CI: {exc}")
-        pytest.skip(f"no Redis at {REDIS_URL}")
 
 
 @pytest.mark.worker
 def test_worker_runs_a_task_sent_through_the_broker(redis_available, tmp_path):
     env = {
         **os.environ,
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": redis_available,
         "CACHE_KEY_PREFIX": f"worker-test-{uuid.uuid4().hex[:8]}",
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "DATA_DIR": str(tmp_path),

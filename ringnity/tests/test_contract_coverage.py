@@ -54,7 +54,11 @@ def test_pending_list_names_only_contract_operations():
 
 
 #: Operations beyond the contract that an issue asked for, each documented in the generated schema.
-EXTENSIONS = {"rateVisitorConversation"}  # issue 13: a visitor rates a closed conversation (satisfaction)
+EXTENSIONS = {
+    "rateVisitorConversation",  # issue 13: a visitor rates a closed conversation (satisfaction)
+    "getHealthLive",  # issue 21: liveness for process supervisors
+    "getHealthReady",  # issue 21: readiness (database, migrations, Redis, broker) for load balancers
+}
 
 
 def test_generated_schema_has_no_operation_outside_the_contract_but_the_documented_extensions():

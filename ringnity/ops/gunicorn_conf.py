@@ -1,0 +1,33 @@
+"""gunicorn for the REST API: ``gunicorn ringnity.wsgi:application --config python:ringnity.ops.gunicorn_conf``.
+
+Everything from the environment (``ringnity.ops.processes`` for the defaults): ``HOST``/``PORT``,
+``WEB_WORKER_CLASS``, ``WEB_CONCURRENCY``, ``WEB_THREADS``, ``SHUTDOWN_GRACE_SECONDS``. SIGTERM
+drains: the master stops accepting and gives in-flight requests the grace period to finish.
+"""
+
+import os
+
+from ringnity.ops import metrics
+from ringnity.ops.processes import setting
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8192')}"
+worker_class = setting("WEB_WORKER_CLASS")
+workers = int(setting("WEB_CONCURRENCY"))
+threads = int(setting("WEB_THREADS"))
+graceful_timeout = int(setting("SHUTDOWN_GRACE_SECONDS"))
+timeout = 30
+keepalive = 5
+accesslog = None  # the application logs one JSON line per request (logger ringnity.access)
+errorlog = "-"
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "ringnity.ops.logs.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "loggers": {"gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+}
+
+
+def child_exit(server, worker):
+    """A finished worker's live gauges leave the sums (Prometheus multiprocess mode)."""
+    metrics.process_exited(worker.pid)
