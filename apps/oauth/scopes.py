@@ -3,16 +3,20 @@
 Every value of the contract's ``OAuthScope`` enum is in ``CATALOG`` with a category, a sensitive
 flag and a plain-words description (the consent page shows it).
 
-The status rule: a scope is ``planned`` when the contract lists it under
-``x-ringnity-oauth-scope-coverage.plannedScopes`` (the coverage map of scopes "still marked planned
-in the dashboard scope catalog ... without enabling the scopes at runtime"); every other scope is
-``available``. Only available scopes can be given to a client, requested at ``/oauth/authorize``
-or held by a token. ``tests/test_scopes.py`` checks this module against the contract, so a contract
-update that moves a scope shows up as a failing test, not as a silent difference.
+The status rule, from the contract's ``x-ringnity-oauth-scope-coverage.plannedScopes`` (the coverage map
+of scopes "still marked planned in the dashboard scope catalog"): a scope it lists whose entry says
+``openApiStatus: documented`` and whose operations this server serves is ``available``; one marked
+``no-public-operation-yet`` (or ``partial``: its public surface is admittedly incomplete) stays
+``planned``, as the map says ("intentionally remain visible as roadmap scopes only"). A scope the map
+does not list is available. Only available scopes can be given to a client, requested at
+``/oauth/authorize`` or held by a token. ``apps/oauth/tests/test_scopes.py`` derives the available set from the
+contract and the URL conf and compares it with this module, so a contract update that moves a scope
+shows up as a failing test, not as a silent difference.
 
-Note: the contract lists ``tenant.domains.read`` / ``tenant.domains.write`` as planned although the
-create-client default and ``addRingnityOAuthAllowedDomain`` mention them; the rule above wins, so
-those two stay planned until the contract moves them (the create default drops planned scopes).
+So ``tenant.domains.write`` (documented, ``updateDeveloperAllowedDomains`` served) is available, and
+the create-client default and ``addRingnityOAuthAllowedDomain`` that name it work as the contract
+describes. An available scope is a grant the user consents to; which operations accept an OAuth
+token at all is each operation's security (today: userinfo, the widget key, allowed domains).
 """
 
 from __future__ import annotations
@@ -104,68 +108,30 @@ CATALOG: tuple[ScopeInfo, ...] = (
 )
 BY_SCOPE = {info.scope: info for info in CATALOG}
 
-#: The contract's ``x-ringnity-oauth-scope-coverage.plannedScopes`` keys (see the module docstring).
+#: The contract's ``plannedScopes`` entries that stay planned by the rule above: ``no-public-operation-yet``
+#: (and ``partial``: ``tenant.settings.write``, ``ai.usage.read``, ``media.read``).
 PLANNED_SCOPES = frozenset(
     [
-        "offline_access",
-        "user.profile.read",
         "user.profile.write",
         "user.avatar.read",
         "user.avatar.write",
-        "tenant.profile.read",
         "tenant.profile.write",
-        "tenant.branding.read",
         "tenant.branding.write",
-        "tenant.settings.read",
         "tenant.settings.write",
-        "tenant.domains.read",
-        "tenant.domains.write",
-        "staff.read",
         "staff.write",
         "staff.invite",
         "staff.disable",
-        "runtime.tokens.write",
         "runtime.sessions.read",
-        "runtime.sessions.write",
-        "agents.read",
         "agents.write",
-        "agents.presence.read",
-        "agents.presence.write",
-        "contacts.read",
-        "contacts.write",
-        "contacts.delete",
-        "conversations.read",
-        "conversations.write",
-        "conversations.assign",
-        "conversations.close",
-        "calls.read",
-        "calls.write",
         "calls.recordings.read",
         "calls.recordings.delete",
-        "ai.read",
-        "ai.write",
-        "ai.knowledge.read",
-        "ai.knowledge.write",
         "ai.usage.read",
-        "reports.read",
-        "reports.export",
-        "webhooks.read",
-        "webhooks.write",
-        "webhooks.delete",
-        "webhooks.test",
-        "developer.write",
-        "sdk.keys.write",
-        "oauth.clients.read",
-        "oauth.clients.write",
         "media.read",
-        "media.write",
-        "media.delete",
-        "billing.read",
         "billing.write",
     ]
 )
 AVAILABLE_SCOPES: tuple[str, ...] = tuple(info.scope for info in CATALOG if info.scope not in PLANNED_SCOPES)
-#: The contract's default of ``CreateOAuthClientRequest.allowedScopes``; planned ones are dropped on use.
+#: The contract's default of ``CreateOAuthClientRequest.allowedScopes`` (all available).
 DEFAULT_CLIENT_SCOPES = (
     "openid",
     "profile",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 import time
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -96,3 +97,12 @@ def exchange(django_client, client, code, verifier, *, secret=None, redirect_uri
     if secret:
         data["client_secret"] = secret
     return django_client.post(TOKEN, {k: v for k, v in data.items() if v is not None})
+
+
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def post_form(browser, url: str, page, fields: dict):
+    """What a browser sends for a form of ``page`` (a ``requests`` response): its CSRF token and ``fields``."""
+    token = CSRF_FIELD.search(page.text).group(1)
+    return browser.post(url, data={"csrfmiddlewaretoken": token, **fields}, allow_redirects=False, timeout=10)

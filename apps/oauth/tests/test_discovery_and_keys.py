@@ -14,7 +14,6 @@ from apps.oauth import keys
 from apps.oauth import scopes as catalog
 from apps.oauth.tests.factories import exchange, get_code, make_client
 from apps.tenants.tests.factories import OwnerFactory, TenantFactory
-from ringnity.testing.contract import load_contract
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 
@@ -86,15 +85,6 @@ def test_previous_keys_stay_published_during_a_rotation(client, settings):
     expected = [jwk.JWK.from_pem(pem.encode()).thumbprint() for pem in (current, previous_private, previous_public)]
     assert kids == expected
     assert keys.signing_key().thumbprint() == expected[0]
-
-
-def test_the_scope_catalog_is_the_contracts():
-    contract = load_contract()
-    enum = contract["components"]["schemas"]["OAuthScope"]["enum"]
-    planned = set(contract["x-ringnity-oauth-scope-coverage"]["plannedScopes"])
-    assert [info.scope for info in catalog.CATALOG] == enum
-    assert set(catalog.PLANNED_SCOPES) == planned
-    assert all(info.description and info.category for info in catalog.CATALOG)
 
 
 def test_check_deploy_reports_nothing_for_this_app(tmp_path):

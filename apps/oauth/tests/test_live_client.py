@@ -4,7 +4,6 @@ The browser part (sign-in and consent forms) is a ``requests`` session that keep
 the CSRF token of each page, as a browser would; nothing of the server is called in-process.
 """
 
-import re
 import secrets
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,15 +13,8 @@ from authlib.integrations.requests_client import OAuth2Session
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from apps.oauth.tests.factories import CALLBACK, make_client
+from apps.oauth.tests.factories import CALLBACK, make_client, post_form
 from apps.tenants.tests.factories import DEFAULT_PASSWORD, OwnerFactory, TenantFactory
-
-CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-def _post_form(browser: requests.Session, url: str, page: requests.Response, fields: dict) -> requests.Response:
-    token = CSRF_FIELD.search(page.text).group(1)
-    return browser.post(url, data={"csrfmiddlewaretoken": token, **fields}, allow_redirects=False, timeout=10)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -50,13 +42,13 @@ def test_authlib_runs_code_flow_with_pkce_against_the_live_server(live_server, s
     browser = requests.Session()
     sign_in_page = browser.get(authorize_url, timeout=10)
     assert sign_in_page.status_code == 200
-    signed = _post_form(
+    signed = post_form(
         browser, authorize_url, sign_in_page, {"signin": "owner", "email": owner.email, "password": DEFAULT_PASSWORD}
     )
     assert signed.status_code == 303
     consent_page = browser.get(f"{live_server.url}{signed.headers['Location']}", timeout=10)
     assert 'name="allow"' in consent_page.text
-    allowed = _post_form(browser, authorize_url, consent_page, {"allow": "1"})
+    allowed = post_form(browser, authorize_url, consent_page, {"allow": "1"})
     callback = allowed.headers["Location"]
     assert callback.startswith(CALLBACK)
     returned = {k: v[0] for k, v in parse_qs(urlsplit(callback).query).items()}

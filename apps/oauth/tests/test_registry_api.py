@@ -52,7 +52,7 @@ def test_create_a_confidential_client_returns_its_secret_once(api_client, assert
     assert secret not in listed.content.decode()
 
 
-def test_create_defaults_drop_planned_scopes(api_client, assert_contract, owner):
+def test_create_defaults_are_the_contracts_default_scopes(api_client, assert_contract, owner):
     data = assert_contract(_create(api_client, owner), "createOAuthClient", status=201)["data"]
     assert data["oauthClient"]["allowedScopes"] == [
         "openid",
@@ -61,6 +61,8 @@ def test_create_defaults_drop_planned_scopes(api_client, assert_contract, owner)
         "tenant.read",
         "roles.read",
         "developer.read",
+        "tenant.domains.read",
+        "tenant.domains.write",
     ]
 
 
@@ -75,9 +77,9 @@ def test_a_public_client_has_no_secret_and_always_pkce(api_client, assert_contra
 
 
 def test_a_planned_scope_is_refused_by_name(api_client, assert_contract, owner):
-    response = _create(api_client, owner, allowedScopes=["openid", "contacts.read"])
+    response = _create(api_client, owner, allowedScopes=["openid", "billing.write"])
     body = assert_contract(response, "createOAuthClient", status=400)
-    assert body["details"] == ["allowedScopes: [1] 'contacts.read' is planned, not available yet."]
+    assert body["details"] == ["allowedScopes: [1] 'billing.write' is planned, not available yet."]
     assert not OAuthClient.objects.exists()
 
 
@@ -148,7 +150,8 @@ def test_list_has_clients_catalog_and_discovery_in_constant_queries(
     assert data["clientTypes"] == ["confidential", "public"]
     statuses = {item["scope"]: item["status"] for item in data["scopeCatalog"]}
     assert statuses["openid"] == "available"
-    assert statuses["contacts.read"] == "planned"
+    assert statuses["billing.write"] == "planned"
+    assert statuses["tenant.domains.write"] == "available"
     assert set(data["availableScopes"]) == {s for s, v in statuses.items() if v == "available"}
 
 
@@ -273,7 +276,7 @@ def test_bad_update_lists_every_field_and_changes_nothing(api_client, assert_con
         {
             "name": "",
             "redirectUris": ["http://shop.example.com/cb"],
-            "allowedScopes": ["openid", "contacts.read"],
+            "allowedScopes": ["openid", "billing.write"],
             "requirePkce": 1,
         },
         format="json",

@@ -18,7 +18,7 @@ DOMAINS = "/api/oauth/tenant/allowed-domains"
 
 
 def _token(user, oauth_client, scope: str, *, expires_in=900) -> dict:
-    """A token as /oauth/token would store it (``tenant.domains.write`` is planned, so the flow cannot mint it)."""
+    """A token as /oauth/token would store it (the flow itself: ``test_scopes.py``, ``test_live_client.py``)."""
     raw = secrets.token_urlsafe(30)
     AccessToken.objects.create(
         user=user,
