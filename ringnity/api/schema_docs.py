@@ -183,6 +183,7 @@ EXAMPLE_VALUES: dict[str, object] = {
     "allowed": ["visitor"],
     "call": SimpleNamespace(status="ended"),
     "capability": {"label": "Video call", "reason": "Not included in the plan.", "status": "not_in_plan"},
+    "failed": "redis",
     "hint": "",
     "key": "webhooks",
     "label": "daily",
