@@ -217,6 +217,8 @@ CELERY_BEAT_SCHEDULE = {
     "prune-chat-sessions": {"task": "chat.prune_chat_sessions", "schedule": 24 * 60 * 60},
     # Past days' report rollups (apps.reports.tasks.ROLLUP_INTERVAL_SECONDS; today is computed live).
     "reports-refresh-rollups": {"task": "reports.refresh_rollups", "schedule": 15 * 60},
+    # AI holds whose call died between the hold and its settle (apps.billing.hold_services).
+    "billing-release-expired-holds": {"task": "billing.release_expired_holds", "schedule": 60},
 }
 
 # --- Auth -------------------------------------------------------------------

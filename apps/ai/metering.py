@@ -1,107 +1,83 @@
-"""Guardrails before an AI call and metering after it, all through ``apps.platform`` (billing).
+"""Guardrails before an AI call and metering after it, through ``apps.billing`` (holds and the usage log).
 
 Before the provider is called (so a refused request costs nothing and calls nothing):
 
-* the balance: included quota used up + empty balance + ``blockOnZero`` (and no overage)
-  → 402 ``AI_BALANCE_EMPTY`` (the same rule as ``capabilities.ai_readiness``);
-* the platform's daily / monthly spend limits (``dailySpendLimitCents`` /
-  ``monthlySpendLimitCents``, per tenant, over what the ledger actually debited) → 429
-  ``AI_SPEND_LIMIT_REACHED``.
+* a quick unlocked refusal (``spend_check``): included quota used up + empty balance +
+  ``blockOnZero`` (and no overage) → 402 ``AI_BALANCE_EMPTY`` (the rule of
+  ``capabilities.ai_readiness``); a daily / monthly spend limit reached → 429 ``AI_SPEND_LIMIT_REACHED``;
+* then the authoritative one: a hold (``apps.billing.hold_services.ai_hold_place``) under the
+  balance row lock sets aside an included reply, or the reply's estimated retail cost
+  (``maxOutputTokens`` + the estimated input at the pricing's prices) from the available balance.
+  Parallel requests cannot spend the same cent: with block-on-zero the balance never goes below 0.
 
-After a reply, ``reply_meter`` writes the usage log and debits overage through
-``services.ai_usage_record`` (row-locked, exact). Two concurrent requests that both pass
-the balance check can overdraw by at most one reply each: the check is a guard, the
-ledger is the truth.
+After the reply, ``reply_settle`` meters its real tokens against the hold; a failed call releases it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from django.db.models import Sum
-from django.utils import timezone
-
-from apps.ai.providers import Limits, Reply
-from apps.billing import selectors
-from apps.billing import services as billing
-from apps.billing.models import AiUsageKind, AiUsageLog
+from apps.ai.providers import Limits, Provider, Reply
+from apps.billing import hold_services, pricing, selectors
+from apps.billing.models import AiHold, AiUsageKind, AiUsageLog
+from apps.billing.services import Usage
 from apps.developer import capabilities
-from ringnity.api.errors import ApiError, ErrorCode
+
+#: The provider's system prompt and message framing, added to the estimated input of a reply's hold.
+PROMPT_OVERHEAD_TOKENS = 200
+#: A reply's hold is released by the sweep if it was neither settled nor released by then.
+REPLY_HOLD_SECONDS = 10 * 60
 
 
 def limits() -> Limits:
-    pricing = selectors.ai_pricing()
+    pricing_row = selectors.ai_pricing()
     return Limits(
-        max_input_tokens=pricing.max_input_tokens,
-        max_output_tokens=pricing.max_output_tokens,
-        max_retries=pricing.max_retries,
-        chat_model=pricing.chat_model,
-        voice_model=pricing.voice_model,
+        max_input_tokens=pricing_row.max_input_tokens,
+        max_output_tokens=pricing_row.max_output_tokens,
+        max_retries=pricing_row.max_retries,
+        chat_model=pricing_row.chat_model,
+        voice_model=pricing_row.voice_model,
     )
 
 
 def guardrails() -> dict:
     """The pricing guardrails that shape one chat reply (context size, knowledge passages)."""
-    pricing = selectors.ai_pricing()
+    pricing_row = selectors.ai_pricing()
     return {
-        "max_context_messages": pricing.max_context_messages,
-        "max_knowledge_chunks": pricing.max_knowledge_chunks,
+        "max_context_messages": pricing_row.max_context_messages,
+        "max_knowledge_chunks": pricing_row.max_knowledge_chunks,
     }
-
-
-def _billed_since(tenant, since: datetime) -> int:
-    total = AiUsageLog.objects.for_tenant(tenant).filter(created_at__gte=since).aggregate(total=Sum("billed_cents"))
-    return int(total["total"] or 0)
 
 
 def spend_check(tenant, service: str = "ai_chat") -> None:
     """Raises 402 / 429 as described above; the provider must not be called after a raise."""
     readiness = capabilities.ai_readiness(tenant)
     if "balance_empty" in readiness["services"][service]["missing"]:
-        raise ApiError(
-            ErrorCode.AI_BALANCE_EMPTY,
-            "The AI balance is empty and the plan's included AI usage is used up.",
-            status=402,
-            details=["balance: top up the AI balance or enable overage"],
-        )
-    pricing = selectors.ai_pricing()
-    now = timezone.now()
-    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    for label, since, limit in (
-        ("daily", day_start, pricing.daily_spend_limit_cents),
-        ("monthly", selectors.month_start(now), pricing.monthly_spend_limit_cents),
-    ):
-        if limit and _billed_since(tenant, since) >= limit:
-            raise ApiError(
-                ErrorCode.AI_SPEND_LIMIT_REACHED,
-                f"The {label} AI spend limit is reached.",
-                status=429,
-                details=[f"{label}SpendLimitCents: {limit}"],
-            )
+        raise hold_services.balance_empty()
+    hold_services.spend_limit_check(tenant)
 
 
-def reply_meter(*, tenant, reply: Reply, reference: str, kind: str = AiUsageKind.CHAT_REPLY, audio_seconds: int = 0):
-    """One usage log (and any overage debit) for one reply; returns the ``AiUsageLog``."""
-    return billing.ai_usage_record(
+def reply_hold(*, tenant, provider: Provider, input_tokens: int, reference: str) -> AiHold:
+    """Sets aside one reply: an included one, or ``maxOutputTokens`` + ``input_tokens`` at retail (402/429)."""
+    pricing_row = selectors.ai_pricing()
+    estimate = 0
+    if getattr(provider, "uses_tokens", True):
+        tokens = {"input_tokens": input_tokens + PROMPT_OVERHEAD_TOKENS, "output_tokens": pricing_row.max_output_tokens}
+        estimate = pricing.event_cost_micros(pricing_row, **tokens)[1]
+    return hold_services.ai_hold_place(
         tenant=tenant,
-        kind=kind,
-        model=reply.model,
-        input_tokens=reply.input_tokens,
-        cached_input_tokens=reply.cached_input_tokens,
-        output_tokens=reply.output_tokens,
-        audio_seconds=audio_seconds,
+        kind=AiUsageKind.CHAT_REPLY,
+        units=1,
+        unit_estimate_micros=estimate,
+        ttl_seconds=REPLY_HOLD_SECONDS,
         reference=reference,
     )
 
 
-def voice_meter(*, tenant, audio_seconds: int, model: str, reference: str, kind: str = AiUsageKind.VOICE):
-    """Meters an AI voice (or video) call when it ends: one usage log for its audio seconds.
+def reply_settle(*, hold: AiHold, reply: Reply) -> AiUsageLog:
+    """Meters the reply's real tokens against its hold (usage log, debit)."""
+    usage = Usage(reply.model, reply.input_tokens, reply.cached_input_tokens, reply.output_tokens)
+    return hold_services.ai_hold_settle(hold=hold, usage=usage)
 
-    The SDP exchange cannot know the call's length; whoever ends the call (the calls app or a
-    provider webhook) reports the seconds here. Voice time is billed in ``voiceUnitSeconds`` units.
-    """
-    if not isinstance(audio_seconds, int) or audio_seconds < 0:
-        raise ValueError("audio_seconds must be a non-negative whole number")
-    return billing.ai_usage_record(
-        tenant=tenant, kind=kind, model=model, audio_seconds=audio_seconds, reference=reference
-    )
+
+def reply_release(*, hold: AiHold) -> None:
+    """Gives the reply's hold back unless it was settled (idempotent)."""
+    hold_services.ai_hold_release(hold=hold)

@@ -5,12 +5,15 @@ One exchange (``ai_chat_send``):
 1. checks that cost nothing: the visitor's message rate (429), ``stream`` (400), routing mode
    (403), readiness, balance (402), spend limits (429), input size (400) — a refused request
    never reaches the provider;
-2. stores the visitor's message (a ``chat.Message``, sender ``visitor``) and commits it,
+2. builds the provider's input (the best ``maxKnowledgeChunks`` passages, the last
+   ``maxContextMessages`` messages trimmed to ``maxInputTokens``) and places a hold for the reply
+   under the balance row lock (``metering.reply_hold``: 402/429 here too, nothing stored);
+3. stores the visitor's message (a ``chat.Message``, sender ``visitor``) and commits it,
    so agents see it even if the provider is slow or down;
-3. calls the provider outside any transaction, with the last ``maxContextMessages``
-   messages (trimmed to ``maxInputTokens``) and the best ``maxKnowledgeChunks`` passages;
-4. stores the reply (sender ``ai``, provider/model/sources in metadata) and meters it
-   (usage log + overage debit through the billing service) in one transaction.
+4. calls the provider outside any transaction;
+5. stores the reply (sender ``ai``, provider/model/sources in metadata), settles the hold with the
+   real tokens (usage log + debit) and counts the reply (``F() + 1``) in one transaction.
+   A failed call releases the hold.
 
 Hand-off: when the visitor asks for a person, or the provider recommends it, or the
 provider fails, the AI conversation is marked handed off, a system message says so and
@@ -25,6 +28,7 @@ import time
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from apps.ai import metering
@@ -161,17 +165,18 @@ def _visitor_rate_check(visitor: Visitor) -> None:
         )
 
 
-def _context(ai_conversation: AiConversation, limit: int, budget: int) -> list[dict]:
-    """The last ``limit`` live messages as provider messages, oldest first, within ``budget`` tokens."""
+def _context(ai_conversation: AiConversation, message: str, limit: int, budget: int) -> list[dict]:
+    """The visitor's new ``message`` after the conversation's last live messages (``limit`` in all) as provider
+    messages, oldest first, within ``budget`` tokens; the new message is always kept."""
     rows = list(
         Message.objects.for_tenant(ai_conversation.tenant)
         .filter(conversation_id=ai_conversation.conversation_id, deleted_at__isnull=True)
         .exclude(sender_type=SenderType.SYSTEM)
         .order_by("-created_at", "-id")
-        .values_list("sender_type", "body")[: max(1, limit)]
+        .values_list("sender_type", "body")[: max(0, limit - 1)]
     )
-    messages, used = [], 0
-    for sender_type, body in rows:  # newest first: the latest message is always kept
+    messages, used = [{"role": "user", "content": message}], estimate_tokens(message)
+    for sender_type, body in rows:  # newest first
         cost = estimate_tokens(body)
         if messages and used + cost > budget:
             break
@@ -202,15 +207,19 @@ def _answer(ai_conversation, text: str, handoff: bool, metadata: dict) -> dict:
     }
 
 
+def _visitor_message_store(ai_conversation, visitor, message: str, client_message_id: str) -> None:
+    message_send(
+        conversation=ai_conversation.conversation,
+        sender_type=SenderType.VISITOR,
+        body=message,
+        visitor=visitor,
+        client_message_id=client_message_id,
+    )
+
+
 def _silent_handoff(ai_conversation, visitor, message: str, reason: str, text: str, client_message_id: str) -> dict:
     with transaction.atomic():
-        message_send(
-            conversation=ai_conversation.conversation,
-            sender_type=SenderType.VISITOR,
-            body=message,
-            visitor=visitor,
-            client_message_id=client_message_id,
-        )
+        _visitor_message_store(ai_conversation, visitor, message, client_message_id)
         _handoff(ai_conversation, reason)
     return _answer(ai_conversation, text, True, {"provider": None, "handoffReason": reason})
 
@@ -249,14 +258,6 @@ def ai_chat_send(
     if _PERSON_REQUEST.search(message):
         return _silent_handoff(ai_conversation, visitor, message, "visitor_asked", HANDED_OFF_TEXT, client_message_id)
 
-    with transaction.atomic():
-        message_send(
-            conversation=ai_conversation.conversation,
-            sender_type=SenderType.VISITOR,
-            body=message,
-            visitor=visitor,
-            client_message_id=client_message_id,
-        )
     guard = metering.guardrails()
     hits = search(tenant=tenant, query=message, limit=max(1, guard["max_knowledge_chunks"]))
     passages = [
@@ -264,11 +265,28 @@ def ai_chat_send(
     ]
     knowledge_cost = sum(estimate_tokens(p.text) for p in passages)
     budget = max(estimate_tokens(message), limits.max_input_tokens - knowledge_cost)
-    context = _context(ai_conversation, guard["max_context_messages"], budget)
+    context = _context(ai_conversation, message, guard["max_context_messages"], budget)
     provider = current_provider()
+    input_estimate = knowledge_cost + sum(estimate_tokens(m["content"]) for m in context)
+    hold = metering.reply_hold(
+        tenant=tenant, provider=provider, input_tokens=input_estimate, reference=ai_conversation.public_id
+    )
     try:
-        reply: Reply = provider.reply(context, passages, limits)
+        return _reply(ai_conversation, visitor, message, client_message_id, provider, context, passages, hold)
+    except Exception:
+        metering.reply_release(hold=hold)  # a no-op once settled
+        raise
+
+
+def _reply(ai_conversation, visitor, message, client_message_id, provider, context, passages, hold) -> dict:
+    """Steps 3-5 of ``ai_chat_send`` for a placed hold."""
+    tenant = ai_conversation.tenant
+    with transaction.atomic():
+        _visitor_message_store(ai_conversation, visitor, message, client_message_id)
+    try:
+        reply: Reply = provider.reply(context, passages, metering.limits())
     except ProviderError:
+        metering.reply_release(hold=hold)
         with transaction.atomic():
             _handoff(ai_conversation, "provider_error")
         return _answer(ai_conversation, PROVIDER_DOWN_TEXT, True, {"provider": provider.name, "error": True})
@@ -287,10 +305,8 @@ def ai_chat_send(
             body=reply.text,
             metadata={**metadata, "handoffRecommended": reply.handoff_recommended},
         )
-        usage = metering.reply_meter(tenant=tenant, reply=reply, reference=ai_conversation.public_id)
-        AiConversation.objects.for_tenant(tenant).filter(pk=ai_conversation.pk).update(
-            reply_count=ai_conversation.reply_count + 1
-        )
+        usage = metering.reply_settle(hold=hold, reply=reply)
+        AiConversation.objects.for_tenant(tenant).filter(pk=ai_conversation.pk).update(reply_count=F("reply_count") + 1)
         if reply.handoff_recommended:
             _handoff(ai_conversation, "no_answer")
     metadata.update(

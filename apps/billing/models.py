@@ -22,6 +22,10 @@ def ledger_public_id() -> str:
     return f"led_{secrets.token_hex(8)}"
 
 
+def hold_public_id() -> str:
+    return f"hld_{secrets.token_hex(8)}"
+
+
 NON_NEGATIVE_PRICING_FIELDS = (
     "input_cost_per_1m_usd",
     "cached_input_cost_per_1m_usd",
@@ -97,7 +101,9 @@ class AiBalance(TenantOwnedModel):
     auto_top_up_threshold_cents = models.PositiveBigIntegerField(default=0)
     auto_top_up_amount_cents = models.PositiveBigIntegerField(default=0)
     unbilled_usage_micros = models.PositiveBigIntegerField(
-        default=0, help_text="Metered overage below one cent, carried until it adds up to a whole cent."
+        default=0,
+        help_text="Metered overage not debited yet: fractions of a cent, and with block-on-zero whatever a "
+        "reply cost beyond the balance. Carried into the next debit.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -188,3 +194,43 @@ class AiUsageLog(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class HoldStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    SETTLED = "settled", "Settled"
+    RELEASED = "released", "Released"
+
+
+class AiHold(TenantOwnedModel):
+    """What one AI call may use, set aside under the balance row lock before the provider is called.
+
+    ``included_units`` (replies, or voice minutes) are taken from the plan's included quota and
+    ``held_cents`` from the prepaid balance's available part (balance minus every open hold), so
+    parallel calls cannot all spend the same cent or the same included reply. Settling writes the
+    usage log and the real debit; releasing (provider failure) gives both back. Holds are never
+    ledger rows: the balance moves only by real debits. Open holds past ``expires_at`` are released
+    by the beat task ``billing.release_expired_holds``.
+    """
+
+    public_id = models.CharField(max_length=32, unique=True, default=hold_public_id, editable=False)
+    kind = models.CharField(max_length=12, choices=AiUsageKind.choices)
+    units = models.PositiveIntegerField(help_text="Replies, or voice minutes, the call may use.")
+    included_units = models.PositiveIntegerField(default=0, help_text="Of ``units``, covered by the plan.")
+    held_cents = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=8, choices=HoldStatus.choices, default=HoldStatus.OPEN)
+    reference = models.CharField(max_length=64, blank=True)
+    usage_log = models.OneToOneField(
+        AiUsageLog, null=True, blank=True, on_delete=models.SET_NULL, related_name="hold", editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "AI hold"
+        indexes = [models.Index(fields=["tenant", "status", "kind"], name="ai_hold_tenant_status")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} hold {self.public_id} ({self.status})"

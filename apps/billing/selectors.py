@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from apps.billing import pricing
-from apps.billing.models import AiLedgerEntry, AiPricing, AiUsageKind, AiUsageLog, LedgerKind
+from apps.billing.models import AiHold, AiLedgerEntry, AiPricing, AiUsageKind, AiUsageLog, HoldStatus, LedgerKind
 from apps.plans.entitlements import FREE_PLAN_SLUG
 from apps.plans.models import GRANTING_STATUSES, Plan, PlanQuota
 from apps.tenants.models import Tenant
@@ -23,21 +23,64 @@ def month_start(now: datetime | None = None) -> datetime:
     return now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def ai_chat_replies_this_month(tenant) -> int:
-    return (
-        AiUsageLog.objects.for_tenant(tenant).filter(kind=AiUsageKind.CHAT_REPLY, created_at__gte=month_start()).count()
+def _metered_plus_held(tenant, metered: QuerySet, metered_total, kinds: list[str]) -> tuple[int, int]:
+    """(``metered_total`` over ``metered``, included units open holds of ``kinds`` set aside), in one query.
+
+    Open holds count as used: a reply or call in flight has its included unit already.
+    """
+    held = AiHold.objects.filter(tenant=OuterRef("pk"), status=HoldStatus.OPEN, kind__in=kinds)
+    row = (
+        Tenant.objects.filter(pk=tenant.pk)
+        .annotate(
+            metered=Coalesce(Subquery(_total(metered.filter(tenant=OuterRef("pk")), metered_total)), 0),
+            held=Coalesce(Subquery(_total(held, Sum("included_units"))), 0),
+        )
+        .values_list("metered", "held")
+        .first()
     )
+    return row or (0, 0)
+
+
+def _total(queryset: QuerySet, aggregate) -> QuerySet:
+    """``queryset``'s ``aggregate`` as a one-value subquery (grouped by tenant)."""
+    return queryset.order_by().values("tenant").annotate(total=aggregate).values("total")
+
+
+def ai_chat_replies_this_month(tenant) -> int:
+    """Replies metered this month plus the included replies open holds have set aside."""
+    replies = AiUsageLog.objects.filter(kind=AiUsageKind.CHAT_REPLY, created_at__gte=month_start())
+    metered, held = _metered_plus_held(tenant, replies, Count("id"), [AiUsageKind.CHAT_REPLY])
+    return metered + held
 
 
 def ai_voice_minutes_this_month(tenant) -> int:
-    """Whole minutes, rounded up, of voice and video AI audio this month."""
-    seconds = (
-        AiUsageLog.objects.for_tenant(tenant)
-        .filter(kind__in=[AiUsageKind.VOICE, AiUsageKind.VIDEO], created_at__gte=month_start())
-        .aggregate(total=Sum("audio_seconds"))["total"]
-        or 0
-    )
-    return -(-seconds // 60)
+    """Whole minutes, rounded up, of voice and video AI audio this month, plus included minutes held by open calls."""
+    voice_kinds = [AiUsageKind.VOICE, AiUsageKind.VIDEO]
+    audio = AiUsageLog.objects.filter(kind__in=voice_kinds, created_at__gte=month_start())
+    seconds, held = _metered_plus_held(tenant, audio, Sum("audio_seconds"), voice_kinds)
+    return -(-seconds // 60) + held
+
+
+def open_held_cents(tenant) -> int:
+    """Prepaid money set aside by open holds: the balance's unavailable part."""
+    open_holds = AiHold.objects.for_tenant(tenant).filter(status=HoldStatus.OPEN)
+    return int(open_holds.aggregate(total=Sum("held_cents"))["total"] or 0)
+
+
+def spend_limits(tenant, pricing_row: AiPricing, now: datetime | None = None) -> list[tuple[str, int, int]]:
+    """``(label, limit cents, billed cents so far)`` for the daily and monthly AI spend limits that are set."""
+    now = now or timezone.now()
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    limits = []
+    for label, since, limit in (
+        ("daily", day_start, pricing_row.daily_spend_limit_cents),
+        ("monthly", month_start(now), pricing_row.monthly_spend_limit_cents),
+    ):
+        if limit:
+            since_rows = AiUsageLog.objects.for_tenant(tenant).filter(created_at__gte=since)
+            billed = since_rows.aggregate(total=Sum("billed_cents"))["total"] or 0
+            limits.append((label, int(limit), int(billed)))
+    return limits
 
 
 def ai_pricing() -> AiPricing:

@@ -210,56 +210,70 @@ def ai_balance_settings_save(*, balance: AiBalance) -> AiBalance:
     )
 
 
-@transaction.atomic
-def ai_usage_record(
-    *,
-    tenant: Tenant,
-    kind: str,
-    model: str = "",
-    input_tokens: int = 0,
-    cached_input_tokens: int = 0,
-    output_tokens: int = 0,
-    audio_seconds: int = 0,
-    reference: str = "",
-) -> AiUsageLog:
-    """Meters one AI event (called by ``apps.ai``): writes the usage log and bills overage.
+def blocks_at_zero(balance: AiBalance) -> bool:
+    """Block-on-zero without overage: usage beyond the included quota needs prepaid money, and the balance
+    never goes below zero (``AiHold``). Otherwise overage may take the balance negative (billed later)."""
+    return balance.block_on_zero and not balance.overage_enabled
 
-    Within the plan's included quota (``ai_chat_replies`` / ``ai_voice_minutes``) the event
-    is free. Beyond it, its retail cost is debited from the prepaid balance; fractions of
-    a cent are carried in ``unbilled_usage_micros`` until they add up to a whole cent.
+
+QUOTA_OF_KIND = {
+    AiUsageKind.CHAT_REPLY: "ai_chat_replies",
+    AiUsageKind.VOICE: "ai_voice_minutes",
+    AiUsageKind.VIDEO: "ai_voice_minutes",
+}
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What one AI call used, as the provider reported it (tokens) or the server measured it (audio)."""
+
+    model: str = ""
+    input_tokens: int = 0
+    cached_input_tokens: int = 0
+    output_tokens: int = 0
+    audio_seconds: int = 0
+
+
+def usage_meter(
+    *, tenant: Tenant, balance: AiBalance, kind: str, included_units: int | None, usage: Usage, reference: str = ""
+) -> AiUsageLog:
+    """Writes one usage log and debits what ``included_units`` does not cover. The caller holds ``balance``'s lock.
+
+    ``included_units``: included replies (chat: 1 covers the reply) or voice minutes (the first
+    ``60 * n`` seconds are free); None = all included. The billable part's retail cost plus the carried
+    ``unbilled_usage_micros`` is debited in whole cents; with block-on-zero never below zero: what the
+    balance cannot pay stays carried (and blocks further use until a top-up covers it).
     """
     if kind not in AiUsageKind.values:
         raise validation_failed([f"kind: must be one of {', '.join(AiUsageKind.values)}."])
     pricing_row = selectors.ai_pricing()
-    internal, retail = pricing.event_cost_micros(
-        pricing_row,
-        input_tokens=input_tokens,
-        cached_input_tokens=cached_input_tokens,
-        output_tokens=output_tokens,
-        audio_seconds=audio_seconds,
-    )
-    balance = _locked_balance(tenant)  # serialises metering per tenant, so quota counting is exact
-    ent = entitlements.for_tenant(tenant)
-    quota_key = "ai_chat_replies" if kind == AiUsageKind.CHAT_REPLY else "ai_voice_minutes"
-    remaining = ent.remaining(quota_key)
-    included = remaining is None or remaining > 0
+    measured = {field: getattr(usage, field) for field in ("input_tokens", "cached_input_tokens", "output_tokens")}
+    audio_seconds = usage.audio_seconds
+    internal, retail = pricing.event_cost_micros(pricing_row, **measured, audio_seconds=audio_seconds)
+    if kind == AiUsageKind.CHAT_REPLY:
+        billable = 0 if included_units is None or included_units >= 1 else retail
+    else:
+        free_seconds = audio_seconds if included_units is None else included_units * 60
+        extra_seconds = max(0, audio_seconds - free_seconds)
+        billable = pricing.event_cost_micros(pricing_row, audio_seconds=extra_seconds)[1] if extra_seconds else 0
     log = AiUsageLog.objects.create(
         tenant=tenant,
         kind=kind,
-        model=model[:80],
-        input_tokens=input_tokens,
-        cached_input_tokens=cached_input_tokens,
-        output_tokens=output_tokens,
+        model=usage.model[:80],
+        **measured,
         audio_seconds=audio_seconds,
         internal_cost_micros=internal,
         retail_charge_micros=retail,
-        included=included,
+        included=billable == 0,
         reference=reference[:64],
     )
-    if included:
+    if billable == 0:
         return log
-    owed = balance.unbilled_usage_micros + retail
-    cents, balance.unbilled_usage_micros = divmod(owed, 10_000)
+    owed = balance.unbilled_usage_micros + billable
+    cents = owed // 10_000
+    if blocks_at_zero(balance):
+        cents = max(0, min(cents, balance.balance_cents))
+    balance.unbilled_usage_micros = owed - cents * 10_000
     if cents:
         _append(
             tenant=tenant,
@@ -276,3 +290,33 @@ def ai_usage_record(
     else:
         balance.save(update_fields=["unbilled_usage_micros", "updated_at"])
     return log
+
+
+@transaction.atomic
+def ai_usage_record(
+    *,
+    tenant: Tenant,
+    kind: str,
+    model: str = "",
+    input_tokens: int = 0,
+    cached_input_tokens: int = 0,
+    output_tokens: int = 0,
+    audio_seconds: int = 0,
+    reference: str = "",
+) -> AiUsageLog:
+    """Meters one AI event that had no hold (``hold_services.ai_hold_settle`` is the normal path).
+
+    Within what is left of the plan's included quota (``ai_chat_replies`` / ``ai_voice_minutes``) the
+    event is free; beyond it, ``usage_meter`` debits its retail cost from the prepaid balance.
+    """
+    if kind not in AiUsageKind.values:
+        raise validation_failed([f"kind: must be one of {', '.join(AiUsageKind.values)}."])
+    balance = _locked_balance(tenant)  # serialises metering per tenant, so quota counting is exact
+    return usage_meter(
+        tenant=tenant,
+        balance=balance,
+        kind=kind,
+        included_units=entitlements.for_tenant(tenant).remaining(QUOTA_OF_KIND[kind]),
+        usage=Usage(model, input_tokens, cached_input_tokens, output_tokens, audio_seconds),
+        reference=reference,
+    )

@@ -56,6 +56,8 @@ class Reply:
 class Provider(Protocol):
     name: str
     realtime: bool
+    #: False for a provider that runs no model (its replies cost no tokens, so a reply's hold needs no money).
+    uses_tokens: bool
 
     def reply(self, messages: list[dict], knowledge: list[Passage], limits: Limits) -> Reply: ...
 

@@ -21,6 +21,7 @@ NO_MATCH_TEXT = "I could not find this in our help articles. I can pass your que
 class ExtractiveProvider:
     name = NAME
     realtime = False
+    uses_tokens = False
 
     def reply(self, messages: list[dict], knowledge: list[Passage], limits: Limits) -> Reply:
         question = next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")

@@ -5,12 +5,12 @@ from decimal import Decimal
 
 import pytest
 
-from apps.ai import metering, services
+from apps.ai import services
 from apps.ai.models import RoutingMode
 from apps.ai.tests.conftest import chat_completion
 from apps.ai.tests.factories import ai_tenant, indexed_document, visitor_headers
 from apps.billing.models import AiBalance, AiLedgerEntry, AiUsageLog
-from apps.billing.services import ai_pricing_update
+from apps.billing.services import ai_pricing_update, ai_usage_record
 from apps.billing.tests.factories import fund_ai
 from apps.chat.models import Message
 from ringnity.testing.contract import assert_contract as checked
@@ -185,7 +185,7 @@ def test_realtime_call_bodies_are_checked(api_client, assert_contract, tenant, f
 
 def test_voice_seconds_are_metered_in_whole_units(tenant):
     ai_pricing_update(changes={"voice_unit_seconds": 60, "voice_cost_per_minute_usd": Decimal("0.06")})
-    log = metering.voice_meter(tenant=tenant, audio_seconds=61, model="gpt-test-realtime", reference="call_1")
+    log = ai_usage_record(tenant=tenant, kind="voice", audio_seconds=61, model="gpt-test-realtime", reference="call_1")
     # 61 s = two 60-second units = 2 minutes * 0.06 USD = 0.12 USD internal, markup 2 → 0.24 USD retail.
     assert (log.kind, log.audio_seconds, log.internal_cost_micros, log.retail_charge_micros) == (
         "voice",
