@@ -9,7 +9,9 @@ class ChatConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, not at module level: the counter reads models, which need the app registry ready.
+        from apps.chat.selectors import STORAGE_QUOTA, attachment_storage_mb
         from apps.chat.services import contact_count
         from apps.plans import entitlements
 
         entitlements.register_usage_counter("contacts", contact_count)
+        entitlements.register_usage_counter(STORAGE_QUOTA, attachment_storage_mb)

@@ -1,22 +1,33 @@
-"""Attachments: metadata records and uploads, checked against the plan and the file's own bytes.
+"""Attachments: metadata records and uploads, checked against the plan, the budgets and the file's own bytes.
 
 * Size: at most the plan's ``attachment_mb`` quota (a ``disabled`` quota allows nothing;
   ``unlimited``/``custom`` fall back to ``HARD_LIMIT_MB``); beyond it 413 ``PAYLOAD_TOO_LARGE``.
-* Type: sniffed (``apps.chat.filetypes``); not allowlisted → 400. An empty file → 400.
+* Type: sniffed (``apps.chat.filetypes``, read in bounded pieces); not allowlisted, or carrying markup
+  or active content → 400 naming why. An empty file → 400.
+* Budgets (README "Live chat"): a visitor declares or uploads at most ``CHAT_UPLOADS_PER_VISITOR``
+  files and ``CHAT_UPLOAD_MB_PER_VISITOR`` megabytes per ``UPLOAD_WINDOW_SECONDS`` (429
+  ``RATE_LIMITED`` + ``Retry-After``); a conversation holds at most ``CHAT_UPLOADS_PER_CONVERSATION``
+  attachments and ``CHAT_UPLOAD_MB_PER_CONVERSATION`` stored megabytes (409 ``CONFLICT``); the tenant
+  stores at most its plan's ``attachment_storage_mb`` (400 ``QUOTA_EXCEEDED``). The conversation and
+  tenant totals are checked under the tenant row lock, with the file already written, so parallel
+  uploads cannot pass a limit together and the lock is never held while bytes are copied.
 * Storage: Django's default storage under ``chat/<tenant>/<conversation>/<attachment id><ext>``,
-  a name the server makes; the client's file name is only kept (cleaned) for display.
+  a name the server makes; the client's file name is only kept (cleaned) for display. A refused
+  or rolled-back upload leaves no file behind.
 * An upload becomes a message of type ``attachment`` in the conversation.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import unicodedata
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from apps.chat.filetypes import ALLOWED_CONTENT_TYPES, sniff
+from apps.chat.filetypes import ALLOWED_CONTENT_TYPES, FileRefused, sniff
 from apps.chat.message_services import message_send
 from apps.chat.models import (
     Attachment,
@@ -25,9 +36,14 @@ from apps.chat.models import (
     SenderType,
     Visitor,
 )
+from apps.chat.selectors import STORAGE_QUOTA, attachment_totals
 from apps.plans import entitlements
+from apps.tenants.services import tenant_row_lock
 from ringnity.api.errors import ApiError, ErrorCode, not_found, validation_failed
+from ringnity.api.throttling import rate_limited, window_charge
 
+MB = 1024 * 1024
+UPLOAD_WINDOW_SECONDS = 600
 HARD_LIMIT_MB = 100
 FILENAME_MAX_LENGTH = 255
 
@@ -71,6 +87,41 @@ def clean_filename(name: str) -> str:
     return name[:FILENAME_MAX_LENGTH]
 
 
+def _visitor_budget_charge(visitor: Visitor, *, files: int, size: int) -> None:
+    """Counts ``files`` and ``size`` bytes against the visitor's window; 429 beyond either."""
+    key = f"chat-upload:{visitor.tenant_id}:{visitor.pk}"
+    budgets = (
+        ("files", files, settings.CHAT_UPLOADS_PER_VISITOR, "files"),
+        ("bytes", size, settings.CHAT_UPLOAD_MB_PER_VISITOR * MB, "bytes"),
+    )
+    for name, amount, limit, unit in budgets:
+        if not amount:
+            continue
+        retry_after = window_charge(f"{key}:{name}", limit=limit, window=UPLOAD_WINDOW_SECONDS, amount=amount)
+        if retry_after is not None:
+            raise rate_limited(
+                "Too many uploads from this visitor; retry later.",
+                retry_after,
+                [f"file: at most {limit} {unit} per {UPLOAD_WINDOW_SECONDS // 60} minutes per visitor."],
+            )
+
+
+def _totals_require(conversation: Conversation, *, files: int, size: int) -> None:
+    """Under the tenant row lock: the conversation's attachment budget and the plan's storage quota."""
+    tenant = conversation.tenant
+    tenant_row_lock(tenant)
+    held = attachment_totals(tenant=tenant, conversation=conversation)
+    problems = []
+    if files and held["files"] + files > settings.CHAT_UPLOADS_PER_CONVERSATION:
+        problems.append(f"conversation: holds at most {settings.CHAT_UPLOADS_PER_CONVERSATION} attachments.")
+    if size and held["bytes"] + size > settings.CHAT_UPLOAD_MB_PER_CONVERSATION * MB:
+        problems.append(f"conversation: holds at most {settings.CHAT_UPLOAD_MB_PER_CONVERSATION} MB of attachments.")
+    if problems:
+        raise ApiError(ErrorCode.CONFLICT, "This conversation's attachment budget is used up.", 409, problems)
+    stored = attachment_totals(tenant=tenant)["bytes"]
+    entitlements.for_tenant(tenant).require_quota(STORAGE_QUOTA, requested_total=math.ceil((stored + size) / MB))
+
+
 @transaction.atomic
 def attachment_declare(
     *, conversation: Conversation, visitor: Visitor, filename: str, content_type: str, size: int, metadata: dict
@@ -87,6 +138,8 @@ def attachment_declare(
     limit = attachment_limit_bytes(conversation.tenant)
     if size > limit:
         raise _too_large(limit)
+    _visitor_budget_charge(visitor, files=1, size=0)
+    _totals_require(conversation, files=1, size=0)
     attachment = Attachment.objects.create(
         tenant=conversation.tenant,
         conversation=conversation,
@@ -123,20 +176,22 @@ def attachment_upload(*, conversation: Conversation, visitor: Visitor, upload, a
         raise _too_large(limit)
     if upload.size == 0:
         raise validation_failed(["file: the file is empty."])
-    kind = sniff(upload)
-    if kind is None:
-        raise validation_failed(["file: this file type is not allowed (png, jpeg, gif, webp, pdf, text, docx, xlsx)."])
-    if attachment_id:
-        attachment = _pending(conversation, attachment_id)
-    else:
-        attachment = Attachment(tenant=conversation.tenant, conversation=conversation, uploaded_by_visitor=visitor)
-    attachment.original_filename = clean_filename(upload.name) or attachment.original_filename
-    attachment.content_type, attachment.size = kind.content_type, upload.size
-    attachment.status = AttachmentStatus.UPLOADED
-    path = f"chat/{conversation.tenant.public_id}/{conversation.public_id}/{attachment.public_id}{kind.extension}"
-    attachment.file.name = default_storage.save(path, upload)
-    stored = attachment.file.name
     try:
+        kind = sniff(upload)
+    except FileRefused as refused:
+        raise validation_failed([f"file: {refused}"]) from refused
+    attachment = _pending(conversation, attachment_id) if attachment_id else None
+    _visitor_budget_charge(visitor, files=0 if attachment else 1, size=upload.size)
+    if attachment is None:
+        attachment = Attachment(tenant=conversation.tenant, conversation=conversation, uploaded_by_visitor=visitor)
+    path = f"chat/{conversation.tenant.public_id}/{conversation.public_id}/{attachment.public_id}{kind.extension}"
+    stored = default_storage.save(path, upload)
+    try:
+        _totals_require(conversation, files=0 if attachment.pk else 1, size=upload.size)
+        attachment.file.name = stored
+        attachment.original_filename = clean_filename(upload.name) or attachment.original_filename
+        attachment.content_type, attachment.size = kind.content_type, upload.size
+        attachment.status = AttachmentStatus.UPLOADED
         attachment.save()
         message, _ = message_send(
             conversation=conversation,
@@ -153,7 +208,7 @@ def attachment_upload(*, conversation: Conversation, visitor: Visitor, upload, a
         attachment.message = message
         attachment.save(update_fields=["message"])
     except BaseException:
-        default_storage.delete(stored)  # the row is rolled back: do not keep its file
+        default_storage.delete(stored)  # refused or rolled back: do not keep its file
         raise
     attachment.conversation = conversation
     return {"attachment": attachment, "message": message}

@@ -1,8 +1,10 @@
-"""Reads for contacts. Every function takes ``tenant=`` and never crosses it."""
+"""Reads for contacts and attachment totals. Every function takes ``tenant=`` and never crosses it."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+import math
 
-from apps.chat.models import Contact, ContactTag
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+
+from apps.chat.models import Attachment, AttachmentStatus, Contact, ContactTag
 from ringnity.api.errors import not_found
 
 
@@ -38,3 +40,24 @@ def contact_get(*, tenant, public_id: str) -> Contact:
     if contact is None:
         raise not_found("Contact")
     return contact
+
+
+#: The plan quota on a tenant's stored chat attachments, in megabytes (counter: ``attachment_storage_mb``).
+STORAGE_QUOTA = "attachment_storage_mb"
+
+
+def attachment_totals(*, tenant, conversation=None) -> dict:
+    """``{"files", "bytes"}`` the tenant (or one of its conversations) holds: ``files`` counts pending
+    and uploaded attachments, ``bytes`` the uploaded ones (one aggregate query)."""
+    attachments = Attachment.objects.for_tenant(tenant).exclude(status=AttachmentStatus.DELETED)
+    if conversation is not None:
+        attachments = attachments.filter(conversation=conversation)
+    totals = attachments.aggregate(
+        files=Count("id"), bytes=Sum("size", filter=Q(status=AttachmentStatus.UPLOADED), default=0)
+    )
+    return {"files": totals["files"], "bytes": totals["bytes"]}
+
+
+def attachment_storage_mb(tenant) -> int:
+    """Usage counter of ``attachment_storage_mb``: stored attachment megabytes, rounded up."""
+    return math.ceil(attachment_totals(tenant=tenant)["bytes"] / (1024 * 1024))

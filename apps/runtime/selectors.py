@@ -26,8 +26,9 @@ QUOTA_KEYS = (
     "ai_voice_minutes",
     "knowledge_documents",
     "attachment_mb",
+    "attachment_storage_mb",
 )
-_COUNTED_QUOTAS = ("contacts", "ai_chat_replies", "ai_voice_minutes")
+_COUNTED_QUOTAS = ("contacts", "ai_chat_replies", "ai_voice_minutes", "attachment_storage_mb")
 
 
 # --- shapes -------------------------------------------------------------------------

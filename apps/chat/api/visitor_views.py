@@ -272,7 +272,8 @@ class VisitorAttachmentView(VisitorAPIView):
         summary="Create attachment metadata for a visitor conversation.",
         description=(
             "Records a pending attachment (type from the allowlist, size within the plan's `attachment_mb`, "
-            "413 beyond); upload its bytes with `attachmentId` in the multipart upload."
+            "413 beyond); upload its bytes with `attachmentId` in the multipart upload. Counts against the "
+            "visitor's upload budget (429 RATE_LIMITED) and the conversation's (409 CONFLICT)."
         ),
         request=AttachmentInput,
         responses={201: outputs.ATTACHMENT},
@@ -300,7 +301,9 @@ class VisitorAttachmentUploadView(VisitorAPIView):
         summary="Upload a visitor conversation attachment.",
         description=(
             "The type is decided from the file's bytes (png, jpeg, gif, webp, pdf, plain text, docx, xlsx; "
-            "else 400); at most the plan's `attachment_mb` (413); stored under a server-made name. The "
+            "else 400, also for markup or scripts riding along); at most the plan's `attachment_mb` (413); "
+            "within the visitor's upload budget (429 RATE_LIMITED), the conversation's (409 CONFLICT) and the "
+            "plan's `attachment_storage_mb` (400 QUOTA_EXCEEDED); stored under a server-made name. The "
             "upload is posted as a message of type `attachment`."
         ),
         request={

@@ -10,9 +10,9 @@ from apps.tenants.tests.factories import DepartmentFactory, StaffFactory
 CHAT_FEATURES = {"chat": True, "voice_call": True, "video_call": False, "server_api": True}
 
 
-def chat_tenant(*, features=None, attachment_mb=1, **fields):
-    """A tenant whose plan has chat and a 1 MB attachment quota."""
-    quotas = {"contacts": "unlimited", "attachment_mb": attachment_mb}
+def chat_tenant(*, features=None, attachment_mb=1, attachment_storage_mb=100, **fields):
+    """A tenant whose plan has chat, a 1 MB attachment quota and 100 MB of attachment storage."""
+    quotas = {"contacts": "unlimited", "attachment_mb": attachment_mb, "attachment_storage_mb": attachment_storage_mb}
     return ready_tenant(features=features or CHAT_FEATURES, quotas=quotas, **fields)
 
 

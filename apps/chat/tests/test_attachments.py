@@ -7,6 +7,7 @@ import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from pypdf import PdfWriter
 
 from apps.chat.models import Attachment, Message
 from apps.chat.tests.chat_fixtures import agent_headers, chat_tenant, make_agent, start_conversation, visitor_headers
@@ -24,6 +25,14 @@ def png_bytes() -> bytes:
     header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
     pixels = zlib.compress(b"\x00\x00")
     return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", pixels) + _chunk(b"IEND", b"")
+
+
+def pdf_bytes() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(72, 72)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
 
 
 def docx_bytes() -> bytes:
@@ -60,7 +69,7 @@ def _upload(client, headers, cid, name, content, content_type="image/png", **ext
         ("photo.png", png_bytes(), "image/png"),
         ("notes.txt", "Grüße, order #42\n".encode(), "text/plain"),
         ("contract.docx", docx_bytes(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-        ("scan.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "application/pdf"),
+        ("scan.pdf", pdf_bytes(), "application/pdf"),
     ],
 )
 def test_allowed_file_is_stored_under_a_server_name_and_posted(

@@ -39,7 +39,8 @@ def test_tenant_readiness_reads_each_thing_once(tenant):
 
 
 def test_admin_subscription_counts_each_usage_once(tenant):
-    """One count per counted quota (contacts, AI chat replies, AI voice minutes): 3."""
+    """One count per counted quota (contacts, AI chat replies, AI voice minutes, attachment storage): 4."""
     sql = _queries(lambda: selectors.admin_subscription(tenant=tenant))
-    assert len(sql) == 3, sql
+    assert len(sql) == 4, sql
     assert sum("billing_aiusagelog" in q for q in sql) == 2
+    assert sum("chat_attachment" in q for q in sql) == 1
