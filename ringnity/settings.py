@@ -381,6 +381,13 @@ SIMPLE_JWT = {
     "USER_ID_CLAIM": "user_id",
 }
 
+# --- Contacts ---------------------------------------------------------------
+# The region (ISO 3166 country code, e.g. "US") a phone number without its country code is read in,
+# for tenants whose own phone number names none (ringnity/api/phones.py). Unset: numbers need "+<code>".
+RINGNITY_PHONE_REGION = env_str("RINGNITY_PHONE_REGION").upper()
+if RINGNITY_PHONE_REGION and not (len(RINGNITY_PHONE_REGION) == 2 and RINGNITY_PHONE_REGION.isalpha()):
+    raise ImproperlyConfigured(f"RINGNITY_PHONE_REGION must be a country code like US, got {RINGNITY_PHONE_REGION!r}")
+
 # --- Live chat abuse budgets (README "Live chat"); windows are 10 minutes, per tenant ---
 # New anonymous visitors per client address: tenant-header starts and /sdk/session without a context token.
 CHAT_ANONYMOUS_STARTS_PER_IP = env_int("CHAT_ANONYMOUS_STARTS_PER_IP", 60)

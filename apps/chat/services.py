@@ -7,7 +7,7 @@ The upsert rule (also in the API schema description of ``upsertContact``):
    same normalized phone) is adopted and gets the external id; otherwise a new contact.
 2. no ``externalId`` → the contact with the same normalized e-mail (lowercased), preferring
    one without an external id; with no e-mail, the same normalized phone (E.164 when
-   ``phonenumbers`` can parse it, else ``+`` and digits); otherwise a new contact.
+   ``ringnity.api.phones``); otherwise a new contact.
 
 Matched contacts are locked (``SELECT ... FOR UPDATE``) and updated with the given
 fields. Concurrent upserts of the same key race on a partial unique constraint; the
@@ -16,7 +16,6 @@ loser's savepoint rolls back and it retries, now finding the winner's row.
 
 from __future__ import annotations
 
-import phonenumbers
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
@@ -26,6 +25,7 @@ from apps.tenants.services import tenant_row_lock
 from apps.webhooks.events import event_emit
 from ringnity.api.errors import ErrorCode, not_found, validation_failed
 from ringnity.api.outputs import iso_utc
+from ringnity.api.phones import phone_for_tenant
 
 UPSERT_ATTEMPTS = 4
 _FIELD_NAMES = {
@@ -41,21 +41,6 @@ _FIELD_NAMES = {
 
 def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
-
-
-def normalize_phone(phone: str) -> str:
-    """E.164 (``+14155550123``) when parseable as an international number, else ``+``/digits only."""
-    raw = (phone or "").strip()
-    if not raw:
-        return ""
-    try:
-        parsed = phonenumbers.parse(raw, None)
-        if phonenumbers.is_possible_number(parsed):
-            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    except phonenumbers.NumberParseException:
-        pass
-    digits = "".join(ch for ch in raw if ch.isdigit())
-    return f"+{digits}" if raw.startswith("+") and digits else digits
 
 
 def normalize_tags(tags) -> list[str]:
@@ -89,7 +74,7 @@ def contact_payload(contact: Contact) -> dict:
     return data
 
 
-def _prepare(fields: dict) -> dict:
+def _prepare(tenant, fields: dict) -> dict:
     """Model field values (with the normalized keys) from validated input in model names."""
     values = {}
     for key in ("external_id", "name", "phone", "email", "company", "notes"):
@@ -98,7 +83,9 @@ def _prepare(fields: dict) -> dict:
     if "email" in values:
         values["email_normalized"] = normalize_email(values["email"])
     if "phone" in values:
-        values["phone_normalized"] = normalize_phone(values["phone"])
+        values["phone"] = values["phone_normalized"] = phone_for_tenant(
+            values["phone"], tenant=tenant, code=ErrorCode.SERVER_CONTACT_VALIDATION_FAILED
+        )
     if "tags" in fields:
         values["tags"] = normalize_tags(fields["tags"])
     return values
@@ -166,7 +153,7 @@ def _upsert_once(tenant, values: dict) -> tuple[Contact, bool]:
 
 def contact_upsert(*, tenant, fields: dict) -> tuple[Contact, bool]:
     """Creates or updates one contact by the upsert rule above; returns ``(contact, created)``."""
-    values = _prepare(fields)
+    values = _prepare(tenant, fields)
     for attempt in range(UPSERT_ATTEMPTS):
         try:
             with transaction.atomic():
@@ -205,7 +192,7 @@ def contact_update(*, contact: Contact, fields: dict) -> Contact:
     contact = Contact.objects.for_tenant(contact.tenant).select_for_update().filter(pk=contact.pk).first()
     if contact is None:  # deleted since the caller read it
         raise not_found("Contact")
-    values = _prepare(fields)
+    values = _prepare(contact.tenant, fields)
     changed = [key for key, value in values.items() if getattr(contact, key) != value]
     if not changed:
         return contact

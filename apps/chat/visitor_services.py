@@ -31,6 +31,7 @@ from apps.runtime.bootstrap import tenant_resolve_public
 from apps.runtime.services import origin_allowed_for_tenant
 from apps.runtime.visitor_starts import anonymous_start_charge
 from ringnity.api.errors import ApiError, ErrorCode, not_found
+from ringnity.api.phones import phone_for_tenant, phone_or_blank
 from ringnity.api.principal import Principal, PrincipalKind
 from ringnity.api.secrets import secret_digest
 
@@ -45,13 +46,26 @@ _PUBLIC_ID_MAX = 32
 METADATA_MAX_BYTES = 4096
 
 
-def _identity_values(identity: dict | None) -> dict:
-    """Model field values from a contract ``VisitorIdentity`` (blank entries dropped)."""
+def _identity_values(identity: dict | None, *, tenant, signed: bool = False) -> dict:
+    """Model field values from a contract ``VisitorIdentity`` (blank entries dropped).
+
+    The phone is stored E.164 (``ringnity.api.phones``): a stated one that is not a phone number is a
+    400 naming ``visitor.phone``; one inside a token (``signed``: checked when the token was made) that
+    no longer reads as a number is dropped rather than failing the request.
+    """
     values = {}
     for key, field in _IDENTITY_FIELDS.items():
         value = str((identity or {}).get(key) or "").strip()
         if value:
             values[field] = value[: Visitor._meta.get_field(field).max_length]
+    if "phone" in values:
+        phone = values.pop("phone")
+        if stored := (
+            phone_or_blank(phone, tenant=tenant)
+            if signed
+            else phone_for_tenant(phone, tenant=tenant, field="visitor.phone")
+        ):
+            values["phone"] = stored
     return values
 
 
@@ -75,13 +89,14 @@ def visitor_for_runtime_claims(*, tenant, claims: dict) -> Visitor:
     context = claims.get("ctx") or {}
     identity = context.get("visitor") if isinstance(context.get("visitor"), dict) else {}
     verified = bool(context.get("verified"))
-    defaults = {**_identity_values(identity), "verified": verified}
+    defaults = {**_identity_values(identity, tenant=tenant, signed=True), "verified": verified}
     return _visitor_get_or_create(tenant=tenant, subject=str(claims["sub"]), defaults=defaults)
 
 
 def visitor_create_anonymous(*, tenant, identity: dict | None = None) -> Visitor:
     """A new visitor for a caller with only the tenant header (no runtime token, no chat session)."""
-    return Visitor.objects.create(tenant=tenant, subject=f"chat:{secrets.token_hex(12)}", **_identity_values(identity))
+    values = _identity_values(identity, tenant=tenant)
+    return Visitor.objects.create(tenant=tenant, subject=f"chat:{secrets.token_hex(12)}", **values)
 
 
 def visitor_identify(*, visitor: Visitor, identity: dict | None, metadata: dict | None = None) -> Visitor:
@@ -103,7 +118,7 @@ def visitor_identify(*, visitor: Visitor, identity: dict | None, metadata: dict 
             visitor.metadata = dict(metadata)  # the newest statement wins over an overflowing history
         changed.append("metadata")
     if not visitor.verified:
-        for field, value in _identity_values(identity).items():
+        for field, value in _identity_values(identity, tenant=visitor.tenant).items():
             if getattr(visitor, field) != value:
                 setattr(visitor, field, value)
                 changed.append(field)

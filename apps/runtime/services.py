@@ -28,6 +28,7 @@ from apps.runtime.tokens import (
 from apps.tenants.models import StaffRole, Tenant, User
 from ringnity.api.errors import ApiError, ErrorCode, not_found, validation_failed
 from ringnity.api.outputs import iso_utc
+from ringnity.api.phones import phone_for_tenant
 from ringnity.api.principal import PrincipalKind
 from ringnity.api.secrets import secret_digest
 
@@ -51,8 +52,12 @@ def origin_allowed_for_any_tenant(*, origin: str | None) -> bool:
     )
 
 
-def _identity(visitor: dict | None) -> dict:
-    return {key: str(visitor[key]) for key in _IDENTITY_FIELDS if visitor and visitor.get(key)}
+def _identity(visitor: dict | None, *, tenant: Tenant) -> dict:
+    """The stated identity's non-blank fields; the phone as stored (E.164, else 400 naming ``visitor.phone``)."""
+    identity = {key: str(visitor[key]) for key in _IDENTITY_FIELDS if visitor and visitor.get(key)}
+    if "phone" in identity:
+        identity["phone"] = phone_for_tenant(identity["phone"], tenant=tenant, field="visitor.phone")
+    return identity
 
 
 def visitor_context_token_issue(*, tenant: Tenant, visitor: dict | None, metadata: dict | None, expires_in: int):
@@ -60,7 +65,7 @@ def visitor_context_token_issue(*, tenant: Tenant, visitor: dict | None, metadat
     metadata = metadata or {}
     if len(json.dumps(metadata, default=str)) > MAX_CONTEXT_METADATA_BYTES:
         raise validation_failed([f"metadata: at most {MAX_CONTEXT_METADATA_BYTES} bytes of JSON."])
-    identity = _identity(visitor)
+    identity = _identity(visitor, tenant=tenant)
     subject = identity.get("externalId") or identity.get("email") or f"anon_{secrets.token_hex(8)}"
     return token_issue(
         kind=TokenKind.VISITOR_CONTEXT,
@@ -110,7 +115,7 @@ def runtime_session_create(
         subject = _verified_subject(claims["sub"])
         context_metadata = claims["ctx"].get("metadata", {})
     else:
-        identity, verified = _identity(visitor), False
+        identity, verified = _identity(visitor, tenant=tenant), False
         subject = f"vis_{secrets.token_hex(12)}"
         context_metadata = {}
     return token_issue(

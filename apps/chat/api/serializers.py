@@ -1,7 +1,5 @@
 """Input validation and schema for the Server API contacts."""
 
-import re
-
 from rest_framework import serializers
 
 from apps.chat.models import EMAIL_MAX_LENGTH, TAG_MAX_LENGTH
@@ -9,10 +7,10 @@ from apps.chat.selectors import parse_tag_filter
 from ringnity.api.errors import ApiError, ErrorCode, validation_failed
 from ringnity.api.exceptions import flatten_errors
 from ringnity.api.pagination import PageParams
+from ringnity.api.phones import PhoneNumberInvalid, phone_e164, phone_region
 from ringnity.api.serializers import InputSerializer, QuerySerializer
 
 MAX_TAGS = 50
-_PHONE_CHARS = re.compile(r"^\+?[0-9 ().\-/]+$")
 
 
 class ContactInputSerializer(InputSerializer):
@@ -29,10 +27,11 @@ class ContactInputSerializer(InputSerializer):
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 
     def validate_phone(self, value: str) -> str:
-        digits = sum(ch.isdigit() for ch in value)
-        if not _PHONE_CHARS.match(value) or not 3 <= digits <= 20:
-            raise serializers.ValidationError("Enter a phone number: digits, optionally a leading +, 3-20 digits.")
-        return value
+        """E.164, read in the region of ``context["tenant"]`` (``ringnity.api.phones``)."""
+        try:
+            return phone_e164(value, region=phone_region(self.context.get("tenant")))
+        except PhoneNumberInvalid as exc:
+            raise serializers.ValidationError(str(exc)) from exc
 
 
 class ContactSerializer(serializers.Serializer):

@@ -30,7 +30,8 @@ UPSERT_RULE = (
     "Upsert rule, within the key's tenant only: with `externalId`, the contact with that externalId "
     "(or, when none has it, a contact without externalId having the same normalized email, else phone, "
     "which then gets the externalId); without `externalId`, the contact with the same normalized email "
-    "(lowercased); without email, the same normalized phone (E.164 when parseable). Otherwise a new contact. "
+    "(lowercased); without email, the same phone. Otherwise a new contact. `phone` is stored E.164, read in "
+    "the tenant's region without a country code; what is not a valid phone number is a 400 naming `phone`. "
     "Returns 200 with the contact and `created`. Concurrent upserts of one key make one contact."
 )
 
@@ -76,7 +77,7 @@ class ContactCollectionView(ContactAPIView):
         responses={200: _contact_created},
     )
     def post(self, request):
-        serializer = ContactInputSerializer(data=request.data)
+        serializer = ContactInputSerializer(data=request.data, context={"tenant": self.tenant})
         serializer.is_valid(raise_exception=True)
         contact, created = services.contact_upsert(tenant=self.tenant, fields=serializer.validated_data)
         return Response({"contact": services.contact_payload(contact), "created": created})
@@ -104,7 +105,7 @@ class ContactDetailView(ContactAPIView):
     )
     def patch(self, request, id):
         contact = selectors.contact_get(tenant=self.tenant, public_id=id)
-        serializer = ContactInputSerializer(data=request.data, partial=True)
+        serializer = ContactInputSerializer(data=request.data, partial=True, context={"tenant": self.tenant})
         serializer.is_valid(raise_exception=True)
         contact = services.contact_update(contact=contact, fields=serializer.validated_data)
         return Response({"contact": services.contact_payload(contact)})
