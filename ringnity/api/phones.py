@@ -12,9 +12,11 @@ from __future__ import annotations
 import phonenumbers
 from django.conf import settings
 
-from ringnity.api.errors import ApiError, ErrorCode, validation_failed
+from ringnity.api.errors import ErrorCode, validation_failed
 
 EXAMPLE = "+14155550100"
+#: What this module's error details read as in the generated docs' examples (``ringnity.api.schema_docs``).
+ERROR_EXAMPLE_VALUES = {"field": "phone", "exc": f"not a valid phone number; e.g. {EXAMPLE}."}
 
 
 class PhoneNumberInvalid(ValueError):
@@ -62,6 +64,6 @@ def phone_for_tenant(raw: str, *, tenant, field: str = "phone", code: ErrorCode 
 def phone_or_blank(raw: str, *, tenant) -> str:
     """For identities already checked when they were signed: E.164, or "" for what is not a number."""
     try:
-        return phone_for_tenant(raw, tenant=tenant)
-    except ApiError:
+        return phone_e164(raw, region=phone_region(tenant)) if (raw or "").strip() else ""
+    except PhoneNumberInvalid:
         return ""
