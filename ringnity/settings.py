@@ -219,6 +219,8 @@ CELERY_BEAT_SCHEDULE = {
     "reports-refresh-rollups": {"task": "reports.refresh_rollups", "schedule": 15 * 60},
     # AI holds whose call died between the hold and its settle (apps.billing.hold_services).
     "billing-release-expired-holds": {"task": "billing.release_expired_holds", "schedule": 60},
+    # AI voice sessions past their cap whose countdown task was lost (apps.ai.voice_services).
+    "ai-end-overdue-voice-sessions": {"task": "ai.end_overdue_voice_sessions", "schedule": 60},
 }
 
 # --- Auth -------------------------------------------------------------------
@@ -402,6 +404,8 @@ CHAT_UPLOAD_MB_PER_CONVERSATION = env_int("CHAT_UPLOAD_MB_PER_CONVERSATION", 250
 AI_PROVIDER_BASE_URL = env_str("AI_PROVIDER_BASE_URL")
 AI_PROVIDER_API_KEY = env_str("AI_PROVIDER_API_KEY")
 AI_PROVIDER_TIMEOUT_SECONDS = env_int("AI_PROVIDER_TIMEOUT_SECONDS", 30)
+# The longest AI voice call when the plan's ai_voice feature config sets no maxCallMinutes.
+AI_VOICE_MAX_CALL_MINUTES = env_int("AI_VOICE_MAX_CALL_MINUTES", 30)
 # Knowledge base: PostgreSQL text-search configuration, upload and URL-ingest limits.
 AI_KNOWLEDGE_SEARCH_CONFIG = env_str("AI_KNOWLEDGE_SEARCH_CONFIG", "english")
 AI_KNOWLEDGE_MAX_UPLOAD_BYTES = env_int("AI_KNOWLEDGE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)

@@ -10,7 +10,7 @@ Writes go through the services, so the same checks and tasks run as for the API.
 from django.contrib import admin, messages
 
 from apps.ai import knowledge_services
-from apps.ai.models import AiConversation, AiSettings, KnowledgeDocument, RoutingMode
+from apps.ai.models import AiConversation, AiSettings, AiVoiceSession, KnowledgeDocument, RoutingMode
 from apps.ai.services import routing_mode_set
 
 WRITE_ROLES = frozenset({"platform_owner", "platform_admin"})
@@ -123,3 +123,25 @@ class AiConversationAdmin(OperatorAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("conversation")
+
+
+@admin.register(AiVoiceSession)
+class AiVoiceSessionAdmin(OperatorAdmin):
+    """Read-only: sessions are opened by the SDP exchange and ended by ``voice_services.voice_session_end``."""
+
+    list_display = (
+        "public_id",
+        "tenant",
+        "started_at",
+        "max_seconds",
+        "ended_at",
+        "end_reason",
+        "duration_seconds",
+        "billed_seconds",
+    )
+    list_filter = ("end_reason",)
+    search_fields = ("public_id", "provider_session_id", "tenant__slug")
+    readonly_fields = (*list_display, "visitor", "conversation", "provider_session_id", "hold", "ends_at")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("conversation", "visitor", "hold")

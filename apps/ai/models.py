@@ -27,6 +27,10 @@ def ai_conversation_public_id() -> str:
     return new_public_id("aic")
 
 
+def voice_session_public_id() -> str:
+    return new_public_id("avs")
+
+
 class RoutingMode(models.TextChoices):
     HUMAN_ONLY = "human_only", "Humans only"
     AI_FIRST = "ai_first", "AI first, humans on hand-off"
@@ -119,6 +123,43 @@ class AiConversation(TenantOwnedModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["tenant", "visitor", "-created_at"], name="ai_conv_tenant_visitor")]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class VoiceEndReason(models.TextChoices):
+    ENDED = "ended", "Ended by the caller"
+    CAP = "cap", "Reached its maximum length"
+
+
+class AiVoiceSession(TenantOwnedModel):
+    """One AI voice call, recorded at the SDP exchange (``POST /ai/visitor/realtime/call``).
+
+    ``hold`` set aside its included minutes and money before the provider was called; ``max_seconds``
+    is what the plan's ``maxCallMinutes`` and the hold allow. It ends by an explicit end or at
+    ``ends_at`` (the cap) and is metered once through that hold (``apps.ai.voice_services``).
+    """
+
+    public_id = models.CharField(max_length=32, unique=True, default=voice_session_public_id, editable=False)
+    visitor = models.ForeignKey("chat.Visitor", on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey("chat.Conversation", on_delete=models.CASCADE, related_name="ai_voice_sessions")
+    provider_session_id = models.CharField(max_length=128, blank=True)
+    hold = models.OneToOneField("billing.AiHold", on_delete=models.PROTECT, related_name="voice_session")
+    started_at = models.DateTimeField()
+    max_seconds = models.PositiveIntegerField()
+    ends_at = models.DateTimeField(help_text="started_at + max_seconds: the cap.")
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=8, choices=VoiceEndReason.choices, blank=True)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True, help_text="Measured, capped.")
+    billed_seconds = models.PositiveIntegerField(null=True, blank=True, help_text="At least one voice unit.")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["tenant", "visitor", "-started_at"], name="ai_voice_tenant_visitor"),
+            models.Index(fields=["ends_at"], condition=models.Q(ended_at__isnull=True), name="ai_voice_open_ends_at"),
+        ]
 
     def __str__(self) -> str:
         return self.public_id

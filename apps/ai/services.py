@@ -86,7 +86,7 @@ def routing_get(*, tenant) -> dict:
     return {"mode": mode, "canUseAi": can_use, "humanFallbackAvailable": chat_availability(tenant=tenant)["available"]}
 
 
-def _require_ai_routing(tenant) -> None:
+def require_ai_routing(tenant) -> None:
     if ai_settings_get(tenant=tenant).routing_mode == RoutingMode.HUMAN_ONLY:
         raise ApiError(
             ErrorCode.FEATURE_NOT_AVAILABLE,
@@ -98,7 +98,7 @@ def _require_ai_routing(tenant) -> None:
 
 def _require_ai_chat(tenant) -> None:
     """Routing, balance (402) and spend limits (429), then the service status (403)."""
-    _require_ai_routing(tenant)
+    require_ai_routing(tenant)
     metering.spend_check(tenant, "ai_chat")
     capabilities.require_service(tenant, "ai_chat")
 
@@ -112,14 +112,18 @@ def ai_conversation_payload(ai_conversation: AiConversation) -> dict:
 
 def ai_conversation_start(*, visitor: Visitor, identity: dict | None = None, metadata: dict | None = None):
     """The visitor's AI conversation: its open chat conversation (created on channel ``ai``) with an AI record."""
-    tenant = visitor.tenant
-    _require_ai_chat(tenant)
+    _require_ai_chat(visitor.tenant)
+    return ai_conversation_open(visitor=visitor, identity=identity, metadata=metadata)
+
+
+def ai_conversation_open(*, visitor: Visitor, identity: dict | None = None, metadata: dict | None = None):
+    """``ai_conversation_start`` without the chat checks (AI voice checks its own service first)."""
     with transaction.atomic():
         if identity:
             visitor_identify(visitor=visitor, identity=identity)
         conversation, _ = conversation_start(visitor=visitor, metadata=metadata or {}, channel=AI_CHANNEL)
         ai_conversation, _ = AiConversation.objects.get_or_create(
-            conversation=conversation, defaults={"tenant": tenant, "visitor": visitor}
+            conversation=conversation, defaults={"tenant": visitor.tenant, "visitor": visitor}
         )
     ai_conversation.conversation = conversation
     return ai_conversation
@@ -313,27 +317,3 @@ def _reply(ai_conversation, visitor, message, client_message_id, provider, conte
         {"messageId": ai_message.public_id, "usageLogId": usage.pk, "chargedMicros": usage.retail_charge_micros}
     )
     return _answer(ai_conversation, reply.text, reply.handoff_recommended, metadata)
-
-
-# --- voice ---------------------------------------------------------------------------------------
-
-
-def ai_realtime_answer(*, tenant, sdp_offer: str) -> str:
-    """The provider's SDP answer to a visitor's WebRTC offer (voice); 503 without a realtime provider."""
-    if not sdp_offer.startswith("v=0"):
-        raise validation_failed(["body: an SDP offer starting with 'v=0' is required."])
-    provider = current_provider()
-    if not provider.realtime:
-        raise ApiError(
-            ErrorCode.AI_NOT_READY,
-            "AI voice needs a realtime-capable AI provider, and none is configured.",
-            status=503,
-            details=["provider: extractive (no voice)"],
-        )
-    _require_ai_routing(tenant)
-    metering.spend_check(tenant, "ai_voice")
-    capabilities.require_service(tenant, "ai_voice")
-    try:
-        return provider.realtime_answer(sdp_offer, metering.limits())
-    except ProviderError as exc:
-        raise ApiError(ErrorCode.AI_NOT_READY, "The AI voice provider is not available.", status=503) from exc

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from apps.ai import voice_services  # a module: voice_services imports this one to enqueue the cap task
 from apps.ai.knowledge.indexing import knowledge_document_index
 
 
@@ -13,3 +14,16 @@ def index_knowledge_document(document_pk: int) -> str:
     as ``failed`` with the reason, not retried; only unexpected I/O errors retry.
     """
     return knowledge_document_index(document_pk=document_pk)
+
+
+@shared_task(name="ai.end_voice_session_at_cap")
+def end_voice_session_at_cap(session_id: str) -> str:
+    """Counted down from the start to the cap: ends the session if it is due (else the beat sweep will)."""
+    session = voice_services.voice_session_end_if_due(session_id=session_id)
+    return session.end_reason if session and session.ended_at else "not due"
+
+
+@shared_task(name="ai.end_overdue_voice_sessions", autoretry_for=(Exception,), retry_backoff=30, max_retries=3)
+def end_overdue_voice_sessions() -> int:
+    """Every minute: ends voice sessions past their cap whose countdown was lost. Idempotent."""
+    return voice_services.voice_sessions_end_overdue()

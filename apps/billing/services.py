@@ -244,8 +244,6 @@ def usage_meter(
     ``unbilled_usage_micros`` is debited in whole cents; with block-on-zero never below zero: what the
     balance cannot pay stays carried (and blocks further use until a top-up covers it).
     """
-    if kind not in AiUsageKind.values:
-        raise validation_failed([f"kind: must be one of {', '.join(AiUsageKind.values)}."])
     pricing_row = selectors.ai_pricing()
     measured = {field: getattr(usage, field) for field in ("input_tokens", "cached_input_tokens", "output_tokens")}
     audio_seconds = usage.audio_seconds
@@ -310,7 +308,7 @@ def ai_usage_record(
     event is free; beyond it, ``usage_meter`` debits its retail cost from the prepaid balance.
     """
     if kind not in AiUsageKind.values:
-        raise validation_failed([f"kind: must be one of {', '.join(AiUsageKind.values)}."])
+        raise ValueError(f"kind must be one of {AiUsageKind.values}")  # set by apps.ai, never by a client
     balance = _locked_balance(tenant)  # serialises metering per tenant, so quota counting is exact
     return usage_meter(
         tenant=tenant,

@@ -58,6 +58,7 @@ EXTENSIONS = {
     "rateVisitorConversation",  # issue 13: a visitor rates a closed conversation (satisfaction)
     "getHealthLive",  # issue 21: liveness for process supervisors
     "getHealthReady",  # issue 21: readiness (database, migrations, Redis, broker) for load balancers
+    "endAiVisitorRealtimeCall",  # issue 18: a visitor ends its AI voice call, metered once
 }
 
 

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from apps.ai.knowledge.search import MAX_LIMIT
 from apps.ai.models import RoutingMode
 from ringnity.api.fields import StorableJSONObjectField
+from ringnity.api.outputs import OutputSerializer, UTCDateTimeField
 from ringnity.api.serializers import InputSerializer
 
 MAX_MESSAGE_CHARS = 4000
@@ -86,3 +87,18 @@ class AiChatOutput(serializers.Serializer):
     message = serializers.CharField()
     handoffRecommended = serializers.BooleanField()
     metadata = serializers.DictField()
+
+
+class AiVoiceSessionOutput(OutputSerializer):
+    """An AI voice session (extension): times UTC; ``endedAt`` and the figures are null while it runs."""
+
+    sessionId = serializers.CharField()
+    conversationId = serializers.CharField()
+    status = serializers.ChoiceField(choices=["active", "ended"])
+    startedAt = UTCDateTimeField()
+    maxCallSeconds = serializers.IntegerField()
+    endsAt = UTCDateTimeField()
+    endedAt = UTCDateTimeField(allow_null=True)
+    endReason = serializers.ChoiceField(choices=["ended", "cap"], allow_null=True)
+    durationSeconds = serializers.IntegerField(allow_null=True)
+    billedSeconds = serializers.IntegerField(allow_null=True)

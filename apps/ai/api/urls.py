@@ -8,6 +8,11 @@ urlpatterns = [
     path("ai/visitor/chat", visitor.AiChatView.as_view(), name="ai-visitor-chat"),
     path("ai/visitor/knowledge/search", visitor.AiKnowledgeSearchView.as_view(), name="ai-visitor-knowledge-search"),
     path("ai/visitor/realtime/call", visitor.AiRealtimeCallView.as_view(), name="ai-visitor-realtime-call"),
+    path(
+        "ai/visitor/realtime/calls/<str:sessionId>/end",
+        visitor.AiRealtimeCallEndView.as_view(),
+        name="ai-visitor-realtime-call-end",
+    ),
     path("admin-sdk/ai/knowledge/documents", knowledge.KnowledgeDocumentsView.as_view(), name="ai-knowledge-documents"),
     path("admin-sdk/ai/knowledge/urls", knowledge.KnowledgeUrlsView.as_view(), name="ai-knowledge-urls"),
     path(

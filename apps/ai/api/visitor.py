@@ -1,10 +1,10 @@
 """Visitor AI (RuntimeBearer of kind visitor, or the widget's chat session; scope ``visitor:ai``)."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
-from apps.ai import services
+from apps.ai import services, voice_services
 from apps.ai.api.sdp import PlainTextParser, PlainTextRenderer, SdpParser, SdpRenderer
 from apps.ai.api.serializers import (
     AiChatInput,
@@ -12,10 +12,12 @@ from apps.ai.api.serializers import (
     AiConversationInput,
     AiConversationOutput,
     AiRoutingOutput,
+    AiVoiceSessionOutput,
     KnowledgeSearchInput,
     KnowledgeSearchOutput,
 )
 from apps.ai.knowledge.search import search
+from apps.ai.models import VoiceEndReason
 from apps.chat.authentication import VisitorAuthentication, principal_visitor
 from ringnity.api.principal import PrincipalKind
 from ringnity.api.renderers import EnvelopeJSONRenderer
@@ -111,6 +113,11 @@ class AiKnowledgeSearchView(VisitorAiView):
         return Response({"results": [hit.as_result(data["query"]) for hit in hits]})
 
 
+#: Response headers of the SDP exchange: the voice session it opened and its cap.
+VOICE_SESSION_HEADER = "X-Ringnity-Ai-Voice-Session"
+VOICE_MAX_SECONDS_HEADER = "X-Ringnity-Ai-Voice-Max-Seconds"
+
+
 class AiRealtimeCallView(VisitorAiView):
     parser_classes = [SdpParser, PlainTextParser]
     renderer_classes = [SdpRenderer, PlainTextRenderer, EnvelopeJSONRenderer]
@@ -121,13 +128,56 @@ class AiRealtimeCallView(VisitorAiView):
         auth=VISITOR_SECURITY,
         summary="Create an AI voice call realtime session.",
         description="Low-level transport body is kept behind SDK call objects for normal customers. "
-        "Body: the WebRTC SDP offer; answer: the provider's SDP answer. 503 `AI_NOT_READY` without a "
-        "realtime-capable provider.",
+        "Body: the WebRTC SDP offer; answer: the provider's SDP answer. The call is a server-side voice "
+        f"session (`{VOICE_SESSION_HEADER}`) paid for before the provider is called: included minutes, "
+        "else the prepaid balance for up to the plan's `maxCallMinutes` (the cap, in seconds, in "
+        f"`{VOICE_MAX_SECONDS_HEADER}`). End it with `endAiVisitorRealtimeCall`; at the cap it ends by itself. "
+        "402 `AI_BALANCE_EMPTY`, 429 `AI_SPEND_LIMIT_REACHED`, 503 `AI_NOT_READY` without a realtime-capable "
+        "provider; a refused call never reaches the provider.",
         request={"application/sdp": OpenApiTypes.STR, "text/plain": OpenApiTypes.STR},
+        parameters=[
+            OpenApiParameter(
+                VOICE_SESSION_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description="The voice session's id (`avs_...`), for `endAiVisitorRealtimeCall`.",
+            ),
+            OpenApiParameter(
+                VOICE_MAX_SECONDS_HEADER,
+                OpenApiTypes.INT,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description="The call's cap in seconds; it is ended and billed at most this long.",
+            ),
+        ],
         responses={(200, "application/sdp"): OpenApiTypes.STR, (200, "text/plain"): OpenApiTypes.STR},
     )
     def post(self, request):
         offer = request.data if isinstance(request.data, str) else ""
-        answer = services.ai_realtime_answer(tenant=self.tenant, sdp_offer=offer)
+        session, answer = voice_services.voice_session_start(visitor=self.visitor, sdp_offer=offer)
         content_type = "text/plain" if request.content_type.startswith("text/plain") else "application/sdp"
-        return Response(answer, content_type=f"{content_type}; charset=utf-8")
+        response = Response(answer, content_type=f"{content_type}; charset=utf-8")
+        response[VOICE_SESSION_HEADER] = session.public_id
+        response[VOICE_MAX_SECONDS_HEADER] = str(session.max_seconds)
+        return response
+
+
+class AiRealtimeCallEndView(VisitorAiView):
+    @extend_schema(
+        operation_id="endAiVisitorRealtimeCall",
+        tags=TAGS,
+        auth=VISITOR_SECURITY,
+        summary="End an AI voice call (extension).",
+        description="Ringnity extension, not in the published contract: ends the visitor's own AI voice session "
+        "(the id from the SDP exchange's `X-Ringnity-Ai-Voice-Session` header) and meters it once: the time from "
+        "the SDP exchange to the end, at most the cap, at least one `voiceUnitSeconds` unit. Repeating it "
+        "returns the same ended session; another visitor's session is 404.",
+        request=None,
+        responses={200: AiVoiceSessionOutput},
+        extensions={"x-ringnity-extension": True},
+    )
+    def post(self, request, sessionId: str):
+        session = voice_services.voice_session_get(tenant=self.tenant, visitor=self.visitor, session_id=sessionId)
+        session = voice_services.voice_session_end(session_id=session.public_id, reason=VoiceEndReason.ENDED)
+        return Response(AiVoiceSessionOutput(voice_services.voice_session_payload(session)).data)

@@ -152,6 +152,7 @@ def test_a_failing_provider_is_retried_then_the_visitor_is_handed_off(tenant, ap
 
 
 def test_realtime_call_exchanges_sdp_with_the_provider(api_client, assert_contract, tenant, fake_provider):
+    fund_ai(tenant, 1000)  # the first call holds every included minute for its cap
     fake_provider.routes["/v1/realtime"] = (200, {"Content-Type": "application/sdp"}, SDP_ANSWER.encode())
     response = api_client.post(REALTIME, SDP_OFFER, content_type="application/sdp", **visitor_headers(tenant))
     assert_contract(response, "createAiVisitorRealtimeCall", status=200)
