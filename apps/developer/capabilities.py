@@ -5,7 +5,9 @@ For each service the status is the FIRST rule that applies (precedence):
 1. ``not_in_plan``       a required plan feature is not enabled (``entitlements``);
 2. ``disabled_by_admin`` the tenant admin switched it off (``tenants.ServiceToggle``; no row = on);
 3. ``not_configured``    something the service needs is not set up on this deployment
-                         (AI voice/video need a real model provider: ``ai_readiness``);
+                         (AI voice needs a real model provider: ``ai_readiness``), or this server has
+                         no code for it at all (``ai_video``: ``UNSUPPORTED_SERVICES``), whatever the
+                         plan sells;
 4. ``ai_not_ready``      AI services only: the tenant cannot be served yet (``ai_readiness``:
                          empty balance with block-on-zero and no overage, empty knowledge base
                          for the built-in provider);
@@ -36,6 +38,9 @@ SERVICES: list[tuple[str, str, list[str]]] = [
     ("ai_video", "AI video", ["ai_video"]),
 ]
 AI_SERVICES = ("ai_chat", "ai_voice", "ai_video")
+#: Services a plan may name but this server cannot run: always ``not_configured`` (missing ``not_supported``).
+#: Remove a key only together with the code that serves it (and a test that uses it end to end).
+UNSUPPORTED_SERVICES = frozenset({"ai_video"})
 #: The plan quota that includes each AI service's usage.
 AI_QUOTAS = {"ai_chat": "ai_chat_replies", "ai_voice": "ai_voice_minutes", "ai_video": "ai_voice_minutes"}
 
@@ -73,7 +78,8 @@ def ai_readiness(tenant) -> dict:
 
     * ``providerConfigured``: a real (OpenAI-compatible) provider is configured. Without one
       ``ai_chat`` runs on the built-in extractive provider, which needs a non-empty knowledge
-      base; ``ai_voice`` and ``ai_video`` cannot run at all (``not_configured``).
+      base; ``ai_voice`` cannot run at all (``not_configured``). ``ai_video`` has no code on this
+      server: never configured, never ready (``not_supported``).
     * ``knowledgeDocuments``: the tenant's knowledge documents (None until apps.ai has them;
       then not counted as missing).
     * ``includedRemaining``: what is left of the plan's included monthly AI quota
@@ -94,7 +100,10 @@ def ai_readiness(tenant) -> dict:
     remaining = {quota: ent.remaining(quota) for quota in set(AI_QUOTAS.values())}
     services: dict[str, dict] = {}
     for key in AI_SERVICES:
-        missing_config = [] if provider or key == "ai_chat" else ["provider_not_configured"]
+        if key in UNSUPPORTED_SERVICES:
+            missing_config = ["not_supported"]
+        else:
+            missing_config = [] if provider or key == "ai_chat" else ["provider_not_configured"]
         missing = []
         if balance_blocks and remaining[AI_QUOTAS[key]] == 0:
             missing.append("balance_empty")
@@ -120,6 +129,7 @@ def ai_readiness(tenant) -> dict:
 
 
 _MISSING_TEXT = {
+    "not_supported": "This server has no code for this service yet, whatever the plan includes.",
     "provider_not_configured": "No AI model provider is configured for this deployment.",
     "balance_empty": "The AI balance is empty.",
     "knowledge_base_empty": "The knowledge base has no documents yet.",

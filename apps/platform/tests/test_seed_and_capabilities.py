@@ -112,9 +112,9 @@ def test_beta_feature_key_surfaces_as_beta_and_allowed(settings):
     settings.AI_PROVIDER_BASE_URL = "http://127.0.0.1:9"
     settings.AI_PROVIDER_API_KEY = "k"
     tenant = TenantFactory()
-    subscribe(tenant, features={"ai_video": True}, quotas={"ai_voice_minutes": "unlimited"})
-    FeatureKey.objects.filter(key="ai_video").update(status="beta")
-    cap = capabilities.service_capabilities(tenant)[5]
+    subscribe(tenant, features={"ai_voice": True}, quotas={"ai_voice_minutes": "unlimited"})
+    FeatureKey.objects.filter(key="ai_voice").update(status="beta")
+    cap = capabilities.service_capabilities(tenant)[4]
     assert cap["status"] == "beta"
     assert cap["allowed"] is True
 
