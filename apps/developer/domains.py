@@ -9,6 +9,12 @@ in ``AllowedDomain.domain`` (lowercase, ASCII):
 * ``localhost``, ``localhost:3000``, ``127.0.0.1:8080``, ``[::1]:3000``
 * ``Bücher.example``                        -> ``xn--bcher-kva.example`` (IDNA 2008 / UTS 46)
 
+A public suffix (``co.uk``, ``com.au``, ``github.io``: the Public Suffix List, ICANN and private
+sections, from the snapshot bundled with the ``publicsuffixlist`` package; no network at run time)
+is refused, with or without ``*.``: every site under it belongs to someone else. A stored entry from
+before this rule no longer allows anything (``parse_domain`` refuses it, and ``apps.runtime.origins``
+offers no wildcard candidate on a public suffix).
+
 Input is read the same way with or without a scheme: an ``http``/``https`` scheme, a path,
 query and fragment are stripped (``https://shop.example.com/cart`` -> ``shop.example.com``),
 because an origin has none of them. Any other scheme and any ``user@`` part are refused. The
@@ -20,14 +26,26 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import idna
+from publicsuffixlist import PublicSuffixList
 
 MAX_ENTRY_LENGTH = 300
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _DEFAULT_PORTS = {"80", "443"}
 _SINGLE_LABEL_HOSTS = {"localhost"}
+
+
+@lru_cache(maxsize=1)
+def _public_suffixes() -> PublicSuffixList:
+    return PublicSuffixList()  # the bundled list; parsed once per process
+
+
+def is_public_suffix(host: str) -> bool:
+    """Is the punycode ``host`` a public suffix (``co.uk``)? ``localhost`` and IP literals are not."""
+    return "." in host and _public_suffixes().is_public(host)
 
 
 class DomainError(ValueError):
@@ -145,6 +163,11 @@ def parse_domain(raw: str) -> DomainEntry:
     ascii_host = _ascii_host(host)
     if wildcard and "." not in ascii_host and ascii_host != "localhost":
         raise DomainError("wildcard needs a registrable domain, as in *.example.com")
+    if is_public_suffix(ascii_host):
+        raise DomainError(
+            f"is a public suffix ({ascii_host}): every site under it belongs to someone else; "
+            f"name your own domain, e.g. shop.{ascii_host} or *.shop.{ascii_host}"
+        )
     return DomainEntry(host=ascii_host, port=port, wildcard=wildcard)
 
 

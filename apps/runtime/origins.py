@@ -5,7 +5,8 @@ side, which normalizes what is stored in ``AllowedDomain.domain``):
 
 * ``host``          — that exact host on any port;
 * ``host:port``     — that exact host on that port only (default ports 80/443 are never stored);
-* ``*.host``        — any subdomain of ``host`` at any depth, not ``host`` itself, any port;
+* ``*.host``        — any subdomain of ``host`` at any depth, not ``host`` itself, any port
+                      (never a public suffix such as ``*.co.uk``);
 * ``*.host:port``   — the same, on that port only.
 
 ``domains.origin_allowed`` checks an origin against a loaded list. Here we go the other way
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from apps.developer.domains import parse_origin
+from apps.developer.domains import is_public_suffix, parse_origin
 
 
 def _is_ip(host: str) -> bool:
@@ -39,7 +40,8 @@ def origin_candidates(origin: str | None) -> set[str]:
     hosts = [parsed.host]
     if not _is_ip(parsed.host):
         labels = parsed.host.split(".")
-        hosts += [f"*.{'.'.join(labels[index:])}" for index in range(1, len(labels))]
+        parents = (".".join(labels[index:]) for index in range(1, len(labels)))
+        hosts += [f"*.{parent}" for parent in parents if not is_public_suffix(parent)]
     return {f"{host}{suffix}" for host in hosts for suffix in suffixes}
 
 

@@ -1,6 +1,8 @@
-"""Content-Security-Policy for the HTML this server renders: the platform console and the API docs.
+"""Content-Security-Policy for every HTML page this server renders: the platform console, the API docs,
+the landing page ``/`` and the HTML error pages (404, 400, 500). A page that sets its own policy (the
+OAuth sign-in and consent pages, attachment downloads) keeps it.
 
-Both run without a CDN (drf-spectacular-sidecar serves Swagger UI and Redoc), so scripts come from
+The console and docs run without a CDN (drf-spectacular-sidecar serves Swagger UI and Redoc), so scripts come from
 this origin only. The few inline ``<script>`` blocks (Swagger UI's bootstrap, Redoc's ``Redoc.init``,
 the admin's templates) are allowed by their SHA-256 hash, computed from the response being sent,
 so a template change never needs a policy edit and an injected script never runs. Styles allow
@@ -12,7 +14,6 @@ import base64
 import hashlib
 import re
 
-PROTECTED_PREFIXES = ("/admin/", "/api/docs/", "/api/redoc/")
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\ssrc=)[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 
 BASE_POLICY = {
@@ -46,8 +47,8 @@ def policy_for(html: str) -> str:
 
 
 def apply_content_security_policy(request, response) -> None:
-    """Sets the policy on console and docs HTML responses (others are JSON or not ours to police)."""
-    if not request.path.startswith(PROTECTED_PREFIXES) or "Content-Security-Policy" in response:
+    """Sets the policy on an HTML response that has none (JSON and files need none)."""
+    if "Content-Security-Policy" in response:
         return
     if getattr(response, "streaming", False) or "text/html" not in response.get("Content-Type", ""):
         return

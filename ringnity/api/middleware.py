@@ -4,8 +4,8 @@ A Celery task enqueued during the request carries the id in its message headers 
 too (``ringnity.ops.task_context`` binds it with ``request_id_bound``).
 
 ``RequestIdMiddleware`` is the project's one middleware in ``settings.MIDDLEWARE``, outermost; it
-also sets the Content-Security-Policy of the console and docs pages (``ringnity.api.csp``), which
-needs the final rendered response.
+also sets the Content-Security-Policy of every HTML page (``ringnity.api.csp``), which needs the final
+rendered response.
 """
 
 import contextlib

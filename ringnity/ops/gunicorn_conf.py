@@ -17,6 +17,12 @@ threads = int(setting("WEB_THREADS"))
 graceful_timeout = int(setting("SHUTDOWN_GRACE_SECONDS"))
 timeout = 30
 keepalive = 5
+# gunicorn's largest request line and header field (its defaults, 4094 for the line, answered long /api
+# paths with its own HTML 400). A proxy keeping nginx's default 8 KB header buffers refuses anything
+# larger before it gets here (README, Production), so every request it passes gets the API's envelope.
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
 accesslog = None  # the application logs one JSON line per request (logger ringnity.access)
 errorlog = "-"
 logconfig_dict = {

@@ -32,7 +32,9 @@ def _violations(page, messages) -> list[str]:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("url", "marker"), [("/api/docs/", ".opblock"), ("/api/redoc/", "[data-section-id]")])
+@pytest.mark.parametrize(
+    ("url", "marker"), [("/api/docs/", ".opblock"), ("/api/redoc/", "[data-section-id]"), ("/", "#link-health")]
+)
 def test_docs_render_under_their_content_security_policy(live_server, chromium_page, url, marker):
     messages = _watch(chromium_page)
     response = chromium_page.goto(live_server.url + url)

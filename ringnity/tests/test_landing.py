@@ -20,3 +20,25 @@ def test_api_root_answers_the_json_envelope_for_any_method(client):
     for response in (client.get("/api"), client.post("/api", data="{}", content_type="application/json")):
         assert response["Content-Type"] == "application/json"
         assert response.json()["success"] is False
+
+
+def _strict(policy: str) -> None:
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["default-src"] == "'self'"
+    assert "'unsafe-inline'" not in directives["script-src"]
+    assert directives["frame-ancestors"] == "'none'"
+    assert directives["object-src"] == "'none'"
+
+
+def test_the_landing_page_has_the_consoles_content_security_policy(client):
+    _strict(client.get("/")["Content-Security-Policy"])
+
+
+def test_html_error_pages_have_the_content_security_policy_too(client):
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404
+    assert "text/html" in missing["Content-Type"]
+    _strict(missing["Content-Security-Policy"])
+    bad_host = client.get("/", HTTP_HOST="evil.example.net")
+    assert bad_host.status_code == 400
+    _strict(bad_host["Content-Security-Policy"])

@@ -4,7 +4,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -15,6 +14,7 @@ from honcho.environ import parse_procfile
 
 from ringnity.ops import serve
 from ringnity.ops.processes import defaults
+from ringnity.testing.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = {"DATABASE_URL": "postgres://u@127.0.0.1:5432/x", "REDIS_URL": "redis://127.0.0.1:6379/0"}
@@ -74,15 +74,9 @@ def test_worker_counts_follow_the_core_count():
     assert int(four["CELERY_WORKER_CONCURRENCY"]) == 4 * int(one["CELERY_WORKER_CONCURRENCY"])
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_sigterm_lets_an_in_flight_request_finish(tmp_path):
     """The launcher signals gunicorn's master (not its group): the worker finishes the request, then all exit."""
-    port = _free_port()
+    port = free_port()
     procfile = tmp_path / "Procfile"
     procfile.write_text("web: exec gunicorn ringnity.wsgi:application --config python:ringnity.ops.gunicorn_conf\n")
     env, _ = serve.environment(

@@ -8,7 +8,6 @@ import http.client
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings
 from django.contrib.auth.hashers import get_hasher, make_password
 from django.db import connection
+
+from ringnity.testing.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_ENV = {
@@ -168,12 +169,6 @@ def test_the_suite_hashes_with_cheap_argon2_and_production_with_the_default(tmp_
     assert _settings(PRODUCTION, tmp_path)["HASHER"] == "django.contrib.auth.hashers.Argon2PasswordHasher"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _get(port: int, path: str, headers: dict | None = None) -> int:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
@@ -198,7 +193,7 @@ def test_dev_server_on_postgresql_closes_each_request_connection(tmp_path):
         pytest.skip("needs PostgreSQL (DATABASE_URL)")
     db = settings.DATABASES["default"]
     url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    port = _free_port()
+    port = free_port()
     env = {"DEBUG": "true", "DATABASE_URL": url, "REDIS_URL": os.environ.get("REDIS_URL", "")}
     clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_ENV}
     server = subprocess.Popen(

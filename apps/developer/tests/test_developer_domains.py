@@ -6,6 +6,7 @@ from apps.developer.domains import DomainError, normalize_domain, normalize_doma
 from apps.developer.models import AllowedDomain
 from apps.identity.sessions import SessionScope, session_issue
 from apps.plans.tests.factories import subscribe
+from apps.runtime import services as runtime_services
 from apps.tenants.tests.factories import OwnerFactory, StaffFactory, TenantFactory
 
 URL = "/api/sdk/developer/allowed-domains"
@@ -233,3 +234,26 @@ def test_a_null_entry_is_reported_with_every_other_bad_entry(api_client, assert_
     body = assert_contract(response, "updateDeveloperAllowedDomains", status=400)
     assert [d.split(":")[0] for d in body["details"]] == ["allowedDomains[0]", "allowedDomains[1]", "allowedDomains[3]"]
     assert not AllowedDomain.objects.for_tenant(owner.tenant).exists()
+
+
+@pytest.mark.parametrize("raw", ["co.uk", "*.co.uk", "https://*.com.au", "*.github.io", "github.io", "*.herokuapp.com"])
+def test_a_public_suffix_is_never_an_allowed_domain(raw):
+    """Every site under a public suffix belongs to someone else: allowing one would allow them all."""
+    with pytest.raises(DomainError, match="public suffix"):
+        normalize_domain(raw)
+
+
+@pytest.mark.parametrize("raw", ["shop.co.uk", "*.shop.co.uk", "me.github.io", "app.herokuapp.com", "localhost"])
+def test_a_domain_under_a_public_suffix_is_fine(raw):
+    assert normalize_domain(raw) == raw
+
+
+def test_a_public_suffix_entry_is_refused_by_the_api_and_a_stored_one_allows_nothing(
+    api_client, assert_contract, owner
+):
+    response = api_client.put(URL, {"allowedDomains": ["shop.co.uk", "*.co.uk"]}, **_bearer(owner))
+    body = assert_contract(response, "updateDeveloperAllowedDomains", status=400)
+    assert body["details"][0].startswith("allowedDomains[1]: '*.co.uk' is a public suffix")
+    AllowedDomain.objects.create(tenant=owner.tenant, domain="*.co.uk")  # stored before this rule
+    assert not origin_allowed("https://victim.co.uk", ["*.co.uk"])
+    assert not runtime_services.origin_allowed_for_tenant(tenant=owner.tenant, origin="https://victim.co.uk")

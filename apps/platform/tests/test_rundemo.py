@@ -4,7 +4,6 @@ import os
 import re
 import select
 import shlex
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from apps.platform.demo import DEMO_OPERATOR_EMAIL, DEMO_PASSWORD, DEMO_SLUG, de
 from apps.platform.management.commands.rundemo import served_base_url
 from apps.tenants.models import StaffRole, User
 from ringnity.api.schema_docs import REQUEST_EXAMPLES
+from ringnity.testing.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -64,12 +64,6 @@ def test_a_new_key_disables_the_old_one(settings):
     assert not old.key.is_active
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _start(env: dict, port: int) -> tuple[subprocess.Popen, str]:
     """Starts ``rundemo`` and returns it with its output up to the banner's curl line."""
     server = subprocess.Popen(
@@ -102,7 +96,7 @@ def _migrated_env(tmp_path) -> dict:
 
 def test_make_run_output_is_the_banner_and_its_curl_creates_a_contact(tmp_path):
     env = _migrated_env(tmp_path)
-    port = _free_port()
+    port = free_port()
     server, output = _start(env, port)
     try:
         assert "Performing system checks" not in output
@@ -134,7 +128,7 @@ def test_make_run_output_is_the_banner_and_its_curl_creates_a_contact(tmp_path):
 def test_the_public_url_is_the_address_served_unless_the_environment_sets_it(tmp_path):
     """``make run PORT=...``: the OIDC issuer, every discovery URL and call links name that port."""
     env = _migrated_env(tmp_path)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     server, _ = _start(env, port)
     try:
