@@ -1,18 +1,21 @@
-"""One attempt of one delivery: claim under the row lock, send, record.
+"""Attempts of deliveries, a batch at a time: claim under the row lock, send in parallel, record.
 
 1. *claim*: only a ``pending``/``retrying`` delivery that is due, has attempts left and is not
    leased is claimed, by one conditional ``UPDATE`` that counts the attempt and takes a lease
    (``locked_until``); the row lock makes exactly one of several concurrent claimers win. A task
    that runs twice (acks-late redelivery, a sweep re-enqueue) finds the delivery delivered or
    leased and sends nothing. Rare cases (an expired lease, attempts used up, a disabled endpoint)
-   are decided under ``SELECT ... FOR UPDATE``.
-2. *send*, outside any transaction: one signed POST (``apps.webhooks.outbound``).
+   are decided under ``SELECT ... FOR UPDATE``. The claim is committed before anything is sent.
+2. *send*, outside any transaction and without database work: the batch's signed POSTs at the
+   same time on this process's sender threads (``apps.webhooks.outbound``: one deadline each,
+   keep-alive per endpoint address).
 3. *record*, while the lease is still ours: the attempt row, and the delivery ``delivered``; or
    ``retrying`` at the next point of the schedule (±20 % jitter, at least ``Retry-After`` on
    429/503); or ``failed`` (attempts used up, or 410 Gone, which also disables the endpoint). An
    endpoint whose attempts have all failed for 5 days is disabled, with the reason in the console.
 
-Nothing here enqueues tasks: ``attempt`` returns when the next one is due and the task decides.
+On PostgreSQL steps 1 and 3 are one statement each for the whole batch (``apps.webhooks.statements``).
+Nothing here enqueues tasks: ``attempt_many`` returns when each next attempt is due and the task decides.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from apps.webhooks import outbound, signing
+from apps.webhooks import outbound, signing, statements
 from apps.webhooks.models import (
     RESPONSE_BODY_MAX_CHARS,
     DeliveryStatus,
@@ -38,6 +41,8 @@ from apps.webhooks.models import (
     WebhookEvent,
 )
 from ringnity.api.outputs import iso_utc
+from ringnity.outbound import Deadline
+from ringnity.outbound.threads import process_executor
 
 logger = logging.getLogger("apps.webhooks")
 
@@ -109,27 +114,52 @@ class Claim:
 LOST_ATTEMPT = "The worker stopped before this attempt finished."
 
 
-def _claim(delivery_id: int) -> Claim | None:
-    """Takes the lease on a due delivery; None when it is done, not due, leased, or cannot be sent.
+def _lease(now: datetime) -> datetime:
+    return now + timedelta(seconds=outbound.timeout_seconds()) + LEASE_MARGIN
 
-    The common case is one conditional ``UPDATE`` (PostgreSQL takes the row lock and re-checks the
-    conditions after a concurrent claim commits, so exactly one claimer matches) and one read.
+
+def _claim_many(delivery_ids: list[int]) -> list[Claim]:
+    """Takes the lease on each due delivery; the ones done, not due, leased or unsendable are left out.
+
+    The common case is one statement for the whole batch (``statements.claim_and_read``; on SQLite
+    one ``UPDATE`` and one read per delivery). Rare cases (an expired lease, attempts used up) are
+    decided one by one under ``SELECT ... FOR UPDATE`` (``_claim_locked``).
     """
     now = timezone.now()
-    lease = now + timedelta(seconds=outbound.timeout_seconds()) + LEASE_MARGIN
-    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + timedelta(seconds=1))
+    lease = _lease(now)
+    due_by = now + timedelta(seconds=1)
+    if connection.vendor == "postgresql":
+        claimed = statements.claim_and_read(ids=delivery_ids, active=list(ACTIVE), due_by=due_by, lease=lease, now=now)
+    else:
+        claimed = [row for row in map(lambda pk: _claim_one_orm(pk, now, due_by, lease), delivery_ids) if row]
+    claims, found = [], {row.pk for row in claimed}
+    for row in claimed:
+        if row.endpoint.is_active:
+            claims.append(Claim(row, row.attempt_count, lease, now))
+        else:
+            _give_up(row, "The endpoint is disabled.")
+    for delivery_id in delivery_ids:
+        if delivery_id not in found and (claim := _claim_locked(delivery_id, now, lease)):
+            claims.append(claim)
+    return claims
+
+
+def _claim_one_orm(delivery_id: int, now: datetime, due_by: datetime, lease: datetime) -> WebhookDelivery | None:
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=due_by)
     claimed = (
         WebhookDelivery.objects.filter(due, pk=delivery_id, status__in=ACTIVE, locked_until__isnull=True)
         .filter(attempt_count__lt=F("max_attempts"))
         .update(attempt_count=F("attempt_count") + 1, locked_until=lease, task_queued_at=None, updated_at=now)
     )
     if not claimed:
-        return _claim_locked(delivery_id, now, lease)
-    delivery = WebhookDelivery.objects.select_related("endpoint", "event", "tenant").get(pk=delivery_id)
-    if not delivery.endpoint.is_active:
-        _give_up(delivery, "The endpoint is disabled.")
         return None
-    return Claim(delivery, delivery.attempt_count, lease, now)
+    return WebhookDelivery.objects.select_related("endpoint", "event", "tenant").get(pk=delivery_id)
+
+
+def _claim(delivery_id: int) -> Claim | None:
+    """The claim of one delivery (see ``_claim_many``), or None."""
+    claims = _claim_many([delivery_id])
+    return claims[0] if claims else None
 
 
 def _give_up(delivery: WebhookDelivery, reason: str = "") -> None:
@@ -248,16 +278,15 @@ class Outcome:
     retry_in: float | None
 
 
-def _record(claim: Claim, response: outbound.Response, *, countdown_ok: bool) -> Outcome:
-    """Writes the attempt and moves the delivery on: one UPDATE and one INSERT in the common case."""
-    delivery, now, retry_in = claim.delivery, timezone.now(), None
+def _moved(claim: Claim, response: outbound.Response, now: datetime, *, countdown_ok: bool):
+    """What one attempt's result writes: ``(delivery fields, attempt row, retry_in)``."""
+    delivery, retry_in = claim.delivery, None
     success = response.status is not None and 200 <= response.status < 300
-    gone = response.status == 410
     error = "" if success else _failure_text(response)[:500]
     fields = {"last_response_status": response.status, "last_error": error, "locked_until": None, "updated_at": now}
     if success:
         fields.update(status=DeliveryStatus.DELIVERED, delivered_at=now)
-    elif gone or claim.number >= delivery.max_attempts:
+    elif response.status == 410 or claim.number >= delivery.max_attempts:
         fields["status"] = DeliveryStatus.FAILED
     else:
         delay = retry_delay(claim.number, retry_after_seconds(response, now))
@@ -279,80 +308,113 @@ def _record(claim: Claim, response: outbound.Response, *, countdown_ok: bool) ->
         started_at=claim.started_at,
         finished_at=now,
     )
-    # Only while the lease is still ours (a worker paused past it may have been replaced).
-    if not _move_and_log(claim, fields, attempt):
-        retry_in = None
-        defaults = {f.attname: getattr(attempt, f.attname) for f in attempt._meta.concrete_fields[1:]}
-        attempt, _ = WebhookAttempt.objects.update_or_create(delivery=delivery, number=claim.number, defaults=defaults)
-    if not success or delivery.endpoint.failing_since is not None:
-        _note_endpoint_result(delivery.endpoint_id, success=success, gone=gone, now=now)
-    return Outcome(attempt, retry_in)
+    return fields, attempt, retry_in
 
 
-def _move_and_log(claim: Claim, fields: dict, attempt: WebhookAttempt) -> bool:
-    """Updates the delivery with ``fields`` and inserts ``attempt`` if the lease is still ours; whether it was.
+def _record_many(results: list[tuple[Claim, outbound.Response]], *, countdown_ok: bool) -> list[Outcome]:
+    """Writes each attempt and moves each delivery on: one statement for the batch in the common case.
 
-    On PostgreSQL this is one statement (an ``UPDATE ... RETURNING`` feeding the ``INSERT``): one
-    round trip where the ORM needs three, which is most of a delivery's cost on a loaded database.
+    Only while the lease is still ours: a worker paused past it may have been replaced, and then
+    only its attempt row is written (the delivery is the new worker's to move).
     """
-    owned = WebhookDelivery.objects.filter(pk=claim.delivery.pk, attempt_count=claim.number, locked_until=claim.lease)
-    if connection.vendor != "postgresql":
+    now = timezone.now()
+    moves = [(claim, *_moved(claim, response, now, countdown_ok=countdown_ok)) for claim, response in results]
+    owned = _move_and_log([(c.delivery.pk, c.number, c.lease, fields, attempt) for c, fields, attempt, _ in moves])
+    outcomes = []
+    for (claim, response), (_, _, attempt, retry_in) in zip(results, moves, strict=True):
+        delivery = claim.delivery
+        if delivery.pk in owned:
+            attempt.pk, attempt._state.adding = owned[delivery.pk], False
+        else:
+            retry_in = None
+            defaults = {f.attname: getattr(attempt, f.attname) for f in attempt._meta.concrete_fields[1:]}
+            attempt, _ = WebhookAttempt.objects.update_or_create(
+                delivery=delivery, number=claim.number, defaults=defaults
+            )
+        success = response.status is not None and 200 <= response.status < 300
+        if not success or delivery.endpoint.failing_since is not None:
+            _note_endpoint_result(delivery.endpoint_id, success=success, gone=response.status == 410, now=now)
+        outcomes.append(Outcome(attempt, retry_in))
+    return outcomes
+
+
+def _record(claim: Claim, response: outbound.Response, *, countdown_ok: bool) -> Outcome:
+    return _record_many([(claim, response)], countdown_ok=countdown_ok)[0]
+
+
+def _move_and_log(items: list) -> dict[int, int]:
+    """``statements.move_and_log`` on PostgreSQL; the ORM, one delivery at a time, elsewhere."""
+    if connection.vendor == "postgresql":
+        return statements.move_and_log(items)
+    owned = {}
+    for delivery_id, number, lease, fields, attempt in items:
         with transaction.atomic():
-            if not owned.update(**fields):
-                return False
-            attempt.save(force_insert=True)
-            return True
-    delivery_meta, attempt_meta = WebhookDelivery._meta, WebhookAttempt._meta
-    quote = connection.ops.quote_name
-    sets, params = [], []
-    for name, value in fields.items():
-        field = delivery_meta.get_field(name)
-        sets.append(f"{quote(field.column)} = %s")
-        params.append(field.get_db_prep_save(value, connection))
-    params += [
-        claim.delivery.pk,
-        claim.number,
-        delivery_meta.get_field("locked_until").get_db_prep_save(claim.lease, connection),
-    ]
-    columns = [f for f in attempt_meta.concrete_fields if not f.primary_key]
-    selects = [f"%s::{f.cast_db_type(connection)}" for f in columns]
-    params += [f.get_db_prep_save(f.pre_save(attempt, True), connection) for f in columns]
-    # Identifiers come from the models' metadata, every value is a bound parameter.
-    sql = (
-        f"WITH owned AS (UPDATE {quote(delivery_meta.db_table)} SET {', '.join(sets)} "  # noqa: S608
-        f"WHERE id = %s AND attempt_count = %s AND locked_until = %s RETURNING id) "
-        f"INSERT INTO {quote(attempt_meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "
-        f"SELECT {', '.join(selects)} FROM owned RETURNING id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    attempt.pk = row[0]
-    attempt._state.adding = False
-    return True
+            if WebhookDelivery.objects.filter(pk=delivery_id, attempt_count=number, locked_until=lease).update(
+                **fields
+            ):
+                attempt.save(force_insert=True)
+                owned[delivery_id] = attempt.pk
+    return owned
 
 
-def attempt(*, delivery_id: int, countdown_ok: bool = True) -> Outcome | None:
-    """Makes the next attempt of one delivery if it is due and nobody else is making it.
+# --- sending ---------------------------------------------------------------------------------------
 
-    ``countdown_ok``: the caller will enqueue a near retry itself (``Outcome.retry_in``); otherwise
-    the retry is left to the sweep.
-    """
-    claim = _claim(delivery_id)
-    if claim is None:
-        return None
+#: Deliveries one task sends at once (an event's deliveries are enqueued in tasks of at most this many).
+BATCH_MAX = 10
+
+
+def _request(claim: Claim) -> tuple[str, bytes, dict[str, str]] | outbound.Response:
+    """URL, body and signed headers of the attempt; a failed Response when it cannot be signed."""
     delivery = claim.delivery
     try:
         body = render_body(delivery.event, delivery.tenant)
-        headers = _headers(delivery, body)
+        return delivery.endpoint.url, body, _headers(delivery, body)
     except ValueError as exc:  # a secret that no longer decrypts (SECRET_KEY changed without a fallback)
         logger.error("webhook delivery %s cannot be signed: %s", delivery.public_id, exc)
-        response = outbound.Response(None, "", {}, "The endpoint's secret cannot be decrypted.", 0)
-    else:
-        response = outbound.post(delivery.endpoint.url, body, headers)
-    return _record(claim, response, countdown_ok=countdown_ok)
+        return outbound.Response(None, "", {}, "The endpoint's secret cannot be decrypted.", 0)
+
+
+def _send_all(claims: list[Claim], *, seconds: float, budget: Deadline) -> list[outbound.Response]:
+    """Every claimed attempt's POST at the same time (no database work here): each request gets
+    ``seconds`` from its start, and none goes on past ``budget``."""
+    requests = [_request(claim) for claim in claims]
+
+    def send(request):
+        if isinstance(request, outbound.Response):
+            return request
+        url, body, headers = request
+        return outbound.post(url, body, headers, deadline=budget.within(seconds))
+
+    if len(requests) == 1:
+        return [send(requests[0])]
+    return list(process_executor("webhook-send", BATCH_MAX).map(send, requests))
+
+
+def attempt_many(
+    *, delivery_ids: list[int], countdown_ok: bool = True, seconds: float | None = None, budget: float | None = None
+) -> list[Outcome]:
+    """The next attempt of each due delivery nobody else is making, sent in parallel (``BATCH_MAX`` at a time).
+
+    Each request has ``seconds`` (default and at most ``WEBHOOKS_TIMEOUT_SECONDS``) from its start;
+    ``budget`` (default: half the lease margin more) bounds each batch from its claim, so no request
+    outlives its lease. ``countdown_ok``: the caller will enqueue near retries itself
+    (``Outcome.retry_in``); otherwise they are left to the sweep.
+    """
+    seconds = min(seconds or outbound.timeout_seconds(), outbound.timeout_seconds())
+    budget = budget if budget is not None else seconds + LEASE_MARGIN.total_seconds() / 2
+    outcomes = []
+    for start in range(0, len(delivery_ids), BATCH_MAX):
+        claims = _claim_many(delivery_ids[start : start + BATCH_MAX])
+        if claims:
+            responses = _send_all(claims, seconds=seconds, budget=Deadline(budget))
+            outcomes += _record_many(list(zip(claims, responses, strict=True)), countdown_ok=countdown_ok)
+    return outcomes
+
+
+def attempt(*, delivery_id: int, countdown_ok: bool = True) -> Outcome | None:
+    """Makes the next attempt of one delivery if it is due and nobody else is making it."""
+    outcomes = attempt_many(delivery_ids=[delivery_id], countdown_ok=countdown_ok)
+    return outcomes[0] if outcomes else None
 
 
 def due_delivery_ids(*, batch: int = 500) -> list[int]:

@@ -151,11 +151,38 @@ def attempt_result(attempt: WebhookAttempt) -> dict:
     }
 
 
+#: Test sends made inside the request, in parallel; more endpoints are queued as ordinary test deliveries.
+TEST_SEND_NOW_MAX = deliveries.BATCH_MAX
+#: Each test request's deadline, and the bound of all of them together (at most WEBHOOKS_TIMEOUT_SECONDS).
+TEST_SEND_SECONDS = 5.0
+
+
+def queued_result(delivery: WebhookDelivery, endpoint: WebhookEndpoint) -> dict:
+    """A test delivery left to the ``webhooks`` queue: no attempt yet."""
+    return {
+        "webhookId": endpoint.public_id,
+        "deliveryId": delivery.public_id,
+        "event": delivery.event_type,
+        "status": DeliveryStatus.PENDING,
+        "delivered": False,
+        "responseStatus": None,
+        "errorMessage": "",
+        "durationMs": None,
+        "attempt": 0,
+    }
+
+
 def webhook_test_send(*, tenant, endpoints: list[WebhookEndpoint], event_type: str = TEST_EVENT) -> list[dict]:
-    """Sends one test event to each endpoint now (one attempt, no retries), logged like any delivery."""
-    results = []
-    for endpoint in endpoints:
-        with transaction.atomic():
+    """Sends one test event to each endpoint (one attempt, no retries), logged like any delivery.
+
+    The first ``TEST_SEND_NOW_MAX`` endpoints are sent now, in parallel, each request within
+    ``TEST_SEND_SECONDS`` and all of them within that too: the call ends in about 5 s plus a few
+    database round trips whatever the receivers do. The others are queued (``pending``, attempt 0)
+    and sent by the webhooks worker.
+    """
+    with transaction.atomic():
+        created = []
+        for endpoint in endpoints:
             event = WebhookEvent.objects.create(
                 tenant=tenant,
                 event_type=event_type,
@@ -166,10 +193,17 @@ def webhook_test_send(*, tenant, endpoints: list[WebhookEndpoint], event_type: s
                 },
             )
             (delivery,) = deliveries.deliveries_create(tenant=tenant, event=event, endpoints=[endpoint], max_attempts=1)
-        outcome = deliveries.attempt(delivery_id=delivery.pk, countdown_ok=False)
-        if outcome is not None:
-            results.append(attempt_result(outcome.attempt))
-    return results
+            created.append((delivery, endpoint))
+        queued = created[TEST_SEND_NOW_MAX:]
+        queued_ids = [delivery.pk for delivery, _ in queued]
+        transaction.on_commit(lambda: enqueue(queued_ids), robust=True)
+    outcomes = deliveries.attempt_many(
+        delivery_ids=[delivery.pk for delivery, _ in created[:TEST_SEND_NOW_MAX]],
+        countdown_ok=False,
+        seconds=TEST_SEND_SECONDS,
+        budget=TEST_SEND_SECONDS,
+    )
+    return [attempt_result(o.attempt) for o in outcomes] + [queued_result(d, e) for d, e in queued]
 
 
 def attempt_payload(attempt: WebhookAttempt) -> dict:

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from celery import shared_task
+from celery import current_app, shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
@@ -21,15 +21,18 @@ QUEUE = "webhooks"
     retry_backoff=5,
     max_retries=5,
 )
-def webhook_deliver(self, delivery_id: int) -> None:
-    """One attempt of one delivery if it is due and neither delivered nor being sent (``apps.webhooks.delivery``).
+def webhook_deliver(self, delivery_ids: list[int] | int) -> None:
+    """One attempt of each delivery that is due and neither delivered nor being sent, in parallel
+    (``apps.webhooks.delivery.attempt_many``; a single id is accepted too).
 
-    A near retry (≤ 10 min) is enqueued here with a countdown; later ones by the sweep. In eager mode
-    (the embedded default, no broker) a countdown would run at once, so retries wait for the sweep.
+    A near retry (≤ 10 min) is enqueued here with a countdown, one task per delivery; later ones
+    by the sweep. In eager mode (the embedded default, no broker) a countdown would run at once, so
+    retries wait for the sweep.
     """
-    outcome = delivery.attempt(delivery_id=delivery_id, countdown_ok=not self.request.is_eager)
-    if outcome is not None and outcome.retry_in is not None:
-        webhook_deliver.apply_async(args=[delivery_id], countdown=outcome.retry_in, queue=QUEUE)
+    ids = [delivery_ids] if isinstance(delivery_ids, int) else list(delivery_ids)
+    for outcome in delivery.attempt_many(delivery_ids=ids, countdown_ok=not self.request.is_eager):
+        if outcome.retry_in is not None:
+            webhook_deliver.apply_async(args=[[outcome.attempt.delivery_id]], countdown=outcome.retry_in, queue=QUEUE)
 
 
 @shared_task(name="webhooks.enqueue_due", ignore_result=True)
@@ -41,9 +44,14 @@ def webhooks_enqueue_due() -> int:
 
 
 def enqueue(delivery_ids: list[int]) -> None:
-    """One task per delivery on the ``webhooks`` queue; call it on commit."""
-    for delivery_id in delivery_ids:
-        webhook_deliver.apply_async(args=[delivery_id], queue=QUEUE)
+    """Tasks on the ``webhooks`` queue for ``delivery_ids``, ``BATCH_MAX`` deliveries each (an event's
+    deliveries go out together), published over one broker connection; call it on commit."""
+    if not delivery_ids:
+        return
+    size = delivery.BATCH_MAX
+    with current_app.producer_or_acquire() as producer:
+        for start in range(0, len(delivery_ids), size):
+            webhook_deliver.apply_async(args=[delivery_ids[start : start + size]], queue=QUEUE, producer=producer)
 
 
 @shared_task(name="webhooks.prune", ignore_result=True, autoretry_for=(DatabaseError,), retry_backoff=60, max_retries=3)

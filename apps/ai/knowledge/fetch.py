@@ -1,12 +1,17 @@
 """Fetching a web page for the knowledge base without becoming an SSRF proxy.
 
-* Only ``http``/``https`` on the default ports 80/443 (or an explicit port), no userinfo.
-* The host is resolved once; EVERY address must be public (not private, loopback,
-  link-local, multicast, reserved, unspecified, CGNAT, IPv4-mapped private). The
-  connection then goes to that vetted address (TLS still verifies the host name), so a
-  DNS answer that changes between check and connect (rebinding) cannot reach inside.
+Over the shared outbound transport (``ringnity.outbound``), so the rules are the webhooks' rules:
+
+* Only ``http``/``https``, no userinfo.
+* The host is resolved once; EVERY address must be public (the one address table of
+  ``ringnity.outbound.addresses``: private, loopback, link-local, CGNAT, 6to4, NAT64 of a private
+  address, ``192.0.0.0/24``... refused). The connection then goes to that vetted address (TLS still
+  verifies the host name), so a DNS answer that changes between check and connect (rebinding)
+  cannot reach inside.
 * Redirects are followed by hand, at most ``MAX_REDIRECTS``, each target checked again.
-* Connect/read timeout, a byte cap on the body, and a content-type allow-list.
+* ``AI_INGEST_TIMEOUT_SECONDS`` is the deadline of the whole fetch, redirects included: DNS,
+  connect, TLS, send and every read end then, whatever the server does. A byte cap on the body
+  (``AI_INGEST_MAX_BYTES``) and a content-type allow-list.
 
 ``check_public_url`` runs the same checks when a URL is submitted, so an internal address is
 refused at once (400) instead of taking a quota slot until the task refuses it; its DNS wait
@@ -19,25 +24,19 @@ allows loopback only (never private ranges) and defaults to false.
 
 from __future__ import annotations
 
-import http.client
-import ipaddress
-import socket
-import ssl
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as ResolveTimeout
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
+
+from ringnity import outbound
 
 MAX_REDIRECTS = 3
 ALLOWED_CONTENT_TYPES = {"text/html", "application/xhtml+xml", "text/plain", "text/markdown", "application/pdf"}
 USER_AGENT = "RingnityKnowledgeBot/1.0 (+https://ringnity.com)"
 #: How long a URL submission waits for DNS before leaving the address check to the fetch.
 CREATE_RESOLVE_TIMEOUT_SECONDS = 2.0
-#: ``getaddrinfo`` has no timeout of its own: submissions resolve on these few threads and wait at
-#: most the timeout, so a slow resolver costs a bounded number of threads, never a held request.
-_create_resolver = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ai-url-resolve")
+INTERNAL_ADDRESS = "The URL points at a private, loopback or otherwise internal address."
 
 
 class FetchError(ValueError):
@@ -55,15 +54,8 @@ class Fetched:
     body: bytes
 
 
-def _address_allowed(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    if ip.is_loopback:
-        return bool(settings.AI_INGEST_ALLOW_LOOPBACK)
-    if ip in ipaddress.ip_network("100.64.0.0/10"):  # carrier-grade NAT: internal in practice
-        return False
-    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified)
+def _policy() -> outbound.Policy:
+    return outbound.Policy(schemes=frozenset({"http", "https"}), loopback_ok=bool(settings.AI_INGEST_ALLOW_LOOPBACK))
 
 
 def check_url(url: str) -> tuple[str, str, int]:
@@ -82,18 +74,6 @@ def check_url(url: str) -> tuple[str, str, int]:
     return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
 
 
-def resolve_public(host: str, port: int) -> str:
-    """One vetted address of ``host``; every address it resolves to must be allowed."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise UnresolvedHost("The host name could not be resolved.") from exc
-    addresses = [info[4][0] for info in infos]
-    if not addresses or not all(_address_allowed(address) for address in addresses):
-        raise FetchError("The URL points at a private, loopback or otherwise internal address.")
-    return addresses[0]
-
-
 def check_public_url(url: str, *, timeout: float = CREATE_RESOLVE_TIMEOUT_SECONDS) -> None:
     """Submission-time check: the URL's shape, and every address its host resolves to.
 
@@ -102,70 +82,53 @@ def check_public_url(url: str, *, timeout: float = CREATE_RESOLVE_TIMEOUT_SECOND
     seconds, passes: ``fetch`` resolves and checks again, and refuses it then.
     """
     _, host, port = check_url(url)
-    pending = _create_resolver.submit(resolve_public, host, port)
+    rules = _policy()
     try:
-        pending.result(timeout=timeout)
-    except (UnresolvedHost, ResolveTimeout):
+        outbound.resolve(
+            host, port, deadline=outbound.Deadline(timeout), public_only=True, loopback_ok=rules.loopback_ok
+        )
+    except (outbound.Unresolved, outbound.DeadlineExceeded):
         return
+    except outbound.Refused as exc:
+        raise FetchError(INTERNAL_ADDRESS) from exc
 
 
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, host, port, address, timeout):
-        super().__init__(host, port, timeout=timeout)
-        self._address = address
-
-    def connect(self):
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
-
-
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host, port, address, timeout):
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self._address = address
-
-    def connect(self):
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
-
-
-def _read_capped(response, limit: int) -> bytes:
-    declared = response.getheader("Content-Length")
-    if declared and declared.isdigit() and int(declared) > limit:
+def _page(answer: outbound.Exchange, url: str, limit: int) -> Fetched:
+    if answer.status != 200:
+        raise FetchError(f"The page answered HTTP {answer.status}.")
+    content_type = (answer.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type not in ALLOWED_CONTENT_TYPES:
+        raise FetchError(f"Unsupported content type '{content_type or 'none'}'.")
+    declared = answer.headers.get("content-length") or ""
+    if declared.isdigit() and int(declared) > limit:
         raise FetchError(f"The page is larger than {limit} bytes.")
-    body = response.read(limit + 1)
-    if len(body) > limit:
+    body, truncated = answer.read(limit)
+    if truncated:
         raise FetchError(f"The page is larger than {limit} bytes.")
-    return body
+    return Fetched(url=url, content_type=content_type, body=body)
 
 
 def fetch(url: str) -> Fetched:
     """GET ``url`` under the rules above; raises FetchError with a reason fit for the tenant."""
-    timeout = settings.AI_INGEST_TIMEOUT_SECONDS
-    limit = settings.AI_INGEST_MAX_BYTES
-    for _ in range(MAX_REDIRECTS + 1):
-        scheme, host, port = check_url(url)
-        address = resolve_public(host, port)
-        connection_class = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
-        connection = connection_class(host, port, address, timeout)
-        parts = urlsplit(url)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        try:
-            connection.request("GET", target, headers={"User-Agent": USER_AGENT, "Accept": "text/html, */*;q=0.5"})
-            response = connection.getresponse()
-            if response.status in (301, 302, 303, 307, 308):
-                location = response.getheader("Location")
+    seconds = settings.AI_INGEST_TIMEOUT_SECONDS
+    deadline = outbound.Deadline(seconds)
+    headers = {"User-Agent": USER_AGENT, "Accept": "text/html, */*;q=0.5"}
+    try:
+        for _ in range(MAX_REDIRECTS + 1):
+            check_url(url)
+            with outbound.exchange("GET", url, headers=headers, deadline=deadline, policy=_policy()) as answer:
+                if answer.status not in (301, 302, 303, 307, 308):
+                    return _page(answer, url, settings.AI_INGEST_MAX_BYTES)
+                location = answer.headers.get("location")
                 if not location:
                     raise FetchError("A redirect without a Location header.")
-                url = urljoin(url, location)
-                continue
-            if response.status != 200:
-                raise FetchError(f"The page answered HTTP {response.status}.")
-            content_type = (response.getheader("Content-Type") or "").split(";")[0].strip().lower()
-            if content_type not in ALLOWED_CONTENT_TYPES:
-                raise FetchError(f"Unsupported content type '{content_type or 'none'}'.")
-            return Fetched(url=url, content_type=content_type, body=_read_capped(response, limit))
-        except (OSError, http.client.HTTPException) as exc:
-            raise FetchError("The page could not be fetched (network error or timeout).") from exc
-        finally:
-            connection.close()
+            url = urljoin(url, location)
+    except outbound.Unresolved as exc:
+        raise UnresolvedHost("The host name could not be resolved.") from exc
+    except outbound.Refused as exc:
+        raise FetchError(INTERNAL_ADDRESS) from exc
+    except outbound.DeadlineExceeded as exc:
+        raise FetchError(f"The page did not load within {seconds:g} s.") from exc
+    except outbound.TransportError as exc:
+        raise FetchError("The page could not be fetched (network error).") from exc
     raise FetchError(f"More than {MAX_REDIRECTS} redirects.")

@@ -25,6 +25,13 @@ INTERNAL_URLS = [
     "http://localhost:5432/",
     "http://[::ffff:10.0.0.1]/",
     "http://0.0.0.0/",
+    # issue 22, finding 8: the special ranges webhooks refuse (one table for both)
+    "http://[2002:7f00:1::]/",
+    "https://[2002:a00:1::1]/",
+    "http://[64:ff9b::7f00:1]/",
+    "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",
+    "http://192.0.0.8/",
+    "http://198.18.0.1/",
 ]
 
 

@@ -134,3 +134,4 @@ class WebhookTestOutput(serializers.Serializer):
     results = WebhookTestResultSerializer(many=True)
     sent = serializers.IntegerField()
     delivered = serializers.IntegerField()
+    queued = serializers.IntegerField(help_text="Endpoints beyond those sent now, left to the webhooks worker.")

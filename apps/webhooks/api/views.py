@@ -173,7 +173,11 @@ class WebhookTestView(WebhookAPIView):
         summary="Send a webhook test event.",
         description="Sends `event` (default `webhook.test`, with a test payload) now to the endpoint "
         "`webhookId`, or to every active endpoint when omitted, and answers with each attempt's result "
-        "(`results`). One attempt each, no retries; logged like any delivery. A disabled endpoint is a 400. " + ERRORS,
+        "(`results`). One attempt each, no retries; logged like any delivery. A disabled endpoint is a 400. "
+        f"Bounded: at most {services.TEST_SEND_NOW_MAX} endpoints are sent now, in parallel, each within "
+        f"{services.TEST_SEND_SECONDS:g} s, so the answer comes in about {services.TEST_SEND_SECONDS:g} s whatever the "
+        "receivers do; further endpoints are queued (`status: pending`, `attempt: 0`, counted in `queued`) and sent "
+        "by the webhooks worker. " + ERRORS,
         request=WebhookTestInput,
         responses={200: WebhookTestOutput},
     )
@@ -191,4 +195,5 @@ class WebhookTestView(WebhookAPIView):
             endpoints = list(selectors.endpoint_list(tenant=self.tenant).filter(is_active=True))
         results = services.webhook_test_send(tenant=self.tenant, endpoints=endpoints, event_type=data["event"])
         delivered = sum(1 for r in results if r["delivered"])
-        return Response({"results": results, "sent": len(results), "delivered": delivered})
+        queued = sum(1 for r in results if not r["attempt"])
+        return Response({"results": results, "sent": len(results) - queued, "delivered": delivered, "queued": queued})
