@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.contacts_list import free_port, production_env, throwaway_postgres, wait_ready  # noqa: E402
+from bench.harness import free_port, production_env, throwaway_postgres, wait_ready  # noqa: E402
 
 SMALL, LARGE = 1_000, 100_000
 TOKEN_TTL = 3 * 3600

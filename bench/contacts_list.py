@@ -1,69 +1,38 @@
-"""Benchmark: ``GET /api/server/contacts?limit=50`` against a bare Django view returning the same 50 rows.
+"""Benchmark 1: ``GET /api/server/contacts?limit=50`` against a bare Django view returning the same 50 rows.
 
-One run: migrate a throwaway database, seed one tenant with N contacts and a Server API key,
-start gunicorn (1 sync worker, production settings + the bare view) on a free loopback port,
-then time both URLs alternately over one keep-alive connection and print the medians and ratio.
+One run: a throwaway PostgreSQL database with one tenant of N contacts and a Server API key, the
+server under ``make serve`` (``bench.settings`` mounts the bare view), then wrk from a separate
+process, the two URLs in turn, ``--rounds`` times each:
 
-    .venv/bin/python bench/contacts_list.py [--contacts 5000] [--requests 400] [--postgres]
+* **latency**: one connection, requests back to back: median and p99;
+* **throughput**: ``--connections`` (32) connections: requests/s.
 
-Default database: a SQLite file in a temporary directory. ``--postgres`` creates a throwaway
-database next to the one in ``DATABASE_URL`` and drops it afterwards. The cache is Redis, as in
-production (``REDIS_URL``, default ``redis://127.0.0.1:6379/0``, own key prefix). Production
-settings redirect to HTTPS; the benchmark speaks plain HTTP on loopback, so it turns that off.
+Ratios are API / bare (latency goal <= 1.3x) and bare / API's inverse (throughput goal >= 0.77x),
+from medians over the rounds.
+
+    DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python bench/contacts_list.py [--seconds 10]
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
-import os
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.harness import Database, Served, load_average, throwaway_postgres, wrk
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+__all__ = ["main", "seed", "throwaway_postgres"]  # throwaway_postgres: bench/webhooks.py still imports it here
 
-
-def throwaway_postgres(url: str) -> tuple[str, callable]:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = f"ringnity_bench_{uuid.uuid4().hex[:8]}"
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop():
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return urlunsplit(parts._replace(path=f"/{name}")), drop
+API_PATH = "/api/server/contacts?limit=50"
+BARE_PATH = "/bench/contacts-values"
 
 
-def seed(contacts: int) -> tuple[int, str]:
-    """Migrates and seeds; returns (tenant id, Server API secret)."""
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connections
-
-    call_command("migrate", verbosity=0, interactive=False)
+def seed(contacts: int, scopes=("server:contacts:read",)) -> tuple:
+    """One tenant with ``contacts`` contacts and a Server API key; returns (tenant, secret)."""
     from apps.chat.models import Contact, ContactTag
     from apps.developer.tests.factories import ServerApiKeyFactory
     from apps.plans.tests.factories import subscribe
@@ -71,7 +40,7 @@ def seed(contacts: int) -> tuple[int, str]:
 
     tenant = TenantFactory(slug=f"bench-{uuid.uuid4().hex[:6]}")
     subscribe(tenant, features={"server_api": True}, quotas={"contacts": "unlimited"})
-    key = ServerApiKeyFactory(tenant=tenant, scopes=["server:contacts:read"])
+    key = ServerApiKeyFactory(tenant=tenant, scopes=list(scopes))
     rows = [
         Contact(
             tenant=tenant,
@@ -92,131 +61,71 @@ def seed(contacts: int) -> tuple[int, str]:
         [ContactTag(tenant=tenant, contact=c, tag=c.tags[0].lower()) for c in Contact.objects.filter(tenant=tenant)],
         batch_size=1000,
     )
-    connections.close_all()
-    return tenant.pk, key.secret
+    return tenant, key.secret
 
 
-def production_env(workdir: Path | None = None) -> dict:
-    """The environment of a production process on loopback: DEBUG off, plain HTTP, quiet logs."""
-    workdir = workdir or Path(tempfile.mkdtemp(prefix="ringnity-bench-"))
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": "bench-" + uuid.uuid4().hex,
-        "DATA_DIR": str(workdir),
-        "CACHE_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "LOG_LEVEL": "WARNING",
-        "SECURE_SSL_REDIRECT": "false",
-        "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+def compare(server: Served, secret: str, *, seconds: int, rounds: int, connections: int) -> dict:
+    """Alternates API and bare runs; returns medians and ratios."""
+    api = [("GET", API_PATH, {"Authorization": f"Bearer {secret}"}, None)]
+    bare = [("GET", BARE_PATH, {}, None)]
+    for warm in (api, bare):
+        wrk(server.url, warm, connections=4, seconds=3)
+    runs: dict[str, list] = {"api_1": [], "bare_1": [], "api_n": [], "bare_n": []}
+    for _ in range(rounds):
+        for name, requests in (("api", api), ("bare", bare)):
+            runs[f"{name}_1"].append(wrk(server.url, requests, connections=1, threads=1, seconds=seconds))
+            runs[f"{name}_n"].append(wrk(server.url, requests, connections=connections, seconds=seconds))
+    errors = sum(load.errors for loads in runs.values() for load in loads)
+
+    def median(name, pick):
+        return statistics.median(pick(load) for load in runs[name])
+
+    result = {
+        "api_p50": median("api_1", lambda x: x.latency_ms["50"]),
+        "bare_p50": median("bare_1", lambda x: x.latency_ms["50"]),
+        "api_p99": median("api_1", lambda x: x.latency_ms["99"]),
+        "bare_p99": median("bare_1", lambda x: x.latency_ms["99"]),
+        "api_rps": median("api_n", lambda x: x.requests_per_second),
+        "bare_rps": median("bare_n", lambda x: x.requests_per_second),
+        "errors": errors,
     }
+    result["latency_ratio"] = result["api_p50"] / result["bare_p50"]
+    result["throughput_ratio"] = result["api_rps"] / result["bare_rps"]
+    return result
 
 
-def wait_ready(port: int, server: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit("gunicorn exited during start-up")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/sdk/health")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not become ready")
+def report(result: dict, connections: int) -> str:
+    return "\n".join(
+        [
+            f"  latency, 1 connection: API p50 {result['api_p50']:.2f} ms (p99 {result['api_p99']:.2f}), "
+            f"bare p50 {result['bare_p50']:.2f} ms (p99 {result['bare_p99']:.2f}): "
+            f"ratio {result['latency_ratio']:.2f}x (goal <= 1.3x)",
+            f"  throughput, {connections} connections: API {result['api_rps']:.0f} req/s, bare "
+            f"{result['bare_rps']:.0f} req/s: ratio {result['throughput_ratio']:.2f}x (goal >= 0.77x)",
+            f"  errors: {result['errors']}",
+        ]
+    )
 
 
-def measure(port: int, secret: str, requests: int, warmup: int = 30) -> dict[str, list[float]]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    targets = {
-        "api": ("/api/server/contacts?limit=50", {"Authorization": f"Bearer {secret}"}),
-        "bare": ("/bench/contacts-values", {}),
-    }
-    timings: dict[str, list[float]] = {name: [] for name in targets}
-    for index in range(warmup + requests):
-        for name, (url, headers) in targets.items():
-            start = time.perf_counter()
-            conn.request("GET", url, headers=headers)
-            response = conn.getresponse()
-            body = response.read()
-            elapsed = time.perf_counter() - start
-            if response.status != 200:
-                raise SystemExit(f"{url} answered {response.status}: {body[:300]!r}")
-            if index == 0:
-                count = len(json.loads(body).get("data", json.loads(body)).get("contacts", []))
-                if count != 50:
-                    raise SystemExit(f"{url} returned {count} contacts, expected 50")
-            if index >= warmup:
-                timings[name].append(elapsed * 1000)
-    conn.close()
-    return timings
-
-
-def summary(values: list[float]) -> str:
-    ordered = sorted(values)
-    p95 = ordered[int(len(ordered) * 0.95) - 1]
-    return f"median {statistics.median(values):6.2f} ms  mean {statistics.fmean(values):6.2f} ms  p95 {p95:6.2f} ms"
-
-
-def main(argv=None) -> int:
+def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=5000)
-    parser.add_argument("--requests", type=int, default=400)
-    parser.add_argument("--postgres", action="store_true", help="use a throwaway database on DATABASE_URL's server")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=32)
     args = parser.parse_args(argv)
-
-    workdir = Path(tempfile.mkdtemp(prefix="ringnity-bench-"))
-    cleanup = []
-    env = production_env(workdir)
-    env["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
-    if args.postgres:
-        if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-            raise SystemExit("--postgres needs DATABASE_URL=postgres://...")
-        env["DATABASE_URL"], drop = throwaway_postgres(os.environ["DATABASE_URL"])
-        cleanup.append(drop)
-    os.environ.update(env)
-    server = None
+    database = Database()
     try:
-        tenant_id, secret = seed(args.contacts)
-        env["BENCH_TENANT_ID"] = str(tenant_id)
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "ringnity.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        wait_ready(port, server)
-        timings = measure(port, secret, args.requests)
+        tenant, secret = seed(args.contacts)
+        database.env["BENCH_TENANT_ID"] = str(tenant.pk)
+        print(f"[bench 1] contacts list vs bare view; load average {load_average()}", flush=True)
+        with Served(database.env) as server:
+            result = compare(server, secret, seconds=args.seconds, rounds=args.rounds, connections=args.connections)
+        print(report(result, args.connections), flush=True)
+        return result
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
-        for step in cleanup:
-            step()
-        shutil.rmtree(workdir, ignore_errors=True)
-
-    database = "PostgreSQL" if args.postgres else "SQLite"
-    cache = "Redis" if os.environ.get("REDIS_URL") else "locmem"
-    api, bare = statistics.median(timings["api"]), statistics.median(timings["bare"])
-    print(
-        f"contacts list benchmark: {args.contacts} contacts, {args.requests} requests each, {database}, {cache} cache"
-    )
-    print(f"  GET /api/server/contacts?limit=50   {summary(timings['api'])}")
-    print(f"  bare Django view, .values()[:50]    {summary(timings['bare'])}")
-    print(f"  ratio (median API / median bare)    {api / bare:.2f}x")
-    return 0
+        database.close()
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()

@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.contacts_list import throwaway_postgres  # noqa: E402
+from bench.harness import throwaway_postgres  # noqa: E402
 
 
 def pct(values: list[float], q: float) -> float:

@@ -55,22 +55,26 @@ def normalize_tags(tags) -> list[str]:
     return out
 
 
-def contact_payload(contact: Contact) -> dict:
-    """The contract's ``Contact`` (also the webhook payload). ``email`` is omitted when blank."""
+def contact_payload(contact: Contact | dict) -> dict:
+    """The contract's ``Contact`` (also the webhook payload). ``email`` is omitted when blank.
+
+    ``contact`` is a model or a row of ``selectors.CONTACT_OUTPUT_FIELDS`` (list pages).
+    """
+    row = contact if isinstance(contact, dict) else vars(contact)
     data = {
-        "id": contact.public_id,
-        "externalId": contact.external_id,
-        "name": contact.name,
-        "phone": contact.phone,
-        "company": contact.company,
-        "tags": list(contact.tags or []),
-        "notes": contact.notes,
-        "source": contact.source,
-        "createdAt": iso_utc(contact.created_at),
-        "updatedAt": iso_utc(contact.updated_at),
+        "id": row["public_id"],
+        "externalId": row["external_id"],
+        "name": row["name"],
+        "phone": row["phone"],
+        "company": row["company"],
+        "tags": list(row["tags"] or []),
+        "notes": row["notes"],
+        "source": row["source"],
+        "createdAt": iso_utc(row["created_at"]),
+        "updatedAt": iso_utc(row["updated_at"]),
     }
-    if contact.email:
-        data["email"] = contact.email
+    if row["email"]:
+        data["email"] = row["email"]
     return data
 
 

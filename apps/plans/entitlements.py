@@ -20,12 +20,14 @@ Rules
 Caching
 -------
 The plan part of the answer (not usage) is cached per tenant in Django's cache
-under ``platform:ent:<catalog version>:<tenant id>:<tenant version>``.
-``invalidate(tenant)`` bumps that tenant's version; ``invalidate()`` bumps the
-catalog version, which orphans every tenant's entry at once (they expire by
-TTL). Services call it immediately *and* again on commit: a request that read
-the old rows before the commit can only have cached them under a version that
-the on-commit bump has already left behind, so no stale entry is ever read.
+under ``platform:ent:data:<tenant id>``, tagged with the (catalog version, tenant
+version) read before it was loaded; one ``get_many`` of the two versions and the
+entry answers a request (one Redis round trip), and an entry whose tag is not the
+current pair is reloaded. ``invalidate(tenant)`` bumps that tenant's version;
+``invalidate()`` bumps the catalog version, which orphans every tenant's entry at
+once. Services call it immediately *and* again on commit: a request that read the
+old rows before the commit can only have tagged them with a version that the
+on-commit bump has already left behind, so no stale entry is ever used.
 """
 
 from __future__ import annotations
@@ -165,20 +167,21 @@ def _tenant_version_key(tenant_pk) -> str:
     return f"platform:ent:tenant-version:{tenant_pk}"
 
 
-def _versions(tenant_pk) -> tuple[int, int]:
-    """(catalog version, tenant version); a missing one is set to a fresh, never-reused value."""
+def _data_key(tenant_pk) -> str:
+    return f"platform:ent:data:{tenant_pk}"
+
+
+def _cached(tenant_pk) -> tuple[tuple[int, int], dict | None]:
+    """(current (catalog, tenant) versions, the cached data if tagged with them); one round trip when warm."""
     keys = [_VERSION_KEY, _tenant_version_key(tenant_pk)]
-    found = cache.get_many(keys)
+    found = cache.get_many([*keys, _data_key(tenant_pk)])
     for key in keys:
-        if key not in found:
+        if key not in found:  # a missing version is set to a fresh, never-reused value
             cache.add(key, time.time_ns(), timeout=None)
             found[key] = cache.get(key) or 0
-    return int(found[keys[0]]), int(found[keys[1]])
-
-
-def _cache_key(tenant) -> str:
-    catalog_version, tenant_version = _versions(tenant.pk)
-    return f"platform:ent:{catalog_version}:{tenant.pk}:{tenant_version}"
+    versions = (int(found[keys[0]]), int(found[keys[1]]))
+    entry = found.get(_data_key(tenant_pk))
+    return versions, entry[1] if entry is not None and tuple(entry[0]) == versions else None
 
 
 def _load(tenant) -> dict:
@@ -209,12 +212,11 @@ def _load(tenant) -> dict:
 
 
 def for_tenant(tenant) -> Entitlements:
-    """The tenant's entitlements (cached; at most 3 queries on a miss, 0 on a hit)."""
-    key = _cache_key(tenant)
-    data = cache.get(key)
+    """The tenant's entitlements (cached; at most 3 queries on a miss, 0 on a hit, 1 Redis round trip)."""
+    versions, data = _cached(tenant.pk)
     if data is None:
         data = _load(tenant)
-        cache.set(key, data, timeout=CACHE_TTL_SECONDS)
+        cache.set(_data_key(tenant.pk), (versions, data), timeout=CACHE_TTL_SECONDS)
     return Entitlements(tenant, data)
 
 

@@ -7,7 +7,7 @@ import binascii
 import json
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Func, IntegerField, Q, QuerySet, Subquery
 
 from ringnity.api.errors import ApiError, ErrorCode
 
@@ -63,11 +63,31 @@ class PageParams:
         return cls(page=page, limit=limit)
 
 
+class _CountAll(Func):
+    """``COUNT(*)`` as a plain expression (not an aggregate: it adds no GROUP BY to the subquery)."""
+
+    template = "COUNT(*)"
+    output_field = IntegerField()
+
+
+_TOTAL = "_page_total"
+
+
 def paginate_page(queryset: QuerySet, params: PageParams) -> tuple[list, dict]:
-    """One COUNT and one page query; ``queryset`` must already have a stable order."""
-    total = queryset.count()
+    """One query: the page, each row carrying the total as a scalar subquery (PostgreSQL runs it once).
+
+    A page past the end has no row to carry it, and costs a second query (a plain COUNT).
+    ``queryset`` must already have a stable order; its rows may be models or ``.values()`` dicts.
+    """
     offset = (params.page - 1) * params.limit
-    items = list(queryset[offset : offset + params.limit])
+    counter = queryset.order_by().annotate(**{_TOTAL: _CountAll()}).values(_TOTAL)
+    items = list(queryset.annotate(**{_TOTAL: Subquery(counter)})[offset : offset + params.limit])
+    if items:
+        total = _total_of(items[0])
+        for item in items[1:]:
+            _total_of(item)
+    else:
+        total = queryset.count()
     pagination = {
         "total": total,
         "page": params.page,
@@ -75,6 +95,15 @@ def paginate_page(queryset: QuerySet, params: PageParams) -> tuple[list, dict]:
         "hasMore": offset + len(items) < total,
     }
     return items, pagination
+
+
+def _total_of(item) -> int:
+    """Takes the carried total off a row (dict or model), so it never reaches an output."""
+    if isinstance(item, dict):
+        return item.pop(_TOTAL)
+    total = getattr(item, _TOTAL)
+    delattr(item, _TOTAL)
+    return total
 
 
 def encode_cursor(values: list) -> str:

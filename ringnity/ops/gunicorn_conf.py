@@ -1,6 +1,8 @@
-"""gunicorn for the REST API: ``gunicorn ringnity.wsgi:application --config python:ringnity.ops.gunicorn_conf``.
+"""gunicorn for the REST API: ``gunicorn --config python:ringnity.ops.gunicorn_conf``.
 
-Everything from the environment (``ringnity.ops.processes`` for the defaults): ``HOST``/``PORT``,
+The application is ``ringnity.wsgi:application``, or ``ringnity.asgi:application`` under an ASGI
+worker class (``uvicorn.workers.UvicornWorker``, measured in ``bench/servers.py``). Everything from
+the environment (``ringnity.ops.processes`` for the defaults): ``HOST``/``PORT``,
 ``WEB_WORKER_CLASS``, ``WEB_CONCURRENCY``, ``WEB_THREADS``, ``SHUTDOWN_GRACE_SECONDS``. SIGTERM
 drains: the master stops accepting and gives in-flight requests the grace period to finish.
 """
@@ -12,6 +14,7 @@ from ringnity.ops.processes import setting
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8192')}"
 worker_class = setting("WEB_WORKER_CLASS")
+wsgi_app = "ringnity.asgi:application" if "uvicorn" in worker_class.lower() else "ringnity.wsgi:application"
 workers = int(setting("WEB_CONCURRENCY"))
 threads = int(setting("WEB_THREADS"))
 graceful_timeout = int(setting("SHUTDOWN_GRACE_SECONDS"))

@@ -41,6 +41,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 
 disable_created_metrics()  # no *_created series: they double every series and no query uses them
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # each process writes its files there from its first metric on
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 HTTP_REQUESTS = Counter(
     "ringnity_http_requests_total",

@@ -100,8 +100,9 @@ class _LeaderFirst(ProcessManager):
 
 def prepare(env: dict[str, str]) -> None:
     """What every start needs before the processes: the schema and the static files."""
+    once = {name: value for name, value in env.items() if name != "PROMETHEUS_MULTIPROC_DIR"}  # not serving
     for command in (["migrate", "--noinput"], ["collectstatic", "--noinput", "--verbosity", "0"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)  # noqa: S603
+        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=once, check=True)  # noqa: S603
 
 
 def run(procfile: Path, env: dict[str, str]) -> int:

@@ -17,6 +17,8 @@ from ringnity.ops.access import OpsTokenPermission
 from ringnity.ops.health import readiness
 from ringnity.ops.metrics import exposition
 
+NOT_READY = "Not ready: `details` names each failing check."
+
 
 class HealthLiveView(PublicAPIView):
     @extend_schema(
@@ -53,8 +55,7 @@ class HealthReadyView(PublicAPIView):
     def get(self, request):
         results, failures = readiness()
         if failures:
-            failed = ", ".join(name for name, state in results.items() if state == "failed")
-            raise ApiError(ErrorCode.SERVICE_UNAVAILABLE, f"Not ready: {failed}.", status=503, details=failures)
+            raise ApiError(ErrorCode.SERVICE_UNAVAILABLE, NOT_READY, status=503, details=failures)
         return Response({"status": "ready", "checks": results})
 
 

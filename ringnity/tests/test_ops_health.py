@@ -93,7 +93,7 @@ def test_unreachable_redis_and_broker_are_a_503_naming_both(api_client, ops_toke
     assert response.status_code == 503, response.content
     body = generated_document().validate_response(response, "getHealthReady")
     assert body["code"] == "SERVICE_UNAVAILABLE"
-    assert body["message"] == "Not ready: redis, broker."
+    assert body["message"] == "Not ready: `details` names each failing check."
     assert [detail.split(":")[0] for detail in body["details"]] == ["redis", "broker"]
 
 

@@ -23,7 +23,7 @@ BASE = {"DATABASE_URL": "postgres://u@127.0.0.1:5432/x", "REDIS_URL": "redis://1
 def test_the_procfile_is_the_production_set():
     processes = parse_procfile((ROOT / "Procfile").read_text()).processes
     assert set(processes) >= {"web", "worker", "webhooks", "beat"}
-    assert processes["web"].startswith("exec gunicorn ringnity.wsgi:application")
+    assert processes["web"] == "exec gunicorn --config python:ringnity.ops.gunicorn_conf"
     assert "--queues celery " in processes["worker"]
     assert "--queues webhooks " in processes["webhooks"]
     assert all(command.startswith("exec ") for command in processes.values())  # SIGTERM reaches the process
@@ -78,7 +78,7 @@ def test_sigterm_lets_an_in_flight_request_finish(tmp_path):
     """The launcher signals gunicorn's master (not its group): the worker finishes the request, then all exit."""
     port = free_port()
     procfile = tmp_path / "Procfile"
-    procfile.write_text("web: exec gunicorn ringnity.wsgi:application --config python:ringnity.ops.gunicorn_conf\n")
+    procfile.write_text((ROOT / "Procfile").read_text().split("\nworker:")[0])  # the real web line only
     env, _ = serve.environment(
         {
             **os.environ,

@@ -64,7 +64,7 @@ class ContactCollectionView(ContactAPIView):
     )
     def get(self, request):
         params, search, tags = contact_list_params(request.query_params)
-        contacts = selectors.contact_list(tenant=self.tenant, search=search, tags=tags)
+        contacts = selectors.contact_list_rows(tenant=self.tenant, search=search, tags=tags)
         rows, pagination = paginate_page(contacts, params)
         return Response({"contacts": [services.contact_payload(c) for c in rows], "pagination": pagination})
 
