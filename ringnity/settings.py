@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "oauth2_provider",
+    "channels",
     # Lowest layer first; an app imports only from the ones above it in this list (import-linter).
     "apps.tenants",
     "apps.plans",
@@ -103,6 +104,7 @@ INSTALLED_APPS = [
     "apps.oauth",
     "apps.reports",
     "apps.ai",
+    "apps.realtime",
     "apps.platform",
 ]
 
@@ -186,6 +188,29 @@ else:
         }
     }
 
+# --- Realtime gateway (Django Channels) ------------------------------------
+# The channel layer carries fan-out between processes: Redis when there is one, else in-process
+# (the embedded default has one process). It is lossy by design (capacity, expiry); the gateway
+# repairs any gap from the event log (apps.realtime.feed), so nothing here decides correctness.
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{CACHE_KEY_PREFIX}:rt", "capacity": 1000, "expiry": 30},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}}
+REALTIME_AUTH_TIMEOUT_SECONDS = env_int("REALTIME_AUTH_TIMEOUT_SECONDS", 5)
+REALTIME_PING_SECONDS = env_int("REALTIME_PING_SECONDS", 25)
+# How often each gateway process re-checks the credentials of its sockets (revocation closes them).
+REALTIME_REVALIDATE_SECONDS = env_int("REALTIME_REVALIDATE_SECONDS", 3)
+# Frames waiting for one slow socket before it is closed with 4009 (resync required).
+REALTIME_SEND_QUEUE_LIMIT = env_int("REALTIME_SEND_QUEUE_LIMIT", 1000)
+REALTIME_MAX_CONNECTIONS_PER_IP = env_int("REALTIME_MAX_CONNECTIONS_PER_IP", 200)
+# Durable events are kept this long for resume (and webhook history); older cursors get resync_required.
+EVENTS_RETENTION_DAYS = env_int("EVENTS_RETENTION_DAYS", 7)
+
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
@@ -214,6 +239,8 @@ CELERY_BEAT_SCHEDULE = {
     "prune-session-records": {"task": "identity.prune_session_records", "schedule": 24 * 60 * 60},
     "webhooks-enqueue-due": {"task": "webhooks.enqueue_due", "schedule": 60},
     "webhooks-prune": {"task": "webhooks.prune", "schedule": 24 * 60 * 60},
+    # Events whose process died between commit and numbering (apps.webhooks.events).
+    "webhooks-sequence-events": {"task": "webhooks.sequence_events", "schedule": 60},
     "prune-chat-sessions": {"task": "chat.prune_chat_sessions", "schedule": 24 * 60 * 60},
     # Past days' report rollups (apps.reports.tasks.ROLLUP_INTERVAL_SECONDS; today is computed live).
     "reports-refresh-rollups": {"task": "reports.refresh_rollups", "schedule": 15 * 60},
@@ -352,7 +379,11 @@ REST_FRAMEWORK = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Ringnity Developer Platform API",
-    "DESCRIPTION": "The schema generated from the running code. The contract lives in docs/contract/.",
+    "DESCRIPTION": (
+        "The schema generated from the running code. The contract lives in docs/contract/. Realtime (WebSocket "
+        "`/realtime/v1`: live messages, resume from a cursor, typing, presence, call signalling, AI streaming) is "
+        "documented separately as AsyncAPI 3.0: [ringnity-realtime.asyncapi.yaml](/api/docs/realtime.asyncapi.yaml)."
+    ),
     "VERSION": "0.2.0",
     "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -5,15 +5,18 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 README = Path(__file__).resolve().parent.parent / "README.md"
+REALTIME_CONTRACT = Path(__file__).resolve().parent.parent / "docs" / "contract" / "ringnity-realtime.asyncapi.yaml"
 
 LINKS = {
     "docs": "/api/docs/",
     "redoc": "/api/redoc/",
     "schema": "/api/schema/",
+    "realtime": "/api/docs/realtime.asyncapi.yaml",
     "console": "/admin/",
     "health": "/api/sdk/health",
 }
@@ -38,3 +41,9 @@ def landing(request):
         "landing/index.html",
         {"base": base, "links": LINKS, "quick_start": quick_start(), "debug": settings.DEBUG},
     )
+
+
+@require_safe
+def realtime_contract(request):
+    """The realtime gateway's protocol (AsyncAPI 3.0), served beside the OpenAPI docs."""
+    return HttpResponse(REALTIME_CONTRACT.read_bytes(), content_type="application/yaml; charset=utf-8")

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from apps.oauth.api.protocol import RootOpenIdConfigurationView
 from ringnity.api.fallback import api_not_found, bad_request, server_error
 from ringnity.ops.views import HealthLiveView, HealthReadyView, MetricsView
-from ringnity.site import landing
+from ringnity.site import landing, realtime_contract
 
 api_patterns = [
     path("health/live", HealthLiveView.as_view(), name="health-live"),
@@ -30,6 +30,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/docs/realtime.asyncapi.yaml", realtime_contract, name="realtime-contract"),
     path("api/", include(api_patterns)),
     re_path(r"^[aA][pP][iI](?:/|$)", api_not_found),  # every method, /api, /API/...: the JSON 404 envelope
 ]

@@ -142,6 +142,14 @@ def _agent_conversations(tenant, agent: User, *, taken_queue: bool):
     return conversations.filter(Q(assigned_agent=agent) | queue)
 
 
+def agent_sees(*, agent_id, supervising: bool, agent_department_id, assigned_agent_id, department_id) -> bool:
+    """``agent_visible_conversations`` as a test of one conversation's row values (the realtime gateway
+    decides who hears an event without a query); ``test_agent_sees_matches_the_query`` keeps the two equal."""
+    if supervising or assigned_agent_id == agent_id:
+        return True
+    return assigned_agent_id is None and department_id in (None, agent_department_id)
+
+
 def agent_conversation_get(
     *, tenant, agent: User, conversation_id: str, for_update: bool = False, accepting: bool = False
 ) -> Conversation:

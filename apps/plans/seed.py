@@ -44,6 +44,13 @@ QUOTA_KEYS = [
     ("server_api_keys", "Server API keys", "key", "developer", "Active Server API keys."),
     ("oauth_clients", "OAuth clients", "client", "developer", "Registered OAuth clients."),
     ("webhooks", "Webhook endpoints", "endpoint", "developer", "Webhook endpoints."),
+    (
+        "realtime_connections",
+        "Realtime connections",
+        "connection",
+        "core",
+        "Open realtime gateway sockets (widgets, agent consoles, Admin SDK) at one time.",
+    ),
     ("ai_chat_replies", "AI chat replies", "reply", "ai", "AI chat replies included per month."),
     ("ai_voice_minutes", "AI voice minutes", "minute", "ai", "AI voice minutes included per month."),
     ("knowledge_documents", "Knowledge documents", "document", "ai", "Documents in the knowledge base."),
@@ -62,6 +69,7 @@ PLANS = [
         {"chat"},
         {
             "agents": 1,
+            "realtime_connections": 100,
             "allowed_domains": 1,
             "contacts": 500,
             "attachment_mb": 5,
@@ -80,6 +88,7 @@ PLANS = [
         {"chat", "voice_call", "ai_chat", "knowledge_base", "webhooks", "server_api"},
         {
             "agents": 3,
+            "realtime_connections": 1_000,
             "allowed_domains": 3,
             "contacts": 5_000,
             "attachment_mb": 10,
@@ -109,6 +118,7 @@ PLANS = [
         },
         {
             "agents": 15,
+            "realtime_connections": 10_000,
             "allowed_domains": 10,
             "contacts": 50_000,
             "attachment_mb": 25,
@@ -127,6 +137,7 @@ PLANS = [
         {key for key, *_ in FEATURE_KEYS},
         {
             "agents": C,
+            "realtime_connections": U,
             "allowed_domains": U,
             "contacts": U,
             "attachment_mb": 100,

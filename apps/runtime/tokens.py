@@ -195,35 +195,44 @@ class RuntimeBearerAuthentication(PrincipalAuthentication):
         raw = request.META.get("HTTP_X_RINGNITY_SDK_SESSION", "").strip()
         if not raw:
             return None
-        try:
-            claims = token_decode(raw, kinds=self.kinds)
-        except RuntimeTokenExpired as exc:
-            raise ApiError(ErrorCode.TOKEN_EXPIRED, "The SDK session has expired.", status=401) from exc
-        except RuntimeTokenInvalid as exc:
-            raise ApiError(ErrorCode.AUTH_TOKEN_INVALID, "The SDK session token is invalid.", status=401) from exc
-        tenant = Tenant.objects.filter(public_id=claims["tid"]).first()
-        if tenant is None:
-            raise ApiError(ErrorCode.AUTH_TOKEN_INVALID, "The SDK session token is invalid.", status=401)
-        if not tenant.is_active:
-            raise ApiError(ErrorCode.AUTH_ACCOUNT_DISABLED, "This tenant is inactive.", status=401)
-        kind = TokenKind(claims["knd"])
-        if kind in (TokenKind.AGENT, TokenKind.ADMIN) and not _issuing_key_active(tenant, claims["ctx"]):
-            raise ApiError(
-                ErrorCode.AUTH_TOKEN_INVALID,
-                "The Server API key that issued this token was disabled or rotated.",
-                status=401,
-            )
-        user = None
-        if kind == TokenKind.AGENT:
-            user = User.objects.filter(tenant=tenant, public_id=claims["sub"], is_active=True).first()
-            if user is None:
-                raise ApiError(ErrorCode.AUTH_ACCOUNT_DISABLED, "This agent is no longer active.", status=401)
-        return user, Principal(
-            kind=PRINCIPAL_KIND[kind],
-            tenant=tenant,
-            user=user,
-            subject=claims["sub"],
-            scopes=frozenset(claims["scp"]),
-            token_id=claims["jti"],
-            claims=claims,
+        return runtime_principal(raw, kinds=self.kinds)
+
+
+def runtime_principal(raw: str, *, kinds=frozenset(PRINCIPAL_KIND)) -> tuple[User | None, Principal]:
+    """``(user, Principal)`` of a runtime token of one of ``kinds``; 401 ``ApiError`` when it does not
+    hold (expired, invalid, tenant inactive, issuing key disabled or rotated, agent deactivated).
+
+    The one check of a runtime token: the REST header scheme and the realtime gateway's auth frame.
+    """
+    try:
+        claims = token_decode(raw, kinds=set(kinds))
+    except RuntimeTokenExpired as exc:
+        raise ApiError(ErrorCode.TOKEN_EXPIRED, "The SDK session has expired.", status=401) from exc
+    except RuntimeTokenInvalid as exc:
+        raise ApiError(ErrorCode.AUTH_TOKEN_INVALID, "The SDK session token is invalid.", status=401) from exc
+    tenant = Tenant.objects.filter(public_id=claims["tid"]).first()
+    if tenant is None:
+        raise ApiError(ErrorCode.AUTH_TOKEN_INVALID, "The SDK session token is invalid.", status=401)
+    if not tenant.is_active:
+        raise ApiError(ErrorCode.AUTH_ACCOUNT_DISABLED, "This tenant is inactive.", status=401)
+    kind = TokenKind(claims["knd"])
+    if kind in (TokenKind.AGENT, TokenKind.ADMIN) and not _issuing_key_active(tenant, claims["ctx"]):
+        raise ApiError(
+            ErrorCode.AUTH_TOKEN_INVALID,
+            "The Server API key that issued this token was disabled or rotated.",
+            status=401,
         )
+    user = None
+    if kind == TokenKind.AGENT:
+        user = User.objects.filter(tenant=tenant, public_id=claims["sub"], is_active=True).first()
+        if user is None:
+            raise ApiError(ErrorCode.AUTH_ACCOUNT_DISABLED, "This agent is no longer active.", status=401)
+    return user, Principal(
+        kind=PRINCIPAL_KIND[kind],
+        tenant=tenant,
+        user=user,
+        subject=claims["sub"],
+        scopes=frozenset(claims["scp"]),
+        token_id=claims["jti"],
+        claims=claims,
+    )

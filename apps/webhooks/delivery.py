@@ -35,6 +35,7 @@ from apps.webhooks import outbound, signing, statements
 from apps.webhooks.models import (
     RESPONSE_BODY_MAX_CHARS,
     DeliveryStatus,
+    EventSequence,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
@@ -72,16 +73,21 @@ def signing_secrets(endpoint: WebhookEndpoint, now: datetime | None = None) -> l
     return found
 
 
-def render_body(event: WebhookEvent, tenant) -> bytes:
-    """The webhook body; the same bytes on every attempt of every delivery of ``event``."""
-    document = {
+def event_document(event: WebhookEvent, tenant) -> dict:
+    """``{"id", "type", "timestamp", "tenantId", "data"}``: the webhook body, and (plus its cursor) the
+    realtime gateway's frame of the event."""
+    return {
         "id": event.public_id,
         "type": event.event_type,
         "timestamp": iso_utc(event.created_at),
         "tenantId": tenant.public_id,
         "data": event.payload,
     }
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def render_body(event: WebhookEvent, tenant) -> bytes:
+    """The webhook body; the same bytes on every attempt of every delivery of ``event``."""
+    return json.dumps(event_document(event, tenant), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def deliveries_create(*, tenant, event: WebhookEvent, endpoints, max_attempts: int = MAX_ATTEMPTS) -> list:
@@ -437,13 +443,17 @@ def due_delivery_ids(*, batch: int = 500) -> list[int]:
 PRUNE_BATCH = 5_000
 
 
-def deliveries_prune(*, older_than: timedelta) -> int:
-    """Deletes finished deliveries (with their attempts) and events older than ``older_than``; how many deliveries.
+def deliveries_prune(*, older_than: timedelta, events_older_than: timedelta | None = None) -> int:
+    """Deletes finished deliveries (with their attempts) older than ``older_than``, then the events no
+    delivery refers to any more once they are older than ``events_older_than`` (default: the same);
+    how many deliveries.
 
-    Deliveries still pending or retrying are kept whatever their age. Deletes in batches so a large
-    backlog never holds one long transaction.
+    Deliveries still pending or retrying are kept whatever their age, and so are their events. Each
+    tenant's ``EventSequence.floor_seq`` rises to the highest pruned ``seq``: a cursor below it can no
+    longer be replayed. Deletes in batches so a large backlog never holds one long transaction.
     """
-    cutoff = timezone.now() - older_than
+    now = timezone.now()
+    cutoff = now - older_than
     finished = WebhookDelivery.objects.cross_tenant().filter(created_at__lt=cutoff).exclude(status__in=ACTIVE)
     total = 0
     while batch := list(finished.values_list("pk", flat=True)[:PRUNE_BATCH]):
@@ -451,7 +461,16 @@ def deliveries_prune(*, older_than: timedelta) -> int:
             WebhookAttempt.objects.filter(delivery_id__in=batch).delete()
             WebhookDelivery.objects.filter(pk__in=batch).delete()
         total += len(batch)
-    orphans = WebhookEvent.objects.cross_tenant().filter(created_at__lt=cutoff, deliveries__isnull=True)
-    while batch := list(orphans.values_list("pk", flat=True)[:PRUNE_BATCH]):
-        WebhookEvent.objects.filter(pk__in=batch).delete()
+    event_cutoff = now - (events_older_than if events_older_than is not None else older_than)
+    orphans = WebhookEvent.objects.cross_tenant().filter(
+        created_at__lt=event_cutoff, deliveries__isnull=True, seq__isnull=False
+    )
+    while batch := list(orphans.values_list("pk", "tenant_id", "seq")[:PRUNE_BATCH]):
+        floors: dict[int, int] = {}
+        for _, tenant_id, seq in batch:
+            floors[tenant_id] = max(floors.get(tenant_id, 0), seq)
+        with transaction.atomic():
+            WebhookEvent.objects.filter(pk__in=[pk for pk, _, _ in batch]).delete()
+            for tenant_id, seq in floors.items():
+                EventSequence.objects.filter(tenant_id=tenant_id, floor_seq__lt=seq).update(floor_seq=seq)
     return total

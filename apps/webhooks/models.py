@@ -3,8 +3,11 @@
 * ``WebhookEndpoint``: a customer URL subscribed to event types. The signing secret is stored
   encrypted (``apps.webhooks.signing``); after a secret change the previous one keeps signing
   until ``previous_secret_expires_at``. Deleting through the API only deactivates (history stays).
-* ``WebhookEvent``: what ``event_emit`` recorded; the body of every delivery is rendered from it,
-  so every retry sends the same bytes.
+* ``WebhookEvent``: the event log. What ``event_emit`` recorded: every event an endpoint subscribes to
+  or an outlet logs (``apps.webhooks.events.register_outlet``; the realtime gateway logs every
+  ``message.*``, ``conversation.*`` and ``call.*``). The body of every delivery is rendered from it, so
+  every retry sends the same bytes. After commit each event gets ``seq``, the tenant's next cursor.
+* ``EventSequence``: per tenant, the last ``seq`` given and the highest ``seq`` pruned (``floor_seq``).
 * ``WebhookDelivery``: one event to one endpoint; ``public_id`` is the ``webhook-id`` header, the
   same on every attempt. ``locked_until`` is the lease a worker holds while it sends.
 * ``WebhookAttempt``: one HTTP request of a delivery, with what came back.
@@ -75,13 +78,31 @@ class WebhookEvent(TenantOwnedModel):
     event_type = models.CharField(max_length=64)
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The tenant's cursor: 1, 2, 3, ... with no gap, in the order of sequencing (after commit; see events.py).
+    seq = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["tenant", "-created_at", "-id"], name="whe_tenant_created")]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at", "-id"], name="whe_tenant_created"),
+            models.Index(fields=["tenant", "id"], condition=models.Q(seq__isnull=True), name="whe_tenant_unsequenced"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["tenant", "seq"], name="whe_tenant_seq")]
 
     def __str__(self) -> str:
         return f"{self.event_type} ({self.public_id})"
+
+
+class EventSequence(TenantOwnedModel):
+    """One row per tenant, locked while events are numbered: the numbering is gap-free and its order is
+    the order in which the numbering transactions commit."""
+
+    last_seq = models.BigIntegerField(default=0)
+    # Events up to here may be pruned: a cursor below it cannot be replayed (resync required).
+    floor_seq = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="event_sequence_per_tenant")]
 
 
 class WebhookDelivery(TenantOwnedModel):

@@ -6,7 +6,7 @@ from celery import current_app, shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-from apps.webhooks import delivery
+from apps.webhooks import delivery, events
 
 QUEUE = "webhooks"
 
@@ -54,8 +54,17 @@ def enqueue(delivery_ids: list[int]) -> None:
             webhook_deliver.apply_async(args=[delivery_ids[start : start + size]], queue=QUEUE, producer=producer)
 
 
+@shared_task(name="webhooks.sequence_events", ignore_result=True)
+def webhooks_sequence_events() -> int:
+    """Beat, every minute: numbers and publishes events whose own after-commit step never ran."""
+    return events.events_publish_stragglers()
+
+
 @shared_task(name="webhooks.prune", ignore_result=True, autoretry_for=(DatabaseError,), retry_backoff=60, max_retries=3)
 def webhooks_prune() -> int:
-    """Beat, daily: the delivery log keeps ``WEBHOOKS_RETENTION_DAYS`` (30) days of finished deliveries."""
-    days = getattr(settings, "WEBHOOKS_RETENTION_DAYS", 30)
-    return delivery.deliveries_prune(older_than=timedelta(days=days))
+    """Beat, daily: the delivery log keeps ``WEBHOOKS_RETENTION_DAYS`` (30) days of finished deliveries, the
+    event log ``EVENTS_RETENTION_DAYS`` (7) days of events no delivery refers to (the realtime resume window)."""
+    return delivery.deliveries_prune(
+        older_than=timedelta(days=settings.WEBHOOKS_RETENTION_DAYS),
+        events_older_than=timedelta(days=settings.EVENTS_RETENTION_DAYS),
+    )

@@ -1,5 +1,6 @@
 """``make run``'s server: seeds the demo, ends with a banner, and the banner's curl works as printed."""
 
+import json
 import os
 import re
 import select
@@ -7,11 +8,13 @@ import shlex
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 import requests
 from drf_spectacular.generators import SchemaGenerator
+from websockets.sync.client import connect
 
 from apps.developer.models import AllowedDomain, ServerApiKey
 from apps.developer.services import SERVER_API_SCOPES
@@ -94,6 +97,21 @@ def _migrated_env(tmp_path) -> dict:
     return env
 
 
+def _realtime_gateway_answers(port: int) -> None:
+    """The same port serves the realtime gateway: a widget's chat session token opens a socket."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/chat/visitor/sessions",
+        data=b"{}",
+        headers={"Content-Type": "application/json", "X-Ringnity-Tenant": DEMO_SLUG},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback
+        token = json.loads(response.read())["data"]["sessionToken"]
+    with connect(f"ws://127.0.0.1:{port}/realtime/v1", open_timeout=10) as websocket:
+        websocket.send(json.dumps({"type": "auth", "token": token}))
+        assert json.loads(websocket.recv(timeout=10))["type"] == "ready"
+
+
 def test_make_run_output_is_the_banner_and_its_curl_creates_a_contact(tmp_path):
     env = _migrated_env(tmp_path)
     port = free_port()
@@ -109,6 +127,7 @@ def test_make_run_output_is_the_banner_and_its_curl_creates_a_contact(tmp_path):
         result = subprocess.run(shlex.split(curl), capture_output=True, text=True, timeout=30, check=True)
         assert '"success":true' in result.stdout.replace(" ", "")
         assert '"created":true' in result.stdout.replace(" ", "")
+        _realtime_gateway_answers(port)
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -89,8 +89,9 @@ def test_nothing_is_sent_before_commit(tenant, django_capture_on_commit_callback
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             event_emit(tenant=tenant, event_type="contact.created", payload=PAYLOAD)
         assert receiver.requests == []
-        assert len(callbacks) == 1
+        assert len(callbacks) == 2  # the delivery tasks; the numbering and the outlets (apps.webhooks.events)
         assert WebhookDelivery.objects.get().status == DeliveryStatus.PENDING
+        assert WebhookEvent.objects.get().seq is None
 
 
 def test_an_event_nobody_subscribes_to_is_not_stored(tenant, django_capture_on_commit_callbacks):

@@ -15,6 +15,7 @@ from django.core.management.base import CommandError
 from django.utils import autoreload
 
 from apps.platform.demo import demo_seed, seed_banner
+from ringnity.devserver import UvicornDevServer, asgi_handler
 
 BANNER_ENV = "RINGNITY_DEMO_BANNER"
 BASE_PLACEHOLDER = "{{base}}"
@@ -42,7 +43,11 @@ def _verbose(options) -> bool:
 
 
 class Command(RunserverCommand):
-    help = "Seed the demo (DEBUG only), then serve like runserver and end the start-up output with the demo banner."
+    help = (
+        "Seed the demo (DEBUG only), then serve like runserver (HTTP and the realtime WebSocket gateway on one "
+        "port, by uvicorn) and end the start-up output with the demo banner."
+    )
+    server_cls = UvicornDevServer
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
@@ -58,6 +63,11 @@ class Command(RunserverCommand):
                 self.stdout.write("\n".join(seed.actions))
             os.environ[BANNER_ENV] = seed_banner(seed, BASE_PLACEHOLDER)
         super().handle(*args, **options)
+
+    def get_handler(self, *args, **options):
+        """The ASGI application (``ringnity.asgi``), static files included as runserver serves them."""
+        self.server_cls.verbose = self.verbose
+        return asgi_handler(static=options["use_static_handler"] and (settings.DEBUG or options["insecure_serving"]))
 
     def inner_run(self, *args, **options):
         if not self.verbose and not options["skip_checks"]:
