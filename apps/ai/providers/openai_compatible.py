@@ -3,8 +3,14 @@
 Configured by ``AI_PROVIDER_BASE_URL`` (e.g. ``https://api.openai.com/v1``) and
 ``AI_PROVIDER_API_KEY``; model names, ``maxOutputTokens`` and ``maxRetries`` come from the
 platform's AI pricing settings (``Limits``). Token usage is read from the provider's
-``usage`` block, never estimated. Retries cover timeouts, connection errors, 429 and 5xx,
-with a short backoff; a 4xx other than 429 is not retried.
+``usage`` block, never estimated. Retries cover connection errors, 429 and 5xx, with a short
+backoff; a 4xx other than 429 is not retried.
+
+The HTTP transport is the shared one (``ringnity.outbound``, operator-configured URL: any address
+the operator chose): ``AI_PROVIDER_TIMEOUT_SECONDS`` is one deadline for the whole call, DNS,
+connect, TLS, send, every read, retries and their backoff included, whatever the provider does
+(a provider that drips its answer ends there too). ``stream`` yields a streamed answer's lines
+under the same kind of deadline. Connections are kept alive between calls.
 
 The model is told to answer only from the supplied passages and to start its answer
 with ``[HANDOFF]`` when they do not contain the answer or the visitor asks for a person;
@@ -15,10 +21,12 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.error
-import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import quote
 
 from apps.ai.providers.base import Limits, Passage, ProviderError, Reply
+from ringnity import outbound
 
 NAME = "openai-compatible"
 HANDOFF_MARKER = "[HANDOFF]"
@@ -29,6 +37,9 @@ SYSTEM_PROMPT = (
     "and say that a team member will help."
 )
 _RETRY_STATUSES = {429, 500, 502, 503, 504}
+#: The most of an answer read (a chat completion is a few KB, an SDP answer less).
+MAX_ANSWER_BYTES = 4 * 1024 * 1024
+_KEEP_ALIVE = outbound.Pool()
 
 
 class OpenAICompatibleProvider:
@@ -41,26 +52,68 @@ class OpenAICompatibleProvider:
         self.timeout = timeout
         self.backoff_seconds = backoff_seconds
 
+    def _headers(self, content_type: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}", "Content-Type": content_type}
+
     def _post(self, path: str, body: bytes, content_type: str, limits: Limits) -> tuple[bytes, str]:
-        request = urllib.request.Request(  # noqa: S310 - the operator-configured provider URL, http(s) only
-            f"{self.base_url}{path}",
-            data=body,
-            method="POST",
-            headers={"Authorization": f"Bearer {self.api_key}", "Content-Type": content_type},
-        )
+        """The answer's body and content type; ProviderError after the retries or at the deadline."""
+        deadline = outbound.Deadline(self.timeout)
         attempts = 1 + max(0, int(limits.max_retries))
         for attempt in range(attempts):
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                    return response.read(), response.headers.get("Content-Type", "")
-            except urllib.error.HTTPError as exc:
-                if exc.code not in _RETRY_STATUSES or attempt == attempts - 1:
-                    raise ProviderError(f"The AI provider answered HTTP {exc.code}.") from exc
-            except (urllib.error.URLError, TimeoutError, OSError) as exc:
-                if attempt == attempts - 1:
-                    raise ProviderError("The AI provider could not be reached.") from exc
-            time.sleep(self.backoff_seconds * (2**attempt))
+                answer = outbound.request(
+                    "POST",
+                    f"{self.base_url}{path}",
+                    headers=self._headers(content_type),
+                    body=body,
+                    deadline=deadline,
+                    policy=outbound.OPERATOR_CONFIGURED,
+                    max_body_bytes=MAX_ANSWER_BYTES,
+                    pool=_KEEP_ALIVE,
+                )
+            except outbound.DeadlineExceeded as exc:
+                raise ProviderError(f"The AI provider did not answer within {self.timeout:g} s.") from exc
+            except (outbound.TransportError, outbound.Refused) as exc:
+                failure = ProviderError("The AI provider could not be reached.")
+                failure.__cause__ = exc
+            else:
+                if 200 <= answer.status < 300 and not answer.truncated:
+                    return answer.body, answer.headers.get("content-type", "")
+                failure = ProviderError(
+                    "The AI provider's answer is too large."
+                    if answer.truncated
+                    else f"The AI provider answered HTTP {answer.status}."
+                )
+                if answer.status not in _RETRY_STATUSES:
+                    raise failure
+            pause = self.backoff_seconds * (2**attempt)
+            if attempt == attempts - 1 or deadline.at - time.monotonic() <= pause:
+                raise failure
+            time.sleep(pause)
         raise ProviderError("The AI provider could not be reached.")
+
+    @contextmanager
+    def stream(self, path: str, payload: dict) -> Iterator[Iterator[bytes]]:
+        """POSTs ``payload`` as JSON and yields the answer's lines as they come (server-sent events),
+        all within ``AI_PROVIDER_TIMEOUT_SECONDS``; no retries (part of the answer may be used)."""
+        deadline = outbound.Deadline(self.timeout)
+        try:
+            with outbound.exchange(
+                "POST",
+                f"{self.base_url}{path}",
+                headers={**self._headers("application/json"), "Accept": "text/event-stream"},
+                body=json.dumps(payload).encode(),
+                deadline=deadline,
+                policy=outbound.OPERATOR_CONFIGURED,
+                pool=_KEEP_ALIVE,
+            ) as answer:
+                if not 200 <= answer.status < 300:
+                    raise ProviderError(f"The AI provider answered HTTP {answer.status}.")
+                yield answer.lines()
+        except outbound.DeadlineExceeded as exc:
+            raise ProviderError(f"The AI provider did not answer within {self.timeout:g} s.") from exc
+        except (outbound.TransportError, outbound.Refused) as exc:
+            raise ProviderError("The AI provider could not be reached.") from exc
 
     def reply(self, messages: list[dict], knowledge: list[Passage], limits: Limits) -> Reply:
         context = "\n\n".join(f"[{p.title or p.source}] ({p.source})\n{p.text}" for p in knowledge)
@@ -98,7 +151,7 @@ class OpenAICompatibleProvider:
         )
 
     def realtime_answer(self, sdp_offer: str, limits: Limits) -> str:
-        path = f"/realtime?model={urllib.request.quote(limits.voice_model)}"
+        path = f"/realtime?model={quote(limits.voice_model)}"
         raw, _ = self._post(path, sdp_offer.encode(), "application/sdp", limits)
         answer = raw.decode("utf-8", errors="replace")
         if not answer.startswith("v="):

@@ -204,3 +204,22 @@ def test_an_unusable_key_set_is_a_retryable_error_not_a_500(api_client, assert_c
     with _key_set_answering(body) as url, override_settings(GOOGLE_CLIENT_ID=CLIENT_ID, GOOGLE_JWKS_URL=url):
         response = _post(api_client, _id_token(google_keys))
     assert assert_contract(response, "loginOwnerWithGoogle", status=503)["code"] == "NETWORK_ERROR"
+
+
+@pytest.mark.parametrize("mode", ["drip_body", "silent", "drip_headers"])
+def test_a_key_set_server_that_stalls_is_a_503_within_the_deadline(
+    api_client, assert_contract, google_keys, monkeypatch, mode
+):
+    """The key-set fetch happens inside the sign-in request: one deadline for the whole fetch."""
+    from apps.identity import google
+    from ringnity.testing.slow_peers import SlowPeer, elapsed
+
+    monkeypatch.setattr(google, "KEY_SET_TIMEOUT_SECONDS", 1)
+    OwnerFactory(email="ada@example.com")
+    peer = SlowPeer(mode, interval=0.25, drip_bytes=40, content_type="application/json")
+    with peer, override_settings(GOOGLE_CLIENT_ID=CLIENT_ID, GOOGLE_JWKS_URL=peer.url("/certs")):
+        started = time.monotonic()
+        response = _post(api_client, _id_token(google_keys))
+        took = elapsed(started)
+    assert assert_contract(response, "loginOwnerWithGoogle", status=503)["code"] == "NETWORK_ERROR"
+    assert took < 1 + 3
