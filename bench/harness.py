@@ -122,7 +122,7 @@ class Served:
 
     def __init__(self, env: dict, **overrides: str):
         self.port = free_port()
-        self.env = {**env, **overrides, "PORT": str(self.port), "HOST": "127.0.0.1"}
+        self.env = {**env, **overrides, "PORT": str(self.port), "HOST": "127.0.0.1", "REALTIME_PORT": str(free_port())}
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
         self.log = Path(env["DATA_DIR"]) / f"serve-{self.port}.log"

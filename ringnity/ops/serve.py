@@ -74,7 +74,10 @@ def environment(base: dict[str, str]) -> tuple[dict[str, str], list[str]]:
         if not env.get(name):
             env[name] = _generated_secret(data_dir / filename)
             notes.append(f"{name} not set: using the one generated in {data_dir / filename}")
-    env.setdefault("RINGNITY_PUBLIC_URL", f"http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '8192')}")
+    env.setdefault("HOST", "127.0.0.1")
+    env.setdefault("PORT", "8192")
+    env.setdefault("REALTIME_PORT", str(int(env["PORT"]) + 1))  # the gateway (WebSocket), next to the REST API
+    env.setdefault("RINGNITY_PUBLIC_URL", f"http://{env['HOST']}:{env['PORT']}")
     if env["RINGNITY_PUBLIC_URL"].startswith("http://"):
         relaxed = [name for name in HTTPS_ONLY if name not in env]
         env.update({name: HTTPS_ONLY[name] for name in relaxed})
@@ -132,7 +135,7 @@ def main(argv=None) -> int:
         f"[serve] {cores()} cores: "
         + ", ".join(f"{name}={env[name]}" for name in sizing)
         + f", WEBHOOKS_WORKER_CONCURRENCY={env['WEBHOOKS_WORKER_CONCURRENCY']}"
-        + f"; http://{env.get('HOST', '127.0.0.1')}:{env.get('PORT', '8192')}/",
+        + f"; http://{env['HOST']}:{env['PORT']}/, ws://{env['HOST']}:{env['REALTIME_PORT']}/realtime/v1",
         flush=True,
     )
     if args.check:

@@ -22,10 +22,11 @@ BASE = {"DATABASE_URL": "postgres://u@127.0.0.1:5432/x", "REDIS_URL": "redis://1
 
 def test_the_procfile_is_the_production_set():
     processes = parse_procfile((ROOT / "Procfile").read_text()).processes
-    assert set(processes) >= {"web", "worker", "webhooks", "beat"}
+    assert set(processes) == {"web", "worker", "webhooks", "beat", "realtime"}
     assert processes["web"] == "exec gunicorn --config python:ringnity.ops.gunicorn_conf"
     assert "--queues celery " in processes["worker"]
     assert "--queues webhooks " in processes["webhooks"]
+    assert processes["realtime"].startswith("exec uvicorn ringnity.asgi:application ")
     assert all(command.startswith("exec ") for command in processes.values())  # SIGTERM reaches the process
 
 
