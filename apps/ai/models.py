@@ -31,6 +31,10 @@ def voice_session_public_id() -> str:
     return new_public_id("avs")
 
 
+def draft_public_id() -> str:
+    return new_public_id("aid")
+
+
 class RoutingMode(models.TextChoices):
     HUMAN_ONLY = "human_only", "Humans only"
     AI_FIRST = "ai_first", "AI first, humans on hand-off"
@@ -160,6 +164,41 @@ class AiVoiceSession(TenantOwnedModel):
             models.Index(fields=["tenant", "visitor", "-started_at"], name="ai_voice_tenant_visitor"),
             models.Index(fields=["ends_at"], condition=models.Q(ended_at__isnull=True), name="ai_voice_open_ends_at"),
         ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class DraftStatus(models.TextChoices):
+    PENDING = "pending", "Being written"
+    READY = "ready", "Ready"
+    SKIPPED = "skipped", "Skipped"
+    FAILED = "failed", "Failed"
+
+
+class AiDraft(TenantOwnedModel):
+    """A reply the AI suggests to the agents (routing mode ``ai_assisted``), for one visitor message.
+
+    Never a ``chat.Message``: the visitor never sees it, no event is emitted for it. An agent reads it
+    (``listAgentConversationAiDrafts``) and sends it, edited or not, as its own message. One per visitor
+    message (the unique ``message`` claims it, so a task that runs twice writes once); ``skipped`` and
+    ``failed`` say why there is no text (plan, balance, provider).
+    """
+
+    public_id = models.CharField(max_length=32, unique=True, default=draft_public_id, editable=False)
+    conversation = models.ForeignKey("chat.Conversation", on_delete=models.CASCADE, related_name="ai_drafts")
+    message = models.OneToOneField("chat.Message", on_delete=models.CASCADE, related_name="ai_draft")
+    status = models.CharField(max_length=8, choices=DraftStatus.choices, default=DraftStatus.PENDING)
+    body = models.TextField(blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    provider = models.CharField(max_length=40, blank=True)
+    model = models.CharField(max_length=80, blank=True)
+    sources = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "conversation", "-created_at"], name="ai_draft_tenant_conv")]
 
     def __str__(self) -> str:
         return self.public_id

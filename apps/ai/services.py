@@ -15,6 +15,9 @@ One exchange (``ai_chat_send``):
    real tokens (usage log + debit) and counts the reply (``F() + 1``) in one transaction.
    A failed call releases the hold.
 
+Routing mode ``ai_assisted``: the visitor's message is stored and answered with the hand-off text; no
+provider is called here (``apps.ai.draft_services`` drafts a reply for the agents from the saved message).
+
 Hand-off: when the visitor asks for a person, or the provider recommends it, or the
 provider fails, the AI conversation is marked handed off, a system message says so and
 the chat conversation stays open and unassigned: it is in the agents' queue. After that
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
@@ -66,7 +70,7 @@ def ai_settings_get(*, tenant) -> AiSettings:
 
 @transaction.atomic
 def routing_mode_set(*, tenant, mode: str) -> AiSettings:
-    """Sets the tenant's routing mode (console and dashboard settings call this)."""
+    """Sets the tenant's routing mode (the console and ``PUT /sdk/developer/ai-routing`` call this)."""
     if mode not in RoutingMode.values:
         raise validation_failed([f"mode: must be one of {', '.join(RoutingMode.values)}."])
     row, _ = AiSettings.objects.select_for_update().get_or_create(tenant=tenant)
@@ -86,13 +90,29 @@ def routing_get(*, tenant) -> dict:
     return {"mode": mode, "canUseAi": can_use, "humanFallbackAvailable": chat_availability(tenant=tenant)["available"]}
 
 
-def require_ai_routing(tenant) -> None:
-    if ai_settings_get(tenant=tenant).routing_mode == RoutingMode.HUMAN_ONLY:
+#: Where a workspace owner changes the routing mode (named in the 403s below).
+ROUTING_SETTING = "PUT /api/sdk/developer/ai-routing"
+
+
+def require_ai_routing(tenant, *, answers_visitor: bool = False) -> None:
+    """403 unless the routing mode lets the AI work here: never with ``human_only``; with ``answers_visitor``
+    (AI voice: the AI itself talks to the visitor) only with ``ai_first``."""
+    mode = ai_settings_get(tenant=tenant).routing_mode
+    if mode == RoutingMode.HUMAN_ONLY:
         raise ApiError(
             ErrorCode.FEATURE_NOT_AVAILABLE,
-            "This workspace answers with people only (AI routing mode human_only).",
+            "This workspace answers with people only (AI routing mode human_only). The workspace owner can "
+            "turn the AI on in Developer Settings: PUT /api/sdk/developer/ai-routing with mode ai_first.",
             status=403,
-            details=["mode: human_only"],
+            details=["mode: human_only", f"change: {ROUTING_SETTING}"],
+        )
+    if answers_visitor and mode != RoutingMode.AI_FIRST:
+        raise ApiError(
+            ErrorCode.FEATURE_NOT_AVAILABLE,
+            "In this workspace the AI only drafts replies for the agents (AI routing mode ai_assisted), so it "
+            "takes no voice calls. The workspace owner can change it: PUT /api/sdk/developer/ai-routing.",
+            status=403,
+            details=[f"mode: {mode}", f"change: {ROUTING_SETTING}"],
         )
 
 
@@ -169,13 +189,17 @@ def _visitor_rate_check(visitor: Visitor) -> None:
         )
 
 
-def _context(ai_conversation: AiConversation, message: str, limit: int, budget: int) -> list[dict]:
-    """The visitor's new ``message`` after the conversation's last live messages (``limit`` in all) as provider
-    messages, oldest first, within ``budget`` tokens; the new message is always kept."""
+def _context(conversation, message: str, limit: int, budget: int, *, before=None) -> list[dict]:
+    """The visitor's ``message`` after the chat conversation's last live messages (``limit`` in all; those
+    older than message ``before`` when given) as provider messages, oldest first, within ``budget`` tokens;
+    ``message`` is always kept."""
+    history = Message.objects.for_tenant(conversation.tenant).filter(
+        conversation_id=conversation.pk, deleted_at__isnull=True
+    )
+    if before is not None:
+        history = history.filter(created_at__lte=before.created_at).exclude(pk=before.pk)
     rows = list(
-        Message.objects.for_tenant(ai_conversation.tenant)
-        .filter(conversation_id=ai_conversation.conversation_id, deleted_at__isnull=True)
-        .exclude(sender_type=SenderType.SYSTEM)
+        history.exclude(sender_type=SenderType.SYSTEM)
         .order_by("-created_at", "-id")
         .values_list("sender_type", "body")[: max(0, limit - 1)]
     )
@@ -250,6 +274,11 @@ def ai_chat_send(
         )
     else:
         ai_conversation = ai_conversation_start(visitor=visitor)  # runs the checks of _require_ai_chat
+    if ai_settings_get(tenant=tenant).routing_mode == RoutingMode.AI_ASSISTED:
+        # The AI only drafts for the agents (apps.ai.draft_services, queued when the message is saved).
+        with transaction.atomic():
+            _visitor_message_store(ai_conversation, visitor, message, client_message_id)
+        return _answer(ai_conversation, HANDED_OFF_TEXT, True, {"provider": None, "routing": RoutingMode.AI_ASSISTED})
     if ai_conversation.handed_off_at is not None or ai_conversation.conversation.assigned_agent_id:
         # An agent has the conversation (or it was handed off): the AI never talks over a person.
         reason = "handed_off" if ai_conversation.handed_off_at else "agent_assigned"
@@ -262,24 +291,41 @@ def ai_chat_send(
     if _PERSON_REQUEST.search(message):
         return _silent_handoff(ai_conversation, visitor, message, "visitor_asked", HANDED_OFF_TEXT, client_message_id)
 
-    guard = metering.guardrails()
-    hits = search(tenant=tenant, query=message, limit=max(1, guard["max_knowledge_chunks"]))
-    passages = [
-        Passage(h.document.public_id, h.document.title, h.document.source, h.chunk.content, h.coverage) for h in hits
-    ]
-    knowledge_cost = sum(estimate_tokens(p.text) for p in passages)
-    budget = max(estimate_tokens(message), limits.max_input_tokens - knowledge_cost)
-    context = _context(ai_conversation, message, guard["max_context_messages"], budget)
+    prepared = provider_input(ai_conversation.conversation, message)
     provider = current_provider()
-    input_estimate = knowledge_cost + sum(estimate_tokens(m["content"]) for m in context)
     hold = metering.reply_hold(
-        tenant=tenant, provider=provider, input_tokens=input_estimate, reference=ai_conversation.public_id
+        tenant=tenant, provider=provider, input_tokens=prepared.input_tokens, reference=ai_conversation.public_id
     )
+    context, passages = prepared.context, prepared.passages
     try:
         return _reply(ai_conversation, visitor, message, client_message_id, provider, context, passages, hold)
     except Exception:
         metering.reply_release(hold=hold)  # a no-op once settled
         raise
+
+
+@dataclass(frozen=True)
+class ProviderInput:
+    """What the provider is sent for one reply, and its estimated input tokens (for the reply's hold)."""
+
+    context: list[dict]
+    passages: list[Passage]
+    input_tokens: int
+
+
+def provider_input(conversation, message: str, *, before=None) -> ProviderInput:
+    """The best ``maxKnowledgeChunks`` passages for ``message`` and the conversation's last
+    ``maxContextMessages`` messages ending with it (older than message ``before`` when given), within
+    ``maxInputTokens`` together."""
+    limits, guard = metering.limits(), metering.guardrails()
+    hits = search(tenant=conversation.tenant, query=message, limit=max(1, guard["max_knowledge_chunks"]))
+    passages = [
+        Passage(h.document.public_id, h.document.title, h.document.source, h.chunk.content, h.coverage) for h in hits
+    ]
+    knowledge_cost = sum(estimate_tokens(p.text) for p in passages)
+    budget = max(estimate_tokens(message), limits.max_input_tokens - knowledge_cost)
+    context = _context(conversation, message, guard["max_context_messages"], budget, before=before)
+    return ProviderInput(context, passages, knowledge_cost + sum(estimate_tokens(m["content"]) for m in context))
 
 
 def _reply(ai_conversation, visitor, message, client_message_id, provider, context, passages, hold) -> dict:

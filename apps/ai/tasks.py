@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from apps.ai import voice_services  # a module: voice_services imports this one to enqueue the cap task
+from apps.ai import draft_services, voice_services  # modules: both import this one to enqueue tasks
 from apps.ai.knowledge.indexing import knowledge_document_index
 
 
@@ -27,3 +27,10 @@ def end_voice_session_at_cap(session_id: str) -> str:
 def end_overdue_voice_sessions() -> int:
     """Every minute: ends voice sessions past their cap whose countdown was lost. Idempotent."""
     return voice_services.voice_sessions_end_overdue()
+
+
+@shared_task(name="ai.draft_reply", autoretry_for=(OSError,), retry_backoff=30, max_retries=2)
+def draft_reply(message_pk: int) -> str:
+    """Drafts the agents' suggested reply to one visitor message (``ai_assisted``). Idempotent."""
+    draft = draft_services.ai_draft_write(message_pk=message_pk)
+    return draft.status if draft else "nothing to draft"

@@ -2,8 +2,8 @@
 
 ``voice_session_start`` (``POST /ai/visitor/realtime/call``):
 
-1. the SDP offer, a realtime-capable provider (503), routing (403), the ``ai_voice`` service and the
-   quick balance / spend-limit refusals (402 / 429);
+1. the SDP offer, a realtime-capable provider (503), routing (403 unless ``ai_first``: the AI itself talks),
+   the ``ai_voice`` service and the quick balance / spend-limit refusals (402 / 429);
 2. a hold (``apps.billing.hold_services.ai_hold_place``) for the call's cap: the plan's ``ai_voice``
    feature config ``maxCallMinutes`` (else ``AI_VOICE_MAX_CALL_MINUTES``), shrunk to the minutes the
    included quota and the available balance pay for (at least one minute, else 402 / 429);
@@ -83,7 +83,7 @@ def voice_session_start(*, visitor: Visitor, sdp_offer: str) -> tuple[AiVoiceSes
     if not sdp_offer.startswith("v=0"):
         raise validation_failed(["body: an SDP offer starting with 'v=0' is required."])
     provider = _realtime_provider()
-    require_ai_routing(tenant)
+    require_ai_routing(tenant, answers_visitor=True)
     metering.spend_check(tenant, "ai_voice")
     capabilities.require_service(tenant, "ai_voice")
     ai_conversation = ai_conversation_open(visitor=visitor)

@@ -59,6 +59,9 @@ EXTENSIONS = {
     "getHealthLive",  # issue 21: liveness for process supervisors
     "getHealthReady",  # issue 21: readiness (database, migrations, Redis, broker) for load balancers
     "endAiVisitorRealtimeCall",  # issue 18: a visitor ends its AI voice call, metered once
+    "listAgentConversationAiDrafts",  # issue 18: ai_assisted drafts a reply for the agents
+    "getDeveloperAiRouting",  # issue 18: the workspace owner reads the AI routing mode
+    "updateDeveloperAiRouting",  # issue 18: the workspace owner turns the AI on
 }
 
 

@@ -102,3 +102,22 @@ class AiVoiceSessionOutput(OutputSerializer):
     endReason = serializers.ChoiceField(choices=["ended", "cap"], allow_null=True)
     durationSeconds = serializers.IntegerField(allow_null=True)
     billedSeconds = serializers.IntegerField(allow_null=True)
+
+
+class AiDraftOutput(OutputSerializer):
+    """One AI draft (extension): the text the AI suggests for the agents; never sent by itself."""
+
+    draftId = serializers.CharField(source="public_id")
+    conversationId = serializers.CharField(source="conversation.public_id")
+    inReplyToMessageId = serializers.CharField(source="message.public_id")
+    status = serializers.ChoiceField(choices=["pending", "ready", "skipped", "failed"])
+    body = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(required=False)
+    provider = serializers.CharField(required=False)
+    model = serializers.CharField(required=False)
+    sources = serializers.ListField(child=serializers.DictField())
+    createdAt = UTCDateTimeField(source="created_at")
+
+
+class AiDraftListOutput(OutputSerializer):
+    drafts = AiDraftOutput(many=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.ai.api import knowledge, visitor
+from apps.ai.api import agent, knowledge, routing, visitor
 
 urlpatterns = [
     path("ai/visitor/routing", visitor.AiRoutingView.as_view(), name="ai-visitor-routing"),
@@ -13,6 +13,8 @@ urlpatterns = [
         visitor.AiRealtimeCallEndView.as_view(),
         name="ai-visitor-realtime-call-end",
     ),
+    path("sdk/developer/ai-routing", routing.DeveloperAiRoutingView.as_view(), name="developer-ai-routing"),
+    path("agent-sdk/conversations/<str:id>/ai-drafts", agent.AgentAiDraftsView.as_view(), name="agent-ai-drafts"),
     path("admin-sdk/ai/knowledge/documents", knowledge.KnowledgeDocumentsView.as_view(), name="ai-knowledge-documents"),
     path("admin-sdk/ai/knowledge/urls", knowledge.KnowledgeUrlsView.as_view(), name="ai-knowledge-urls"),
     path(
