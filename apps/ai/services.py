@@ -72,7 +72,7 @@ def ai_settings_get(*, tenant) -> AiSettings:
 def routing_mode_set(*, tenant, mode: str) -> AiSettings:
     """Sets the tenant's routing mode (the console and ``PUT /sdk/developer/ai-routing`` call this)."""
     if mode not in RoutingMode.values:
-        raise validation_failed([f"mode: must be one of {', '.join(RoutingMode.values)}."])
+        raise validation_failed(["mode: must be one of human_only, ai_first, ai_assisted."])
     row, _ = AiSettings.objects.select_for_update().get_or_create(tenant=tenant)
     if row.routing_mode != mode:
         row.routing_mode = mode
