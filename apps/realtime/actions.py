@@ -14,6 +14,8 @@ import time
 
 from channels.db import database_sync_to_async
 
+from apps.ai.models import VoiceEndReason
+from apps.ai.voice_services import voice_session_end, voice_session_get
 from apps.calls.models import CallActorKind
 from apps.calls.selectors import CallActor, call_session_get
 from apps.calls.services import call_session_end
@@ -33,6 +35,8 @@ from .protocol import Close, FrameError, ack_frame, cursor_text, encode
 from .topics import Audience, conversation_audiences, hears_durable, may_read
 
 QUOTA_KEY = "realtime_connections"
+#: The public id prefix of AI voice sessions (``apps.ai.models.voice_session_public_id``).
+AI_VOICE_PREFIX = "avs_"
 REPLAY_PAGE = 500
 #: A resume that would scan more events than this answers resync_required (reload over REST instead).
 REPLAY_MAX_SCANNED = 50_000
@@ -269,9 +273,30 @@ def _call_audience(listener: Listener, call_session_id: str, hangup_reason: str 
     return found[call.conversation.public_id]
 
 
+def _voice_session_end(listener: Listener, session_id: str) -> dict:
+    """A visitor's hangup of its AI voice call ends the server-side voice session (metered now, not at the
+    cap): ``apps.ai.voice_services.voice_session_end``, once, however many hangups arrive."""
+    visitor = Visitor.objects.select_related("tenant").get(pk=listener.visitor_pk)
+    session = voice_session_get(tenant=visitor.tenant, visitor=visitor, session_id=session_id)
+    session = voice_session_end(session_id=session.public_id, reason=VoiceEndReason.ENDED)
+    return {
+        "type": "ai.voice.ended",
+        "sessionId": session.public_id,
+        "durationSeconds": session.duration_seconds,
+        "billedSeconds": session.billed_seconds,
+    }
+
+
 async def call_signal(conn, frame: dict) -> None:
     relayed = protocol.call_signal(frame)
     hangup = frame["type"] == "call.hangup"
+    if hangup and conn.listener.kind == "visitor" and relayed["callSessionId"].startswith(AI_VOICE_PREFIX):
+        try:
+            ended = await database_sync_to_async(_voice_session_end)(conn.listener, relayed["callSessionId"])
+        except ApiError as exc:
+            raise FrameError(ErrorCode.CALL_SESSION_NOT_FOUND, "Call session not found.") from exc
+        conn.push(encode(ended))
+        return
     try:
         audience = await database_sync_to_async(_call_audience)(
             conn.listener, relayed["callSessionId"], relayed.get("reason"), hangup
