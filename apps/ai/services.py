@@ -2,7 +2,7 @@
 
 One exchange (``ai_chat_send``):
 
-1. checks that cost nothing: the visitor's message rate (429), ``stream`` (400), routing mode
+1. checks that cost nothing: the visitor's message rate (429), routing mode
    (403), readiness, balance (402), spend limits (429), input size (400) — a refused request
    never reaches the provider;
 2. builds the provider's input (the best ``maxKnowledgeChunks`` passages, the last
@@ -226,7 +226,7 @@ def _handoff(ai_conversation: AiConversation, reason: str) -> None:
         )
 
 
-def _answer(ai_conversation, text: str, handoff: bool, metadata: dict) -> dict:
+def chat_answer(ai_conversation, text: str, handoff: bool, metadata: dict) -> dict:
     return {
         **ai_conversation_payload(ai_conversation),
         "message": text,
@@ -235,39 +235,60 @@ def _answer(ai_conversation, text: str, handoff: bool, metadata: dict) -> dict:
     }
 
 
-def _visitor_message_store(ai_conversation, visitor, message: str, client_message_id: str) -> None:
-    message_send(
+def visitor_message_store(ai_conversation, visitor, message: str, client_message_id: str) -> Message:
+    return message_send(
         conversation=ai_conversation.conversation,
         sender_type=SenderType.VISITOR,
         body=message,
         visitor=visitor,
         client_message_id=client_message_id,
-    )
+    )[0]
 
 
 def _silent_handoff(ai_conversation, visitor, message: str, reason: str, text: str, client_message_id: str) -> dict:
     with transaction.atomic():
-        _visitor_message_store(ai_conversation, visitor, message, client_message_id)
+        visitor_message_store(ai_conversation, visitor, message, client_message_id)
         _handoff(ai_conversation, reason)
-    return _answer(ai_conversation, text, True, {"provider": None, "handoffReason": reason})
+    return chat_answer(ai_conversation, text, True, {"provider": None, "handoffReason": reason})
 
 
-def ai_chat_send(
+def ai_chat_send(**exchange) -> dict:
+    """One visitor message and its AI answer (the contract's ``AiChat`` data). See the module docstring.
+
+    ``stream: true`` is ``apps.ai.streaming.ai_chat_stream`` (the same keyword arguments): the same steps,
+    the reply over the realtime gateway."""
+    prepared = ai_chat_prepare(**exchange)
+    if isinstance(prepared, dict):
+        return prepared
+    try:
+        return _reply(prepared, exchange["visitor"], exchange["message"], exchange.get("client_message_id", ""))
+    except Exception:
+        metering.reply_release(hold=prepared.hold)  # a no-op once settled
+        raise
+
+
+@dataclass(frozen=True)
+class PreparedReply:
+    """Steps 1-2 of an exchange done: what the provider gets, and the hold that pays for the reply."""
+
+    ai_conversation: AiConversation
+    provider: object
+    context: list[dict]
+    passages: list[Passage]
+    hold: object
+
+
+def ai_chat_prepare(
     *,
     visitor: Visitor,
     message: str,
     ai_conversation_id: str = "",
     conversation_id: str = "",
-    stream: bool = False,
     client_message_id: str = "",
-) -> dict:
-    """One visitor message and its AI answer (the contract's ``AiChat`` data). See the module docstring."""
+) -> PreparedReply | dict:
+    """Steps 1-2 (checks, provider input, hold); or the answer itself when the AI stays silent."""
     tenant = visitor.tenant
     _visitor_rate_check(visitor)
-    if stream:
-        raise validation_failed(
-            ["stream: streaming replies are delivered over the realtime contract; send stream=false here."]
-        )
     if ai_conversation_id or conversation_id:
         ai_conversation = ai_conversation_find(
             visitor=visitor, ai_conversation_id=ai_conversation_id, conversation_id=conversation_id
@@ -277,8 +298,10 @@ def ai_chat_send(
     if ai_settings_get(tenant=tenant).routing_mode == RoutingMode.AI_ASSISTED:
         # The AI only drafts for the agents (apps.ai.draft_services, queued when the message is saved).
         with transaction.atomic():
-            _visitor_message_store(ai_conversation, visitor, message, client_message_id)
-        return _answer(ai_conversation, HANDED_OFF_TEXT, True, {"provider": None, "routing": RoutingMode.AI_ASSISTED})
+            visitor_message_store(ai_conversation, visitor, message, client_message_id)
+        return chat_answer(
+            ai_conversation, HANDED_OFF_TEXT, True, {"provider": None, "routing": RoutingMode.AI_ASSISTED}
+        )
     if ai_conversation.handed_off_at is not None or ai_conversation.conversation.assigned_agent_id:
         # An agent has the conversation (or it was handed off): the AI never talks over a person.
         reason = "handed_off" if ai_conversation.handed_off_at else "agent_assigned"
@@ -296,12 +319,7 @@ def ai_chat_send(
     hold = metering.reply_hold(
         tenant=tenant, provider=provider, input_tokens=prepared.input_tokens, reference=ai_conversation.public_id
     )
-    context, passages = prepared.context, prepared.passages
-    try:
-        return _reply(ai_conversation, visitor, message, client_message_id, provider, context, passages, hold)
-    except Exception:
-        metering.reply_release(hold=hold)  # a no-op once settled
-        raise
+    return PreparedReply(ai_conversation, provider, prepared.context, prepared.passages, hold)
 
 
 @dataclass(frozen=True)
@@ -328,19 +346,34 @@ def provider_input(conversation, message: str, *, before=None) -> ProviderInput:
     return ProviderInput(context, passages, knowledge_cost + sum(estimate_tokens(m["content"]) for m in context))
 
 
-def _reply(ai_conversation, visitor, message, client_message_id, provider, context, passages, hold) -> dict:
+def _reply(prepared: PreparedReply, visitor, message, client_message_id) -> dict:
     """Steps 3-5 of ``ai_chat_send`` for a placed hold."""
-    tenant = ai_conversation.tenant
+    ai_conversation, provider, hold = prepared.ai_conversation, prepared.provider, prepared.hold
     with transaction.atomic():
-        _visitor_message_store(ai_conversation, visitor, message, client_message_id)
+        visitor_message_store(ai_conversation, visitor, message, client_message_id)
     try:
-        reply: Reply = provider.reply(context, passages, metering.limits())
+        reply: Reply = provider.reply(prepared.context, prepared.passages, metering.limits())
     except ProviderError:
-        metering.reply_release(hold=hold)
-        with transaction.atomic():
-            _handoff(ai_conversation, "provider_error")
-        return _answer(ai_conversation, PROVIDER_DOWN_TEXT, True, {"provider": provider.name, "error": True})
+        return provider_failed(ai_conversation, hold, provider)
+    ai_message, usage, metadata = reply_store(ai_conversation, hold, reply)
+    metadata.update(
+        {"messageId": ai_message.public_id, "usageLogId": usage.pk, "chargedMicros": usage.retail_charge_micros}
+    )
+    return chat_answer(ai_conversation, reply.text, reply.handoff_recommended, metadata)
 
+
+def provider_failed(ai_conversation: AiConversation, hold, provider) -> dict:
+    """The provider failed: the hold goes back and the conversation is handed to the agents."""
+    metering.reply_release(hold=hold)
+    with transaction.atomic():
+        _handoff(ai_conversation, "provider_error")
+    return chat_answer(ai_conversation, PROVIDER_DOWN_TEXT, True, {"provider": provider.name, "error": True})
+
+
+def reply_store(ai_conversation: AiConversation, hold, reply: Reply, public_id: str = ""):
+    """Step 5: the reply stored (as ``public_id`` when one was announced), the hold settled with its real
+    tokens and the reply counted, in one transaction: ``(message, usage log, metadata)``."""
+    tenant = ai_conversation.tenant
     metadata = {
         "provider": reply.provider,
         "model": reply.model,
@@ -354,12 +387,10 @@ def _reply(ai_conversation, visitor, message, client_message_id, provider, conte
             sender_type=SenderType.AI,
             body=reply.text,
             metadata={**metadata, "handoffRecommended": reply.handoff_recommended},
+            public_id=public_id,
         )
         usage = metering.reply_settle(hold=hold, reply=reply)
         AiConversation.objects.for_tenant(tenant).filter(pk=ai_conversation.pk).update(reply_count=F("reply_count") + 1)
         if reply.handoff_recommended:
             _handoff(ai_conversation, "no_answer")
-    metadata.update(
-        {"messageId": ai_message.public_id, "usageLogId": usage.pk, "chargedMicros": usage.retail_charge_micros}
-    )
-    return _answer(ai_conversation, reply.text, reply.handoff_recommended, metadata)
+    return ai_message, usage, metadata

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from apps.ai import draft_services, voice_services  # modules: both import this one to enqueue tasks
+from apps.ai import draft_services, streaming, voice_services  # modules: they import this one to enqueue tasks
 from apps.ai.knowledge.indexing import knowledge_document_index
 
 
@@ -34,3 +34,9 @@ def draft_reply(message_pk: int) -> str:
     """Drafts the agents' suggested reply to one visitor message (``ai_assisted``). Idempotent."""
     draft = draft_services.ai_draft_write(message_pk=message_pk)
     return draft.status if draft else "nothing to draft"
+
+
+@shared_task(name="ai.stream_reply")
+def stream_reply(hold_id: int, visitor_message_id: int, reply_id: str) -> str:
+    """A streamed reply (``stream: true``): provider stream, ``ai.delta`` pieces, stored and metered once."""
+    return streaming.stream_reply(hold_id=hold_id, visitor_message_id=visitor_message_id, reply_id=reply_id)

@@ -94,8 +94,10 @@ def message_send(
     client_message_id: str = "",
     visitor: Visitor | None = None,
     agent: User | None = None,
+    public_id: str = "",
 ) -> tuple[Message, bool]:
-    """Adds a message (``(message, created)``); 409 when the conversation is closed."""
+    """Adds a message (``(message, created)``); 409 when the conversation is closed. ``public_id``: an id
+    handed out before the message existed (a streamed AI reply announces the id it will have)."""
     client_message_id = (client_message_id or "").strip()
     sender = {"sender_type": sender_type, "sender_visitor": visitor, "sender_agent": agent}
     if client_message_id:
@@ -113,6 +115,7 @@ def message_send(
                 message_type=message_type or "text",
                 metadata=metadata or {},
                 client_message_id=client_message_id,
+                **({"public_id": public_id} if public_id else {}),
             )
             Conversation.objects.for_tenant(conversation.tenant).filter(
                 Q(last_message_at__lt=message.created_at) | Q(last_message_at__isnull=True), pk=conversation.pk

@@ -4,7 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
-from apps.ai import services, voice_services
+from apps.ai import services, streaming, voice_services
 from apps.ai.api.sdp import PlainTextParser, PlainTextRenderer, SdpParser, SdpRenderer
 from apps.ai.api.serializers import (
     AiChatInput,
@@ -77,7 +77,9 @@ class AiChatView(VisitorAiView):
         tags=TAGS,
         auth=VISITOR_SECURITY,
         summary="Send a visitor AI chat message.",
-        description="Errors: 400 `stream: true` (streaming is on the realtime contract) or a message over "
+        description="`stream: true` answers at once with `metadata.stream` and the id the reply will have "
+        "(`metadata.messageId`); the reply arrives over the realtime gateway as `ai.delta` frames, then `ai.done`, "
+        "and is stored and metered like any reply. Errors: 400 a message over "
         "`maxInputTokens`; 402 `AI_BALANCE_EMPTY`; 429 `AI_SPEND_LIMIT_REACHED`; 403 `AI_NOT_READY` / "
         "`FEATURE_NOT_AVAILABLE`. A refused request never calls the AI provider.",
         request=AiChatInput,
@@ -86,12 +88,12 @@ class AiChatView(VisitorAiView):
     def post(self, request):
         data = validate_input(AiChatInput, request.data)
         metadata = data.get("metadata") or {}
-        answer = services.ai_chat_send(
+        send = streaming.ai_chat_stream if data["stream"] else services.ai_chat_send
+        answer = send(
             visitor=self.visitor,
             message=data["message"],
             ai_conversation_id=data.get("aiConversationId", ""),
             conversation_id=data.get("conversationId", ""),
-            stream=data["stream"],
             client_message_id=str(metadata.get("clientMessageId", ""))[:200],
         )
         return Response(answer)

@@ -61,9 +61,76 @@ class Provider(Protocol):
 
     def reply(self, messages: list[dict], knowledge: list[Passage], limits: Limits) -> Reply: ...
 
+    def reply_stream(
+        self, messages: list[dict], knowledge: list[Passage], limits: Limits, stream: DeltaStream
+    ) -> Reply:
+        """The same reply, its text fed piece by piece to ``stream`` as the provider produces it."""
+        ...
+
     def realtime_answer(self, sdp_offer: str, limits: Limits) -> str: ...
 
 
 def estimate_tokens(text: str) -> int:
     """A conservative token estimate (about four characters per token) for input guardrails."""
     return max(1, -(-len(text or "") // 4))
+
+
+class DeltaStream:
+    """The pieces of a streamed reply as the visitor sees them, shaped so that their concatenation is exactly
+    the stored reply: a leading ``marker`` (the provider's hand-off flag) is taken off and the text is
+    stripped, as ``reply`` strips it. ``on_delta`` gets each non-empty piece."""
+
+    def __init__(self, on_delta, marker: str = "") -> None:
+        self.on_delta, self.marker = on_delta, marker
+        self.head = ""
+        self.decided = not marker
+        self.started = False
+        self.trailing = ""
+        self.sent: list[str] = []
+        self.handoff = False
+
+    def feed(self, piece: str) -> None:
+        if not self.decided:
+            self.head += piece
+            stripped = self.head.lstrip()
+            if len(stripped) < len(self.marker) and self.marker.startswith(stripped):
+                return  # could still be the marker
+            self.decided = True
+            if stripped.startswith(self.marker):
+                self.handoff, stripped = True, stripped[len(self.marker) :]
+            piece = stripped
+        if not self.started:
+            piece = piece.lstrip()
+            if not piece:
+                return
+            self.started = True
+        text = self.trailing + piece
+        body = text.rstrip()
+        self.trailing = text[len(body) :]
+        if body:
+            self.sent.append(body)
+            self.on_delta(body)
+
+    def finish(self) -> str:
+        """The whole reply (what was sent); call once the provider is done."""
+        if not self.decided:
+            self.decided = True
+            stripped = self.head.lstrip()
+            if stripped == self.marker:
+                self.handoff, stripped = True, ""
+            self.feed(stripped)
+        return "".join(self.sent)
+
+
+def stream_whole(reply: Reply, stream: DeltaStream, *, words_per_delta: int = 0) -> Reply:
+    """Streams a reply that was made in one piece: in pieces of ``words_per_delta`` words (0: one piece)."""
+    if words_per_delta <= 0:
+        stream.feed(reply.text)
+    else:
+        words = reply.text.split(" ")
+        for start in range(0, len(words), words_per_delta):
+            stream.feed(
+                " ".join(words[start : start + words_per_delta]) + (" " if start + words_per_delta < len(words) else "")
+            )
+    stream.finish()
+    return reply

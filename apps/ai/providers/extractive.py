@@ -9,12 +9,14 @@ instead of guessing.
 from __future__ import annotations
 
 from apps.ai.knowledge.text import snippet
-from apps.ai.providers.base import Limits, Passage, RealtimeNotSupported, Reply
+from apps.ai.providers.base import DeltaStream, Limits, Passage, RealtimeNotSupported, Reply, stream_whole
 
 NAME = "extractive"
 #: A passage must contain at least this share of the question's content words to be quoted.
 MIN_COVERAGE = 0.5
 MAX_QUOTES = 2
+#: A streamed answer (``stream: true``) goes out this many words per ``ai.delta``.
+WORDS_PER_DELTA = 6
 NO_MATCH_TEXT = "I could not find this in our help articles. I can pass your question to a member of our team."
 
 
@@ -38,6 +40,12 @@ class ExtractiveProvider:
             lines.append(f"“{snippet(quote.text, question, width=400)}” (source: {quote.title or quote.source})")
         sources = [{"documentId": q.document_id, "title": q.title, "source": q.source} for q in quotes]
         return Reply("\n\n".join(lines), 0, 0, NAME, NAME, sources=sources)
+
+    def reply_stream(
+        self, messages: list[dict], knowledge: list[Passage], limits: Limits, stream: DeltaStream
+    ) -> Reply:
+        """The passage, a few words at a time."""
+        return stream_whole(self.reply(messages, knowledge, limits), stream, words_per_delta=WORDS_PER_DELTA)
 
     def realtime_answer(self, sdp_offer: str, limits: Limits) -> str:
         raise RealtimeNotSupported("The extractive provider has no voice.")

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import quote
 
-from apps.ai.providers.base import Limits, Passage, ProviderError, Reply
+from apps.ai.providers.base import DeltaStream, Limits, Passage, ProviderError, Reply
 from ringnity import outbound
 
 NAME = "openai-compatible"
@@ -45,6 +45,7 @@ _KEEP_ALIVE = outbound.Pool()
 class OpenAICompatibleProvider:
     name = NAME
     realtime = True
+    handoff_marker = HANDOFF_MARKER
 
     def __init__(self, *, base_url: str, api_key: str, timeout: float = 30.0, backoff_seconds: float = 0.5) -> None:
         self.base_url = base_url.rstrip("/")
@@ -115,9 +116,9 @@ class OpenAICompatibleProvider:
         except (outbound.TransportError, outbound.Refused) as exc:
             raise ProviderError("The AI provider could not be reached.") from exc
 
-    def reply(self, messages: list[dict], knowledge: list[Passage], limits: Limits) -> Reply:
+    def _chat_payload(self, messages: list[dict], knowledge: list[Passage], limits: Limits) -> dict:
         context = "\n\n".join(f"[{p.title or p.source}] ({p.source})\n{p.text}" for p in knowledge)
-        payload = {
+        return {
             "model": limits.chat_model,
             "max_tokens": limits.max_output_tokens,
             "messages": [
@@ -125,19 +126,15 @@ class OpenAICompatibleProvider:
                 *messages,
             ],
         }
-        raw, _ = self._post("/chat/completions", json.dumps(payload).encode(), "application/json", limits)
+
+    @staticmethod
+    def _reply(text: str, usage: dict, model: str, knowledge: list[Passage], handoff: bool) -> Reply:
         try:
-            answer = json.loads(raw)
-            text = answer["choices"][0]["message"]["content"] or ""
-            usage = answer.get("usage") or {}
             input_tokens = int(usage.get("prompt_tokens", 0))
             output_tokens = int(usage.get("completion_tokens", 0))
             cached = int((usage.get("prompt_tokens_details") or {}).get("cached_tokens", 0))
-            model = str(answer.get("model") or limits.chat_model)
-        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+        except (ValueError, TypeError, AttributeError) as exc:
             raise ProviderError("The AI provider sent an answer we could not read.") from exc
-        handoff = text.lstrip().startswith(HANDOFF_MARKER)
-        text = text.replace(HANDOFF_MARKER, "").strip()
         sources = [{"documentId": p.document_id, "title": p.title, "source": p.source} for p in knowledge]
         return Reply(
             text=text,
@@ -145,10 +142,53 @@ class OpenAICompatibleProvider:
             cached_input_tokens=max(0, cached),
             output_tokens=max(0, output_tokens),
             provider=NAME,
-            model=model[:80],
+            model=str(model)[:80],
             handoff_recommended=handoff,
             sources=sources,
         )
+
+    def reply(self, messages: list[dict], knowledge: list[Passage], limits: Limits) -> Reply:
+        payload = self._chat_payload(messages, knowledge, limits)
+        raw, _ = self._post("/chat/completions", json.dumps(payload).encode(), "application/json", limits)
+        try:
+            answer = json.loads(raw)
+            text = answer["choices"][0]["message"]["content"] or ""
+            usage = answer.get("usage") or {}
+            model = str(answer.get("model") or limits.chat_model)
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+            raise ProviderError("The AI provider sent an answer we could not read.") from exc
+        handoff = text.lstrip().startswith(HANDOFF_MARKER)
+        return self._reply(text.replace(HANDOFF_MARKER, "").strip(), usage, model, knowledge, handoff)
+
+    def reply_stream(
+        self, messages: list[dict], knowledge: list[Passage], limits: Limits, stream: DeltaStream
+    ) -> Reply:
+        """The provider's streaming API (server-sent events, usage in the last chunk) through ``stream`` above:
+        the whole exchange within the timeout, nothing retried once bytes arrived."""
+        payload = self._chat_payload(messages, knowledge, limits) | {
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        usage, model = {}, limits.chat_model
+        with self.stream("/chat/completions", payload) as lines:
+            try:
+                for raw_line in lines:
+                    line = raw_line.decode("utf-8", errors="replace").strip()
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[len("data:") :].strip()
+                    if data == "[DONE]":
+                        break
+                    chunk = json.loads(data)
+                    usage = chunk.get("usage") or usage
+                    model = chunk.get("model") or model
+                    for choice in chunk.get("choices") or []:
+                        piece = (choice.get("delta") or {}).get("content")
+                        if piece:
+                            stream.feed(piece)
+            except (ValueError, TypeError, AttributeError) as exc:
+                raise ProviderError("The AI provider sent a stream we could not read.") from exc
+        return self._reply(stream.finish(), usage, model, knowledge, stream.handoff)
 
     def realtime_answer(self, sdp_offer: str, limits: Limits) -> str:
         path = f"/realtime?model={quote(limits.voice_model)}"

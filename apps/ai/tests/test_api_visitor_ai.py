@@ -122,10 +122,18 @@ def test_asking_for_a_person_hands_off_without_an_ai_reply(api_client, assert_co
     assert not Message.objects.filter(sender_type="ai").exists()
 
 
-def test_stream_true_is_refused_with_a_pointer_to_the_realtime_contract(api_client, assert_contract, tenant):
-    body = assert_contract(chat(api_client, tenant, "Hi", stream=True), "sendAiVisitorMessage", status=400)
-    assert body["details"][0].startswith("stream: streaming replies are delivered over the realtime contract")
-    assert not Message.objects.exists()
+def test_stream_true_answers_with_the_reply_id_and_stores_the_reply_like_any_other(
+    api_client, assert_contract, tenant, django_capture_on_commit_callbacks
+):
+    """The pieces go over the realtime gateway (apps/realtime/tests/test_gateway_ai.py); here, the REST side."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = chat(api_client, tenant, "How long does shipping take?", stream=True)
+    data = assert_contract(response, "sendAiVisitorMessage", status=200)["data"]
+    assert (data["message"], data["metadata"]["stream"]) == ("", True)
+    reply = Message.objects.get(public_id=data["metadata"]["messageId"])  # the eager task has run
+    assert reply.sender_type == "ai"
+    assert "three to five business days" in reply.body
+    assert AiConversation.objects.get(public_id=data["aiConversationId"]).reply_count == 1
 
 
 def test_bad_chat_input_lists_every_field_and_writes_nothing(api_client, assert_contract, tenant):
