@@ -113,6 +113,7 @@ MIDDLEWARE = [
     "ringnity.api.middleware.RequestIdMiddleware",
     "ringnity.ops.middleware.RequestMetricsMiddleware",
     "ringnity.api.http_middleware.ChunkedBodyRefusedMiddleware",
+    "ringnity.api.http_middleware.NulInPathRefusedMiddleware",
     "ringnity.api.http_middleware.PrivateApiResponsesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

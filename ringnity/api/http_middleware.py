@@ -10,11 +10,16 @@
 * ``ChunkedBodyRefusedMiddleware``: a chunked request body reaches Django as an empty body (WSGI
   reads ``Content-Length``), so ``{"url": ...}`` became "url: required". It is refused with 411
   ``LENGTH_REQUIRED`` instead of being silently dropped.
+* ``NulInPathRefusedMiddleware``: no id, slug or route holds a NUL, and PostgreSQL refuses one in any
+  text value (``DataError``). A path with one (``/api/server/webhooks/a%00b``) is a 404 before any
+  view runs: the JSON 404 envelope under ``/api``, Django's 404 elsewhere. One rule for every path
+  parameter of every route, present and future, instead of a guard in each lookup.
 """
 
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 
 from ringnity.api.errors import ErrorCode
+from ringnity.api.fallback import api_not_found
 
 API_PREFIX = "/api"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -60,4 +65,16 @@ class ChunkedBodyRefusedMiddleware:
                 "message": "Send the request body with a Content-Length header; chunked bodies are not accepted.",
             }
             return JsonResponse(body, status=411)
+        return self.get_response(request)
+
+
+class NulInPathRefusedMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path_info:
+            if request.path_info.startswith(API_PREFIX):
+                return api_not_found(request)
+            raise Http404("No page has a NUL in its address.")
         return self.get_response(request)

@@ -8,6 +8,8 @@ as a ``TransactionTestCase`` does, so no other test sees it.
 
 from __future__ import annotations
 
+import math
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,12 +27,22 @@ from apps.plans.tests.factories import subscribe
 from apps.runtime.tokens import ADMIN_SCOPES, AGENT_SCOPES, VISITOR_SCOPES, TokenKind, issuing_key_context, token_issue
 from apps.tenants.models import PlatformRole, StaffRole
 from apps.tenants.tests.factories import OwnerFactory, PlatformOperatorFactory, StaffFactory, TenantFactory
+from ringnity.testing.ci import missing, require_postgresql, running_in_ci
+
+
+def fuzz_budget_seconds() -> float:
+    """``FUZZ_BUDGET_SECONDS``; by default 210 locally and none under ``CI=true``."""
+    configured = os.environ.get("FUZZ_BUDGET_SECONDS", "").strip()
+    if configured:
+        return float(configured)
+    return math.inf if running_in_ci() else 210.0
 
 
 @dataclass
 class FuzzStats:
     """What the fuzz step did, printed at the end of the session."""
 
+    budget_seconds: float = field(default_factory=fuzz_budget_seconds)
     started: float = 0.0
     examples: Counter = field(default_factory=Counter)
     statuses: Counter = field(default_factory=Counter)
@@ -44,6 +56,14 @@ class FuzzStats:
     @property
     def elapsed(self) -> float:
         return time.monotonic() - self.started if self.started else 0.0
+
+    def admit(self, label: str) -> None:
+        """Before each example. An operation not started when the budget is spent is not fuzzed: skipped
+        and listed locally, a failure under ``CI=true`` (CI fuzzes every served operation or is red)."""
+        self.start()
+        if self.elapsed > self.budget_seconds and label not in self.examples:
+            self.skipped[label] = f"time budget of {self.budget_seconds:.0f} s spent"
+            missing(f"the fuzz time budget of {self.budget_seconds:.0f} s was spent before {label} started")
 
 
 STATS = FuzzStats()
@@ -63,16 +83,6 @@ def pytest_terminal_summary(terminalreporter):
     write("responses: " + ", ".join(f"{status}: {count}" for status, count in sorted(STATS.statuses.items())))
     for label, reason in sorted(STATS.skipped.items()):
         write(f"  skipped {label}: {reason}")
-
-
-def pytest_collection_modifyitems(items):
-    """Operations with a known, not yet fixed defect are expected failures (see KNOWN_DEFECTS)."""
-    from tests.fuzz.contract import KNOWN_DEFECTS
-
-    for item in items:
-        label = item.name.partition("[")[2].removesuffix("]")
-        if label in KNOWN_DEFECTS:
-            item.add_marker(pytest.mark.xfail(reason=f"known defect: {KNOWN_DEFECTS[label]}", strict=False))
 
 
 @dataclass(frozen=True)
@@ -133,13 +143,8 @@ def _flush() -> None:
 def fuzz_target(django_db_setup, django_db_blocker):
     """``(base_url, Credentials)`` of a live server of the seeded test database."""
     with django_db_blocker.unblock():
-        if connections["default"].vendor == "sqlite":
-            # An in-memory SQLite test database is one connection; the server's threads would not see it.
-            import os
-
-            if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-                pytest.fail("the contract fuzz needs PostgreSQL under CI")
-            pytest.skip("the contract fuzz needs PostgreSQL (set DATABASE_URL)")
+        # An in-memory SQLite test database is one connection; the server's threads would not see it.
+        require_postgresql("the contract fuzz needs PostgreSQL (set DATABASE_URL)")
         credentials = _seed()
         server = LiveServerThread("127.0.0.1", _StaticFilesHandler, port=0)
         server.daemon = True

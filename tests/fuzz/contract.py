@@ -107,18 +107,3 @@ def credential_for(operation, credentials) -> dict:
         "DashboardBearer": credentials.owner,
         "PlatformBearer": credentials.platform,
     }.get(scheme, {})
-
-
-#: Operations with a defect the fuzzer found that is not fixed yet: the test is an expected failure
-#: (non-strict, since generation may or may not hit the input) until the owner fixes it and removes
-#: the line. Each entry names the minimal failing input.
-KNOWN_DEFECTS = {
-    # oauth
-    "POST /oauth/token": "Content-Type multipart/form-data with a form body is a 500",
-    "POST /oauth/revoke": "Content-Type multipart/form-data with a form body is a 500",
-    "GET /oauth/authorize": "the HTML error page for an unknown client (RFC 6749 4.1.2.1: never redirect to an "
-    "unverified redirect_uri) is a content type the contract does not document",
-}
-
-#: Browser pages under /api that are HTML by design (the OAuth sign-in and consent pages).
-HTML_OPERATIONS = {"GET /oauth/authorize"}

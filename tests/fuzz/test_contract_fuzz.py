@@ -5,11 +5,14 @@ operation is attacked the day it is served. Requests carry the credential of the
 security scheme (``tests.fuzz.contract.credential_for``). Checks: no 5xx, responses and content
 types as the contract says (its ErrorCode enum extended in memory with our documented additions),
 data the contract forbids is refused, declared authentication is enforced, and nothing under /api
-answers HTML.
+answers HTML (the OAuth pages answer HTML only to a caller that asks for it). No operation is marked
+as an expected failure: a defect the fuzzer finds is fixed, with a regression test.
 
 Bounds: ``FUZZ_MAX_EXAMPLES`` generated examples per operation (default 8, valid and invalid data)
 after schemathesis's explicit-example and coverage phases, and a wall-clock budget
-(``FUZZ_BUDGET_SECONDS``, default 210) after which operations not started yet are skipped and listed.
+(``FUZZ_BUDGET_SECONDS``; default 210 locally, none under ``CI=true``) after which operations not
+started yet are skipped and listed locally, and fail the run under ``CI=true``: CI fuzzes every
+served operation or is red.
 """
 
 from __future__ import annotations
@@ -24,14 +27,12 @@ from hypothesis import HealthCheck, settings
 from tests.fuzz.conftest import STATS
 from tests.fuzz.contract import (
     CHECKS,
-    HTML_OPERATIONS,
     contract_with_our_error_codes,
     credential_for,
     pending_operations,
 )
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "8"))
-BUDGET_SECONDS = float(os.environ.get("FUZZ_BUDGET_SECONDS", "210"))
 
 schema = schemathesis.openapi.from_dict(contract_with_our_error_codes())
 if pending_operations():
@@ -62,15 +63,11 @@ def session():
 def test_the_contract_holds_under_fuzzing(case, fuzz_target, session):
     base_url, credentials = fuzz_target
     label = case.operation.label
-    STATS.start()
-    if STATS.elapsed > BUDGET_SECONDS and label not in STATS.examples:
-        STATS.skipped[label] = f"time budget of {BUDGET_SECONDS:.0f} s spent"
-        pytest.skip(f"fuzz time budget of {BUDGET_SECONDS:.0f} s spent")
+    STATS.admit(label)
     auth = credential_for(case.operation, credentials)
     response = case.call(base_url=base_url, session=session, headers=auth, timeout=30)
     STATS.examples[label] += 1
     STATS.statuses[response.status_code] += 1
     content_type = response.headers.get("Content-Type", "")
-    if label not in HTML_OPERATIONS:
-        assert not content_type.startswith("text/html"), f"{label} answered HTML ({response.status_code})"
+    assert not content_type.startswith("text/html"), f"{label} answered HTML ({response.status_code})"
     case.validate_response(response, checks=CHECKS, headers=auth)

@@ -38,7 +38,7 @@ from rest_framework.authentication import CSRFCheck
 from apps.oauth import scopes as catalog
 from apps.oauth import selectors, services, signin
 from apps.oauth.api.protocol import OAUTH_ERRORS, TAGS, OAuthProtocolView
-from apps.oauth.errors import oauth_error_response
+from apps.oauth.errors import OAuthProtocolError, oauth_error_response
 from apps.oauth.models import OAuthClient
 from apps.oauth.throttling import rate_exceeded
 from apps.oauth.validators import user_may_sign_in
@@ -93,14 +93,14 @@ def _page(request, template: str, context: dict, status: int = 200, headers: dic
     return response.render()
 
 
-def _wants_json(request) -> bool:
-    accept = request.headers.get("Accept", "")
-    return "application/json" in accept and "text/html" not in accept
+def _wants_html(request) -> bool:
+    return "text/html" in request.headers.get("Accept", "")
 
 
 def _error_page(request, message: str, status: int = 400, error: str = "invalid_request") -> HttpResponse:
-    """A page for people; the contract's ``OAuthError`` JSON for a client that asks for JSON only."""
-    if _wants_json(request):
+    """A page for people (browsers ask for ``text/html``); for any other caller the contract's ``OAuthError``
+    JSON, the only 4XX body it documents."""
+    if not _wants_html(request):
         return oauth_error_response(error, message, status=status)
     return _page(request, "error.html", {"message": message}, status=status)
 
@@ -150,6 +150,12 @@ def _fresh_enough(request, auth_time: float | None) -> bool:
 
 class AuthorizeView(OAuthLibMixin, OAuthProtocolView):
     oauthlib_backend_class = QueryOnlyOAuthLibCore
+
+    def handle_exception(self, exc):
+        """Malformed input (``refuse_malformed_input``) on the error page, never a redirect."""
+        if isinstance(exc, OAuthProtocolError):
+            return _error_page(self.request._request, exc.description, exc.status, error=exc.error)
+        return super().handle_exception(exc)
 
     @extend_schema(
         operation_id="authorizeWithRingnity",

@@ -13,6 +13,7 @@ import json
 from urllib.parse import unquote_plus
 
 from django.http import HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from oauth2_provider.views.mixins import OAuthLibMixin
 from rest_framework import exceptions as drf
@@ -65,10 +66,60 @@ def oauth_error_for(exc) -> HttpResponse:
     raise exc
 
 
+FORM = "application/x-www-form-urlencoded"
+
+
+def _basic_credentials(request) -> tuple[str, str] | None:
+    """``(client_id, client_secret)`` of ``Authorization: Basic``, decoded as oauthlib does; None without."""
+    scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        client_id, _, secret = base64.b64decode(value).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+def refuse_malformed_input(request, *, form_body_only: bool) -> None:
+    """The protocol's input rules, before anything reads a parameter (issue 22, finding 9).
+
+    * ``form_body_only`` (token, revoke): a POST body must be ``application/x-www-form-urlencoded``, the only
+      body the contract and RFC 6749 §4.1.3 / RFC 7009 §2.1 define; multipart or JSON is refused, so no
+      multipart parser ever sees a token request.
+    * A body that cannot be parsed is refused, never a 500.
+    * NUL in any parameter (query, form, Basic credentials) is refused: no client id, code or token holds
+      one, and PostgreSQL refuses it in a text value outright.
+    """
+    if form_body_only and request.method == "POST" and request.content_type != FORM:
+        raise OAuthProtocolError("invalid_request", f"Send the request body as {FORM}.")
+    try:
+        parameters = [*request.GET.lists(), *request.POST.lists()]
+    except MultiPartParserError as exc:
+        raise OAuthProtocolError("invalid_request", "The request body cannot be parsed.") from exc
+    bad = sorted(
+        {
+            "a parameter name" if "\x00" in name else name
+            for name, values in parameters
+            if "\x00" in name + "".join(values)
+        }
+    )
+    if "\x00" in "".join(_basic_credentials(request) or ()):
+        bad.append("Authorization")
+    if bad:
+        raise OAuthProtocolError("invalid_request", f"{', '.join(bad)}: must not contain NUL characters.")
+
+
 class OAuthProtocolView(APIView):
     renderer_classes = [JSONRenderer]
     authentication_classes: list = []
     accepted_principals = PUBLIC
+    #: Token and revoke take a form-urlencoded body only (``refuse_malformed_input``).
+    form_body_only = False
+
+    def initial(self, request, *args, **kwargs):
+        refuse_malformed_input(request._request, form_body_only=self.form_body_only)
+        super().initial(request, *args, **kwargs)
 
     def handle_exception(self, exc):
         if isinstance(exc, (OAuthProtocolError, ApiError, drf.APIException)):
@@ -86,12 +137,8 @@ def _passthrough(body: str, status: int, headers: dict) -> HttpResponse:
 
 def _client_id_of(request) -> str:
     """The client named by Basic auth or the form body (for the per-client rate limit only)."""
-    scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-    if scheme.lower() == "basic":
-        try:
-            return unquote_plus(base64.b64decode(value).decode().split(":", 1)[0])
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            return ""
+    if request.META.get("HTTP_AUTHORIZATION", "").lower().startswith("basic "):
+        return (_basic_credentials(request) or ("", ""))[0]
     return request.POST.get("client_id", "")
 
 
@@ -130,6 +177,7 @@ class JwksView(OAuthProtocolView):
 
 class TokenView(OAuthLibMixin, OAuthProtocolView):
     parser_classes = [FormParser]
+    form_body_only = True
 
     @extend_schema(
         operation_id="exchangeRingnityOAuthToken",
@@ -154,6 +202,7 @@ class TokenView(OAuthLibMixin, OAuthProtocolView):
 
 class RevokeView(OAuthLibMixin, OAuthProtocolView):
     parser_classes = [FormParser]
+    form_body_only = True
 
     @extend_schema(
         operation_id="revokeRingnityOAuthToken",

@@ -85,6 +85,11 @@ def get_code(django_client, client, user, **params) -> tuple[str, str]:
     return values["code"], verifier
 
 
+def form_post(django_client, path: str, fields: dict, **extra):
+    """A POST with an ``application/x-www-form-urlencoded`` body, the only one token and revoke take."""
+    return django_client.post(path, urlencode(fields), content_type="application/x-www-form-urlencoded", **extra)
+
+
 def exchange(django_client, client, code, verifier, *, secret=None, redirect_uri=CALLBACK, **extra):
     data = {
         "grant_type": "authorization_code",
@@ -96,7 +101,7 @@ def exchange(django_client, client, code, verifier, *, secret=None, redirect_uri
     }
     if secret:
         data["client_secret"] = secret
-    return django_client.post(TOKEN, {k: v for k, v in data.items() if v is not None})
+    return form_post(django_client, TOKEN, {k: v for k, v in data.items() if v is not None})
 
 
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')

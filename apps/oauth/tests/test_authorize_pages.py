@@ -26,16 +26,6 @@ pytestmark = pytest.mark.django_db
 ISSUER = "http://127.0.0.1:8192"
 
 
-@pytest.fixture
-def owner():
-    return OwnerFactory(tenant=TenantFactory(slug="acme"), email="ada@acme.example.com")
-
-
-@pytest.fixture
-def confidential(owner):
-    return make_client(owner.tenant)
-
-
 def _url(oauth_client, **params):
     return f"{AUTHORIZE}?{urlencode(authorize_params(oauth_client, **params))}"
 

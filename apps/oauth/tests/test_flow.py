@@ -10,17 +10,12 @@ from apps.oauth.tests.factories import (
     TOKEN,
     USERINFO,
     exchange,
+    form_post,
     get_code,
     make_client,
 )
-from apps.tenants.tests.factories import OwnerFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def owner():
-    return OwnerFactory(tenant=TenantFactory(slug="acme"), name="Ada Owner", email="ada@acme.example.com")
 
 
 def test_code_flow_issues_tokens_an_id_token_and_userinfo(client, api_client, assert_contract, owner):
@@ -42,7 +37,8 @@ def test_code_flow_issues_tokens_an_id_token_and_userinfo(client, api_client, as
     assert data["tenant_id"] == owner.tenant.public_id
     assert "roles" not in data
 
-    refreshed = client.post(
+    refreshed = form_post(
+        client,
         TOKEN,
         {
             "grant_type": "refresh_token",
@@ -54,8 +50,8 @@ def test_code_flow_issues_tokens_an_id_token_and_userinfo(client, api_client, as
     new = assert_contract(refreshed, "exchangeRingnityOAuthToken", status=200)
     assert new["refresh_token"] != body["refresh_token"]
 
-    revoked = client.post(
-        REVOKE, {"token": new["refresh_token"], "client_id": oauth_client.client_id, "client_secret": secret}
+    revoked = form_post(
+        client, REVOKE, {"token": new["refresh_token"], "client_id": oauth_client.client_id, "client_secret": secret}
     )
     assert_contract(revoked, "revokeRingnityOAuthToken", status=200)
     gone = client.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {new['access_token']}")

@@ -16,27 +16,17 @@ from apps.oauth.tests.factories import (
     USERINFO,
     authorize_params,
     exchange,
+    form_post,
     get_code,
     make_client,
     pkce_pair,
     query_of,
     sign_in,
 )
-from apps.tenants.tests.factories import OwnerFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
-
-
-@pytest.fixture
-def owner():
-    return OwnerFactory(tenant=TenantFactory(slug="acme"))
-
-
-@pytest.fixture
-def confidential(owner):
-    return make_client(owner.tenant)
 
 
 def _authorize(django_client, oauth_client, **params):
@@ -148,7 +138,8 @@ def test_a_code_is_single_use_and_a_replay_revokes_what_it_produced(client, asse
     replay = exchange(client, oauth_client, code, verifier, secret=secret)
     assert assert_contract(replay, "exchangeRingnityOAuthToken", status=400)["error"] == "invalid_grant"
     assert client.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {first['access_token']}").status_code == 401
-    refresh = client.post(
+    refresh = form_post(
+        client,
         TOKEN,
         {
             "grant_type": "refresh_token",
@@ -195,7 +186,8 @@ def test_implicit_and_hybrid_response_types_are_unsupported(client, owner, confi
 )
 def test_only_code_and_refresh_grants_exist(client, assert_contract, confidential, grant_type):
     oauth_client, secret = confidential
-    response = client.post(
+    response = form_post(
+        client,
         TOKEN,
         {
             "grant_type": grant_type,
@@ -221,7 +213,8 @@ def test_access_tokens_live_900_seconds(client, owner, confidential):
 
 
 def _refresh(django_client, oauth_client, secret, refresh_token):
-    return django_client.post(
+    return form_post(
+        django_client,
         TOKEN,
         {
             "grant_type": "refresh_token",
@@ -274,7 +267,8 @@ def test_the_token_endpoint_accepts_basic_post_and_none(client, owner, confident
     oauth_client, secret = confidential
     code, verifier = get_code(client, oauth_client, owner)
     basic = base64.b64encode(f"{oauth_client.client_id}:{secret}".encode()).decode()
-    response = client.post(
+    response = form_post(
+        client,
         TOKEN,
         {"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK, "code_verifier": verifier},
         HTTP_AUTHORIZATION=f"Basic {basic}",
@@ -305,13 +299,13 @@ def test_the_token_endpoint_is_throttled_per_client_and_ip(client, assert_contra
         "client_secret": secret,
     }
     for _ in range(3):
-        assert client.post(TOKEN, body).status_code == 400
-    limited = client.post(TOKEN, body)
+        assert form_post(client, TOKEN, body).status_code == 400
+    limited = form_post(client, TOKEN, body)
     assert assert_contract(limited, "exchangeRingnityOAuthToken", status=429)["error"] == "temporarily_unavailable"
     assert int(limited["Retry-After"]) >= 1
     settings.OAUTH_TOKEN_RATE_LIMITS = {"ip": (1, 60), "client": (100, 60)}
-    assert client.post(TOKEN, body, REMOTE_ADDR="10.0.0.9").status_code == 400
-    assert client.post(TOKEN, body, REMOTE_ADDR="10.0.0.9").status_code == 429
+    assert form_post(client, TOKEN, body, REMOTE_ADDR="10.0.0.9").status_code == 400
+    assert form_post(client, TOKEN, body, REMOTE_ADDR="10.0.0.9").status_code == 429
 
 
 def test_revoke_answers_200_for_unknown_tokens_and_never_touches_another_clients(client, assert_contract, owner):
@@ -319,15 +313,18 @@ def test_revoke_answers_200_for_unknown_tokens_and_never_touches_another_clients
     theirs, their_secret = make_client(owner.tenant)
     code, verifier = get_code(client, theirs, owner)
     their_tokens = exchange(client, theirs, code, verifier, secret=their_secret).json()
-    unknown = client.post(REVOKE, {"token": "no-such-token", "client_id": mine.client_id, "client_secret": my_secret})
+    unknown = form_post(
+        client, REVOKE, {"token": "no-such-token", "client_id": mine.client_id, "client_secret": my_secret}
+    )
     assert assert_contract(unknown, "revokeRingnityOAuthToken")["success"] is True
     for token in (their_tokens["access_token"], their_tokens["refresh_token"]):
-        response = client.post(REVOKE, {"token": token, "client_id": mine.client_id, "client_secret": my_secret})
+        response = form_post(client, REVOKE, {"token": token, "client_id": mine.client_id, "client_secret": my_secret})
         assert response.status_code == 200
     assert client.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {their_tokens['access_token']}").status_code == 200
-    wrong_secret = client.post(REVOKE, {"token": "x", "client_id": mine.client_id, "client_secret": "nope"})
+    wrong_secret = form_post(client, REVOKE, {"token": "x", "client_id": mine.client_id, "client_secret": "nope"})
     assert assert_contract(wrong_secret, "revokeRingnityOAuthToken", status=401)["error"] == "invalid_client"
-    access = client.post(
+    access = form_post(
+        client,
         REVOKE,
         {
             "token": their_tokens["access_token"],

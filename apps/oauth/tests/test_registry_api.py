@@ -7,7 +7,7 @@ from oauth2_provider.models import get_access_token_model, get_refresh_token_mod
 
 from apps.identity.sessions import SessionScope, session_issue
 from apps.oauth.models import OAuthClient
-from apps.oauth.tests.factories import TOKEN, USERINFO, allow_clients, exchange, get_code, make_client
+from apps.oauth.tests.factories import TOKEN, USERINFO, allow_clients, exchange, form_post, get_code, make_client
 from apps.tenants.tests.factories import OwnerFactory, StaffFactory, TenantFactory
 
 pytestmark = pytest.mark.django_db
@@ -202,7 +202,8 @@ def test_revoke_kills_every_token_of_the_client_at_once(client, api_client, asse
     assert data["status"] == "revoked"
     assert data["revokedAt"]
     assert client.get(USERINFO, HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}").status_code == 401
-    refresh = client.post(
+    refresh = form_post(
+        client,
         TOKEN,
         {
             "grant_type": "refresh_token",
