@@ -68,6 +68,8 @@ def generate(slug: str, args, seed: int, conversations: int) -> None:
         str(args.agents),
         "--seed",
         str(seed),
+        "--yes-write-fake-data-into",  # a throwaway database, run with DEBUG off
+        slug,
     )
     print(f"generated {slug}: {conversations:,} conversations in {time.perf_counter() - started:.0f}s", flush=True)
 

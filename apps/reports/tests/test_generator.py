@@ -42,6 +42,8 @@ def test_generator_writes_the_asked_volumes_and_rollups_match_raw_sql(postgres):
         "20",
         "--agents",
         "4",
+        "--yes-write-fake-data-into",
+        "gen-test",
         stdout=out,
         stderr=err,
     )
@@ -59,6 +61,28 @@ def test_generator_writes_the_asked_volumes_and_rollups_match_raw_sql(postgres):
     assert len(stored["agentBreakdown"]) == 4
 
 
-def test_unknown_tenant_without_create_is_an_error():
-    with pytest.raises(CommandError):
+def test_unknown_tenant_without_create_is_an_error(settings):
+    settings.DEBUG = True
+    with pytest.raises(CommandError, match="no tenant 'nobody-here'"):
         call_command("generate_report_data", "--tenant", "nobody-here")
+
+
+@pytest.mark.parametrize(
+    "confirmation", [[], ["--yes-write-fake-data-into", "other"], ["--yes-write-fake-data-into", ""]]
+)
+def test_without_debug_it_refuses_unless_the_slug_is_confirmed_and_writes_nothing(settings, confirmation):
+    settings.DEBUG = False
+    tenant = Tenant.objects.create(slug="acme", name="Acme", email="acme@example.com")
+    with pytest.raises(CommandError, match="confirm with --yes-write-fake-data-into acme"):
+        call_command("generate_report_data", "--tenant", "acme", "--conversations", "5", *confirmation)
+    with pytest.raises(CommandError, match="--yes-write-fake-data-into fresh"):
+        call_command("generate_report_data", "--tenant", "fresh", "--create", *confirmation)
+    assert not Conversation.objects.for_tenant(tenant).exists()
+    assert not Tenant.objects.filter(slug="fresh").exists()
+
+
+def test_the_confirmation_lets_it_run_without_debug(settings):
+    """Past the guard: the next check (an unknown tenant) answers."""
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="no tenant 'nobody-here'"):
+        call_command("generate_report_data", "--tenant", "nobody-here", "--yes-write-fake-data-into", "nobody-here")

@@ -3,10 +3,15 @@
 Bulk-writes realistic chat and call volumes for one tenant (``apps.reports.generator``, COPY),
 with a progress bar on stderr, then rolls the closed days up. ``--create`` makes the tenant
 if it does not exist (timezone ``--timezone``).
+
+The rows are fake and cannot be told apart from real ones, so the command refuses to run unless
+``DEBUG`` is on or ``--yes-write-fake-data-into SLUG`` repeats the tenant's slug (the benchmark's
+throwaway database runs with ``DEBUG`` off and says so).
 """
 
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -47,8 +52,19 @@ class Command(BaseCommand):
         parser.add_argument("--create", action="store_true", help="create the tenant when it does not exist")
         parser.add_argument("--timezone", default="Europe/Berlin", help="timezone of a tenant made by --create")
         parser.add_argument("--no-rollup", action="store_true", help="leave the rollups to the periodic task")
+        parser.add_argument(
+            "--yes-write-fake-data-into",
+            metavar="SLUG",
+            default="",
+            help="required without DEBUG: the tenant's slug again, to confirm writing fake data into it",
+        )
 
     def handle(self, *args, **opts):
+        if not settings.DEBUG and opts["yes_write_fake_data_into"] != opts["tenant"]:
+            raise CommandError(
+                f"this writes fake conversations, messages and calls into tenant {opts['tenant']!r}: "
+                f"run it with DEBUG=true, or confirm with --yes-write-fake-data-into {opts['tenant']}"
+            )
         for name in ("conversations", "messages_per_conversation", "calls", "days", "agents"):
             if opts[name] < 0 or (name in ("days", "messages_per_conversation") and opts[name] < 1):
                 raise CommandError(f"--{name.replace('_', '-')} is out of range")
