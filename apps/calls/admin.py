@@ -22,12 +22,6 @@ class ReadOnlyConsoleAdmin(admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The platform console re-registers every admin under its role rules (its mixin comes first in
-        # the MRO, with ``read_only_model = False``); this instance flag keeps these pages read-only.
-        self.read_only_model = True
-
     def get_readonly_fields(self, request, obj=None):
         return self.fields or ()
 

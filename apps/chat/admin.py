@@ -7,7 +7,6 @@ history are never edited here.
 """
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 
 from apps.chat.conversation_services import conversation_update
 from apps.chat.models import Assignment, Conversation, Message, Visitor
@@ -25,12 +24,9 @@ def _writer(user) -> bool:
 
 
 class OperatorPermissions:
-    """The rules on their own. ``apps.platform`` puts its console role mixin in front of every admin
-    (its permission methods then win), so the add page is also closed by ``add_view`` itself:
-    conversations and visitors are only ever created by the chat services (numbering, tokens)."""
-
-    def add_view(self, request, form_url="", extra_context=None):
-        raise PermissionDenied
+    """The rules on their own (the console's role rules apply on top, and these narrow them): nobody
+    adds here, since conversations and visitors are only ever created by the chat services (numbering,
+    tokens), and nobody deletes."""
 
     def has_module_permission(self, request):
         return _operator(request.user)

@@ -307,6 +307,9 @@ class Message(TenantOwnedModel):
             models.Index(fields=["tenant", "conversation", "-created_at", "-id"], name="msg_tenant_conv_created")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_sender_type_display()} message {self.public_id}"
+
 
 class AttachmentStatus(models.TextChoices):
     PENDING = "pending", "Metadata only"
@@ -360,6 +363,9 @@ class Assignment(TenantOwnedModel):
 
     class Meta:
         indexes = [models.Index(fields=["tenant", "conversation", "-created_at"], name="asg_tenant_conv")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.public_id}"
 
 
 class ParticipantType(models.TextChoices):

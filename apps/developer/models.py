@@ -43,6 +43,9 @@ class ServiceToggle(TenantOwnedModel):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "service"], name="service_toggle_per_tenant")]
 
+    def __str__(self) -> str:
+        return f"{self.get_service_display()}: {'on' if self.admin_enabled else 'off'}"
+
 
 class ServerApiEnvironment(models.TextChoices):
     LIVE = "live", "Live"

@@ -18,6 +18,9 @@ class WorkspaceEntryToken(TenantOwnedModel):
     class Meta:
         indexes = [models.Index(fields=["tenant", "expires_at"], name="entry_token_tenant_exp")]
 
+    def __str__(self) -> str:
+        return f"entry token expiring {self.expires_at:%Y-%m-%d %H:%M:%S}"
+
 
 class SessionFamily(models.Model):
     """All refresh tokens descended from one login. Reusing a rotated token revokes the family."""

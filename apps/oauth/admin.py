@@ -1,11 +1,14 @@
 """Console pages of Login with Ringnity: the OAuth clients with their tenant and status, and remembered consents.
 
 django-oauth-toolkit registers its own page for the (swapped-in) client model; this one replaces it
-with the columns support needs. The console's rules apply on top (``apply_console_roles``): the
-client secret column is never listed nor searchable, and support reads only.
+with the columns support needs. The console's rules apply on top (``apps.platform.console``): the
+client secret column is never listed nor searchable, and support reads only. ID tokens are a record
+of what was issued: read-only here (the toolkit's own page would let an operator add and edit them).
 """
 
 from django.contrib import admin
+from oauth2_provider.admin import IDTokenAdmin
+from oauth2_provider.models import get_id_token_model
 
 from apps.oauth.models import OAuthClient, OAuthConsent
 
@@ -27,6 +30,11 @@ class OAuthConsentAdmin(admin.ModelAdmin):
     read_only_model = True  # the console's attribute: consents are given by users on the consent page only
 
 
-if admin.site.is_registered(OAuthClient):
-    admin.site.unregister(OAuthClient)
-admin.site.register(OAuthClient, OAuthClientAdmin)
+class ReadOnlyIDTokenAdmin(IDTokenAdmin):
+    read_only_model = True  # the console's attribute: no add, change or delete for any role
+
+
+for model, model_admin in ((OAuthClient, OAuthClientAdmin), (get_id_token_model(), ReadOnlyIDTokenAdmin)):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+    admin.site.register(model, model_admin)

@@ -9,8 +9,9 @@ Access by platform role, not by Django's per-model permission rows:
 Every app registers its own pages in its ``admin.py`` with plain ``admin.ModelAdmin`` classes (apps
 below the platform cannot import this module). ``ConsoleSite.register`` gives each registered admin
 and its inlines these role rules as it is registered — whatever the app order — and hides the
-credentials of models that hold some (``HiddenSecrets``). Pages tune the rules with the attributes
-``read_only_model``, ``allow_add`` and ``allow_delete``.
+credentials of models that hold some (``HiddenSecrets``). Pages narrow the rules with the attributes
+``read_only_model``, ``allow_add`` and ``allow_delete`` or with Django's ``has_*_permission`` methods
+(``RolePermissions``).
 This module imports no pages.
 """
 
@@ -38,34 +39,63 @@ def can_write(user) -> bool:
     return is_operator(user) and user.platform_role in WRITE_ROLES
 
 
+def _page_rule(model_admin, name: str):
+    """The page's own ``has_*_permission`` method ``name``, bound, or None when the page has none.
+
+    Looked up in the classes after ``RolePermissions`` in the page's MRO (the app's ``ModelAdmin`` and its
+    mixins), skipping Django's defaults, which ask for per-model permission rows operators do not have.
+    """
+    mro = type(model_admin).__mro__
+    for klass in mro[mro.index(RolePermissions) + 1 :]:
+        if klass.__module__.startswith("django.") or klass is object:
+            continue
+        if name in vars(klass):
+            return vars(klass)[name].__get__(model_admin)
+    return None
+
+
 class RolePermissions:
     """Mixin for ModelAdmin and inlines: view for operators, writes for owner/admin, never for read-only models.
 
-    It stands first in the console class's bases, so a page tunes it with attributes
-    (``read_only_model``, ``allow_add``, ``allow_delete``) and, for a rule about one row, the hooks
-    ``allows_add(request)`` and ``allows_delete(request, obj)`` — not by overriding ``has_*_permission``.
+    It stands first in the console class's bases. A page narrows it — never widens it — with attributes
+    (``read_only_model``, ``allow_add``, ``allow_delete``), the hooks ``allows_add(request)`` and
+    ``allows_delete(request, obj)``, or Django's own ``has_*_permission`` methods: each rule here is the
+    role rule AND the page's method when it defines one. So what a page forbids is also hidden (no "Add"
+    button, no "Add another" row, no save button), as Django does, instead of shown and answered with a 403.
     """
 
     def _writable(self, request) -> bool:
         return not getattr(self, "read_only_model", False) and can_write(request.user)
 
+    def _page_allows(self, name: str, request, *args) -> bool:
+        rule = _page_rule(self, name)
+        return rule is None or bool(rule(request, *args))
+
     def has_module_permission(self, request):
-        return is_operator(request.user)
+        return is_operator(request.user) and self._page_allows("has_module_permission", request)
 
     def has_view_permission(self, request, obj=None):
-        return is_operator(request.user)
+        return is_operator(request.user) and self._page_allows("has_view_permission", request, obj)
 
     def has_add_permission(self, request, *args):
         allows = getattr(self, "allows_add", None)
-        return getattr(self, "allow_add", True) and self._writable(request) and (allows is None or allows(request))
+        return (
+            getattr(self, "allow_add", True)
+            and self._writable(request)
+            and (allows is None or allows(request))
+            and self._page_allows("has_add_permission", request, *args)
+        )
 
     def has_change_permission(self, request, obj=None):
-        return self._writable(request)
+        return self._writable(request) and self._page_allows("has_change_permission", request, obj)
 
     def has_delete_permission(self, request, obj=None):
         allows = getattr(self, "allows_delete", None)
         return (
-            getattr(self, "allow_delete", True) and self._writable(request) and (allows is None or allows(request, obj))
+            getattr(self, "allow_delete", True)
+            and self._writable(request)
+            and (allows is None or allows(request, obj))
+            and self._page_allows("has_delete_permission", request, obj)
         )
 
 

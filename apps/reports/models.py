@@ -158,3 +158,6 @@ class ConversationRating(TenantOwnedModel):
     class Meta:
         indexes = [models.Index(fields=["tenant", "created_at"], name="rating_tenant_created")]
         constraints = [models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="rating_score_1_to_5")]
+
+    def __str__(self) -> str:
+        return f"rating {self.score}/5 of {self.created_at:%Y-%m-%d}"

@@ -38,3 +38,6 @@ class DevicePushToken(TenantOwnedModel):
             models.UniqueConstraint(fields=["tenant", "provider", "token_digest"], name="device_token_per_tenant"),
         ]
         indexes = [models.Index(fields=["tenant", "device_id"], name="device_tenant_device_id")]
+
+    def __str__(self) -> str:
+        return f"{self.platform} device {self.public_id}"

@@ -1,14 +1,13 @@
 """Console pages: webhook endpoints (never a secret), deliveries with their attempts, events.
 
 The platform console wraps every registered admin with its role rules (support sees, owners and
-admins change; see ``apps.platform.admin.apply_console_roles``), so these are plain ModelAdmins.
+admins change; ``apps.platform.console.ConsoleSite``), so these are plain ModelAdmins.
 Everything is read-only here: endpoints are created and changed through the Server API (that is
 where URLs are checked and secrets shown once), deliveries only move through their services. The
 actions need the ``change`` permission, which the role rules give to owners and admins only.
 """
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 
 from apps.webhooks import services
 from apps.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -22,16 +21,11 @@ class ReadOnlyConsole(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields if field.name in self.get_fields(request, obj)]
 
-    def add_view(self, request, form_url="", extra_context=None):
-        raise PermissionDenied
+    def has_add_permission(self, request):
+        return False
 
-    def delete_view(self, request, object_id, extra_context=None):
-        raise PermissionDenied
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(WebhookEndpoint)
