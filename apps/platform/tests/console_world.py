@@ -10,10 +10,11 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from apps.ai.models import AiConversation
+from apps.ai.models import AiConversation, AiVoiceSession
 from apps.ai.services import routing_mode_set
 from apps.ai.tests.factories import indexed_document
-from apps.billing.models import AiPricing
+from apps.billing.hold_services import ai_hold_place
+from apps.billing.models import AiPricing, AiUsageKind
 from apps.billing.tests.factories import AiUsageLogFactory, fund_ai
 from apps.calls.models import CallActorKind, CallLink
 from apps.calls.tests.factories import call_for, conversation_for, visitor_for
@@ -44,7 +45,10 @@ def console_world() -> None:
         tenant,
         plan_slug="professional",
         features={"chat": True, "webhooks": True, "server_api": True, "oauth_login": True, "knowledge_base": True},
-        quotas={key: "unlimited" for key in ("webhooks", "oauth_clients", "server_api_keys", "knowledge_documents")},
+        quotas={
+            key: "unlimited"
+            for key in ("webhooks", "oauth_clients", "server_api_keys", "knowledge_documents", "ai_voice_minutes")
+        },
     )
     owner = OwnerFactory(tenant=tenant)
     department = DepartmentFactory(tenant=tenant)
@@ -103,4 +107,16 @@ def console_world() -> None:
     routing_mode_set(tenant=tenant, mode="ai_first")
     indexed_document(tenant, "returns.md", "You can return any item within 30 days.")
     ai_visitor = visitor_for(tenant)
-    AiConversation.objects.create(tenant=tenant, conversation=conversation_for(tenant, ai_visitor), visitor=ai_visitor)
+    ai_conversation = conversation_for(tenant, ai_visitor)
+    AiConversation.objects.create(tenant=tenant, conversation=ai_conversation, visitor=ai_visitor)
+    hold = ai_hold_place(tenant=tenant, kind=AiUsageKind.VOICE, units=5, unit_estimate_micros=0, ttl_seconds=600)
+    started = timezone.now()
+    AiVoiceSession.objects.create(
+        tenant=tenant,
+        visitor=ai_visitor,
+        conversation=ai_conversation,
+        hold=hold,
+        started_at=started,
+        max_seconds=300,
+        ends_at=started + timedelta(seconds=300),
+    )
