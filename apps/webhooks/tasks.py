@@ -1,7 +1,11 @@
 """Celery tasks of the ``webhooks`` queue. Both are idempotent: a duplicate run sends nothing twice."""
 
+import signal
+import threading
+from contextlib import contextmanager
 from datetime import timedelta
 
+from billiard.process import current_process
 from celery import current_app, shared_task
 from django.conf import settings
 from django.db import DatabaseError
@@ -9,6 +13,26 @@ from django.db import DatabaseError
 from apps.webhooks import delivery, events
 
 QUEUE = "webhooks"
+
+
+@contextmanager
+def sigterm_waits_in_pool_process():
+    """In a prefork pool process, SIGTERM is ignored while a batch is claimed, sent and recorded.
+
+    ``systemctl stop`` (and anything else that signals the whole process group) sends SIGTERM to
+    the pool processes as well as to the worker; by default a pool process dies at once, mid-send,
+    and its deliveries would wait for their lease and be sent again as another attempt. Ignoring
+    it for the batch lets the attempt finish and be recorded; the worker (which got SIGTERM too)
+    then stops the pool process after its task, as a warm shutdown does. The main process of a
+    ``solo`` worker keeps Celery's own handler, which already waits for the running task.
+    """
+    pool_process = current_process().name != "MainProcess" and threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, signal.SIG_IGN) if pool_process else None
+    try:
+        yield
+    finally:
+        if pool_process:
+            signal.signal(signal.SIGTERM, previous)
 
 
 @shared_task(
@@ -30,7 +54,9 @@ def webhook_deliver(self, delivery_ids: list[int] | int) -> None:
     retries wait for the sweep.
     """
     ids = [delivery_ids] if isinstance(delivery_ids, int) else list(delivery_ids)
-    for outcome in delivery.attempt_many(delivery_ids=ids, countdown_ok=not self.request.is_eager):
+    with sigterm_waits_in_pool_process():
+        outcomes = delivery.attempt_many(delivery_ids=ids, countdown_ok=not self.request.is_eager)
+    for outcome in outcomes:
         if outcome.retry_in is not None:
             webhook_deliver.apply_async(args=[[outcome.attempt.delivery_id]], countdown=outcome.retry_in, queue=QUEUE)
 

@@ -5,17 +5,9 @@ Needs PostgreSQL (the worker process reads the test database) and Redis (the bro
 it skips locally and fails under CI=true.
 """
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-import redis
-from django.conf import settings
-from django.db import connection
 from standardwebhooks.webhooks import Webhook
 
 from apps.chat.tests.chat_fixtures import CHAT_FEATURES, send_message, start_conversation, visitor_headers
@@ -23,74 +15,16 @@ from apps.developer.tests.factories import ServerApiKeyFactory, server_key_heade
 from apps.runtime.tests.fixtures import ready_tenant
 from apps.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from apps.webhooks.tests.receiver import Receiver, Reply
-from ringnity.celery import app as celery_app
+from apps.webhooks.tests.worker import start_worker, stop_worker
 
-ROOT = Path(__file__).resolve().parents[3]
 SCOPES = ["server:webhook:read", "server:webhook:write", "server:contacts:write"]
-
-
-def _ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def _require_services():
-    problems = []
-    if connection.vendor != "postgresql":
-        problems.append(f"the worker process must share the test database: needs PostgreSQL, not {connection.vendor}")
-    try:
-        redis.Redis.from_url(settings.REDIS_URL or "redis://", socket_connect_timeout=2).ping()
-    except (redis.RedisError, ValueError) as exc:
-        problems.append(f"needs the Redis broker (REDIS_URL): {exc}")
-    if problems:
-        if _ci():
-            pytest.fail("; ".join(problems))
-        pytest.skip("; ".join(problems))
-
-
-@pytest.fixture(autouse=True)
-def _eager_celery():
-    """Overrides the package's eager fixture: here tasks really go through the broker."""
-    keys = ("CELERY_TASK_ALWAYS_EAGER",)
-    previous = {key: celery_app.conf.get(key) for key in keys}
-    celery_app.conf["CELERY_TASK_ALWAYS_EAGER"] = False
-    yield
-    for key, value in previous.items():
-        celery_app.conf[key] = value
-
-
-def _database_url() -> str:
-    db = settings.DATABASES["default"]
-    auth = quote(db["USER"] or "")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"])
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture
 def worker():
-    _require_services()
-    redis.Redis.from_url(settings.REDIS_URL).delete("webhooks")  # stale messages of earlier runs
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "CACHE_KEY_PREFIX": settings.CACHE_KEY_PREFIX,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "WEBHOOKS_ALLOW_LOOPBACK": "true",
-        "WEBHOOKS_TIMEOUT_SECONDS": "1",
-        "DJANGO_SETTINGS_MODULE": "ringnity.settings",
-    }
-    command = [sys.executable, "-m", "celery", "-A", "ringnity", "worker", "-Q", "webhooks", "--pool=solo"]
-    command += ["--loglevel=warning", "--without-gossip", "--without-mingle", "--without-heartbeat"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = start_worker()
     yield process
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
+    stop_worker(process)
 
 
 def _create_endpoint(client, headers, url, events) -> tuple[str, str]:
