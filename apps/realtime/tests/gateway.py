@@ -16,52 +16,16 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
 
-import pytest
-import redis
 from django.conf import settings
-from django.db import connection
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from apps.realtime.protocol import PATH
 from ringnity.testing.realtime_contract import assert_client_frame, assert_server_frame
+from ringnity.testing.servers import free_port, require_database_and_redis, shared_database_url, stop_process
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def _ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def require_services() -> None:
-    """PostgreSQL (the server process reads the test database) and Redis (the channel layer)."""
-    problems = []
-    if connection.vendor != "postgresql":
-        problems.append(f"the gateway process must share the test database: needs PostgreSQL, not {connection.vendor}")
-    try:
-        redis.Redis.from_url(settings.REDIS_URL or "redis://", socket_connect_timeout=2).ping()
-    except (redis.RedisError, ValueError) as exc:
-        problems.append(f"needs Redis for the channel layer (REDIS_URL): {exc}")
-    if problems:
-        if _ci():
-            pytest.fail("; ".join(problems))
-        pytest.skip("; ".join(problems))
-
-
-def database_url() -> str:
-    db = settings.DATABASES["default"]
-    auth = quote(db["USER"] or "")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"])
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Gateway:
@@ -80,12 +44,12 @@ class Gateway:
 @contextmanager
 def gateway_process(**env_overrides):
     """A uvicorn process serving the ASGI application (HTTP and WebSocket) on a free loopback port."""
-    require_services()
+    require_database_and_redis("gateway process", "the channel layer")
     port = free_port()
     env = {
         **os.environ,
         "DEBUG": "true",
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": shared_database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "CACHE_KEY_PREFIX": settings.CACHE_KEY_PREFIX,
         "DJANGO_SETTINGS_MODULE": "ringnity.settings",
@@ -110,12 +74,7 @@ def gateway_process(**env_overrides):
                 time.sleep(0.1)
         yield Gateway(port, process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process)
 
 
 class Socket:

@@ -15,7 +15,8 @@ from apps.developer.tests.factories import ServerApiKeyFactory, server_key_heade
 from apps.runtime.tests.fixtures import ready_tenant
 from apps.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from apps.webhooks.tests.receiver import Receiver, Reply
-from apps.webhooks.tests.worker import start_worker, stop_worker
+from apps.webhooks.tests.worker import start_worker
+from ringnity.testing.servers import stop_process
 
 SCOPES = ["server:webhook:read", "server:webhook:write", "server:contacts:write"]
 
@@ -24,7 +25,7 @@ SCOPES = ["server:webhook:read", "server:webhook:write", "server:contacts:write"
 def worker():
     process = start_worker()
     yield process
-    stop_worker(process)
+    stop_process(process)
 
 
 def _create_endpoint(client, headers, url, events) -> tuple[str, str]:

@@ -18,7 +18,8 @@ from apps.webhooks.events import event_emit
 from apps.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from apps.webhooks.tests.factories import endpoint_make, webhook_tenant
 from apps.webhooks.tests.receiver import Receiver, Reply
-from apps.webhooks.tests.worker import start_worker, stop_worker
+from apps.webhooks.tests.worker import start_worker
+from ringnity.testing.servers import stop_process
 
 
 @pytest.mark.worker
@@ -39,7 +40,7 @@ def test_sigterm_lets_the_delivery_in_flight_finish_once(loopback, pool, whole_g
             exit_code = worker.wait(timeout=60)
             requests = list(receiver.requests)
     finally:
-        stop_worker(worker)
+        stop_process(worker)
     output = worker.stdout.read()
     assert exit_code == 0, output
     (row,) = WebhookDelivery.objects.all()
