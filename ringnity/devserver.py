@@ -41,6 +41,7 @@ class UvicornDevServer:
         config = uvicorn.Config(
             self.application,
             ws="websockets",
+            ws_per_message_deflate=False,  # ~100 KB per socket for little gain on small JSON frames (bench/realtime.py)
             lifespan="off",
             log_level="info" if self.verbose else "warning",
             access_log=self.verbose,

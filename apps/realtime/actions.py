@@ -12,8 +12,6 @@ import asyncio
 import contextlib
 import time
 
-from channels.db import database_sync_to_async
-
 from apps.ai.models import VoiceEndReason
 from apps.ai.voice_services import voice_session_end, voice_session_get
 from apps.calls.models import CallActorKind
@@ -32,6 +30,7 @@ from .connections import agent_key, registry
 from .ephemeral import signal_publish
 from .listeners import AuthRefused, Listener
 from .protocol import Close, FrameError, ack_frame, cursor_text, encode
+from .threads import db
 from .topics import Audience, conversation_audiences, hears_durable, may_read
 
 QUOTA_KEY = "realtime_connections"
@@ -101,14 +100,14 @@ async def resume(conn, frame: dict) -> None:
     if conn.held is None:
         conn.held = []
     try:
-        newest, floor = await database_sync_to_async(durable.cursor_window)(tenant_id=listener.tenant_pk)
+        newest, floor = await db(durable.cursor_window)(tenant_id=listener.tenant_pk)
         if after > newest or after < floor:
             conn.enqueue(_resync("cursor_unknown" if after > newest else "cursor_expired", newest))
             conn.covered = max(conn.covered, newest)
             return
         position, replayed, scanned = after, 0, 0
         while position < newest and not conn.closing:
-            items = await database_sync_to_async(durable.items_after)(
+            items = await db(durable.items_after)(
                 tenant_id=listener.tenant_pk, after=position, upto=newest, limit=REPLAY_PAGE
             )
             if not items:
@@ -143,9 +142,7 @@ async def conversation_audience(conn, conversation_id: str) -> Audience | None:
     now = time.monotonic()
     if cached is not None and now - cached[1] < AUDIENCE_TTL:
         return cached[0]
-    found = await database_sync_to_async(conversation_audiences)(
-        tenant_id=conn.listener.tenant_pk, conversation_ids=[conversation_id]
-    )
+    found = await db(conversation_audiences)(tenant_id=conn.listener.tenant_pk, conversation_ids=[conversation_id])
     audience = found.get(conversation_id)
     if len(conn.audiences) > MAX_SUBSCRIPTIONS:
         conn.audiences.clear()
@@ -208,7 +205,7 @@ async def presence(conn, frame: dict) -> None:
     if conn.listener.kind != "agent":
         raise FrameError(ErrorCode.PERMISSION_DENIED, "Only agents have a presence.")
     status = protocol.presence_status(frame)
-    payload = await database_sync_to_async(_presence_set)(conn.listener, status)
+    payload = await db(_presence_set)(conn.listener, status)
     await registry().presence_track(conn.listener.agent_pk)
     await signal_publish(tenant_pk=conn.listener.tenant_pk, rule="presence", frame={"type": "presence", **payload})
 
@@ -224,7 +221,7 @@ def _presence_offline(agent_pk: int) -> tuple[int, dict] | None:
 
 
 async def _went_offline(agent_pk: int) -> None:
-    changed = await database_sync_to_async(_presence_offline)(agent_pk)
+    changed = await db(_presence_offline)(agent_pk)
     await registry().presence_untrack(agent_pk)
     if changed is not None:
         tenant_pk, payload = changed
@@ -292,15 +289,13 @@ async def call_signal(conn, frame: dict) -> None:
     hangup = frame["type"] == "call.hangup"
     if hangup and conn.listener.kind == "visitor" and relayed["callSessionId"].startswith(AI_VOICE_PREFIX):
         try:
-            ended = await database_sync_to_async(_voice_session_end)(conn.listener, relayed["callSessionId"])
+            ended = await db(_voice_session_end)(conn.listener, relayed["callSessionId"])
         except ApiError as exc:
             raise FrameError(ErrorCode.CALL_SESSION_NOT_FOUND, "Call session not found.") from exc
         conn.push(encode(ended))
         return
     try:
-        audience = await database_sync_to_async(_call_audience)(
-            conn.listener, relayed["callSessionId"], relayed.get("reason"), hangup
-        )
+        audience = await db(_call_audience)(conn.listener, relayed["callSessionId"], relayed.get("reason"), hangup)
     except ApiError as exc:
         raise FrameError(ErrorCode.CALL_SESSION_NOT_FOUND, "Call session not found.") from exc
     body = {"type": frame["type"], **relayed, "sender": _sender(conn)}

@@ -25,7 +25,6 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
@@ -35,6 +34,7 @@ from . import actions, durable
 from .connections import registry
 from .ephemeral import SIGNAL_MESSAGE
 from .listeners import listeners_revoked
+from .threads import db
 from .topics import Audience, hears_durable, may_read
 
 logger = logging.getLogger("apps.realtime")
@@ -86,7 +86,7 @@ class Feed:
         async with self.lock:
             feed = self.tenants.get(tenant_pk)
             if feed is None:
-                last, _ = await database_sync_to_async(durable.cursor_window)(tenant_id=tenant_pk)
+                last, _ = await db(durable.cursor_window)(tenant_id=tenant_pk)
                 feed = self.tenants[tenant_pk] = TenantFeed(tenant_pk, last)
                 await self.layer.group_add(durable.tenant_group(tenant_pk), await self._channel())
             feed.conns.add(conn)
@@ -146,7 +146,7 @@ class Feed:
     async def _repair(self, feed: TenantFeed, upto: int | None) -> None:
         """Reads and routes what the channel layer lost: cursors after ``feed.last_seq`` up to ``upto``."""
         while True:
-            items = await database_sync_to_async(durable.items_after)(
+            items = await db(durable.items_after)(
                 tenant_id=feed.tenant_pk, after=feed.last_seq, upto=upto, limit=REPAIR_PAGE
             )
             self._route(feed, items)
@@ -198,7 +198,7 @@ class Feed:
         self.last_revalidation = now
         authenticated = [conn for conn in list(self.conns) if conn.listener is not None]
         if authenticated:
-            revoked = await database_sync_to_async(listeners_revoked)([conn.listener for conn in authenticated])
+            revoked = await db(listeners_revoked)([conn.listener for conn in authenticated])
             for index, (code, reason) in revoked.items():
                 await authenticated[index].close_with(code, reason)
             await registry().refresh([entry for conn in authenticated for entry in conn.registry_entries()])
@@ -206,7 +206,7 @@ class Feed:
             self.last_presence_sweep = now
             await actions.presence_sweep()
         if self.tenants:
-            newest = await database_sync_to_async(latest_seqs)(tenant_ids=list(self.tenants))
+            newest = await db(latest_seqs)(tenant_ids=list(self.tenants))
             for tenant_pk, last in newest.items():
                 feed = self.tenants.get(tenant_pk)
                 if feed is not None and last > feed.last_seq:

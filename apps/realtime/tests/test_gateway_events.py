@@ -5,6 +5,7 @@ socket that may not hear it."""
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from datetime import timedelta
 
@@ -263,3 +264,28 @@ def test_a_slow_socket_is_closed_with_resync_required_and_others_keep_up(api_cli
             assert fast.recv_type("message.created")["data"]["body"] == body
         code, _ = slow.closed(timeout=30)
         assert code == Close.RESYNC_REQUIRED
+
+
+def test_an_agents_sockets_drive_its_presence_and_human_fallback(gateway, api_client, assert_contract):
+    tenant = realtime_tenant()
+    agent = make_agent(tenant, role=StaffRole.AGENT)
+    visitor = visitor_headers(tenant, subject="vis_presence")
+
+    def available() -> bool:
+        response = api_client.get("/api/chat/visitor/availability", **visitor)
+        return assert_contract(response, "getVisitorChatAvailability", status=200)["data"]["available"]
+
+    first, second = gateway.socket(), gateway.socket()
+    first.auth(token_of(agent_headers(agent)))
+    second.auth(token_of(agent_headers(agent)))
+    first.send({"type": "presence", "status": "available"})
+    assert first.recv_type("presence")["status"] == "available"
+    assert available() is True
+    first.close()
+    second.nothing_for(1.0, ignore=("ping", "presence"))  # another socket of the agent is still open: available
+    assert available() is True
+    second.close()
+    deadline = time.monotonic() + 10
+    while available() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert available() is False  # the agent's last socket closed: offline
