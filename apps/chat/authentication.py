@@ -25,19 +25,18 @@ import dataclasses
 from apps.chat.models import Visitor
 from apps.chat.visitor_services import chat_session_authenticate, visitor_for_runtime_claims
 from apps.runtime.tokens import VISITOR_SCOPES, RuntimeBearerAuthentication
-from ringnity.api.authentication import PrincipalAuthentication
+from ringnity.api.authentication import CHAT_SESSION_HEADER, TENANT_HEADER, PrincipalAuthentication
 from ringnity.api.errors import ErrorCode
 from ringnity.api.principal import Principal, PrincipalKind
-
-CHAT_SESSION_HEADER = "X-Ringnity-Chat-Session"
 
 
 class VisitorAuthentication(PrincipalAuthentication):
     """``X-Ringnity-SDK-Session`` (visitor runtime token) or ``X-Ringnity-Chat-Session`` → VISITOR."""
 
     security_scheme = "RuntimeBearer"
+    security_schemes = ("RuntimeBearer", "ChatSession")
     missing_credentials_code = ErrorCode.SDK_SESSION_REQUIRED
-    www_authenticate = 'X-Ringnity-SDK-Session realm="sdk-runtime"'
+    www_authenticate = f'X-Ringnity-SDK-Session realm="sdk-runtime", {CHAT_SESSION_HEADER} realm="chat-visitor"'
 
     def authenticate(self, request):
         if request.META.get("HTTP_X_RINGNITY_SDK_SESSION", "").strip():
@@ -53,6 +52,20 @@ class VisitorAuthentication(PrincipalAuthentication):
         if not raw:
             return None
         return None, chat_session_principal(raw)
+
+
+class AnonymousVisitorStartAuthentication(PrincipalAuthentication):
+    """Declares the session and conversation starts' third way in: ``X-Ringnity-Tenant`` (with an allowed
+    ``Origin``) and no credential. It authenticates nobody: the start service resolves the tenant and
+    creates the visitor (``visitor_services.visitor_session_start``); the class puts the scheme in the
+    generated docs and in the 401 that says what to send."""
+
+    security_scheme = "AnonymousVisitorStart"
+    missing_credentials_code = ErrorCode.SDK_SESSION_REQUIRED
+    www_authenticate = f'{TENANT_HEADER} realm="chat-visitor-start"'
+
+    def authenticate(self, request):
+        return None
 
 
 def chat_session_principal(raw: str) -> Principal:

@@ -30,6 +30,7 @@ from apps.chat.services import contact_upsert
 from apps.runtime.bootstrap import tenant_resolve_public
 from apps.runtime.services import origin_allowed_for_tenant
 from apps.runtime.visitor_starts import anonymous_start_charge
+from ringnity.api.authentication import CHAT_SESSION_HEADER, SDK_SESSION_HEADER
 from ringnity.api.errors import ApiError, ErrorCode, not_found
 from ringnity.api.phones import phone_for_tenant, phone_or_blank
 from ringnity.api.principal import Principal, PrincipalKind
@@ -236,7 +237,8 @@ def _start_visitor(caller: StartCaller, identity: dict | None) -> VisitorStart:
     if not caller.tenant_slug:
         raise ApiError(
             ErrorCode.SDK_SESSION_REQUIRED,
-            f"Send an SDK session, a chat session token, or the {TENANT_HEADER} header.",
+            f"No credentials for this operation. Send `{SDK_SESSION_HEADER}`, `{CHAT_SESSION_HEADER}` or "
+            f"`{TENANT_HEADER}: <tenant slug>` (a new anonymous visitor).",
             status=401,
         )
     tenant = tenant_resolve_public(slug=caller.tenant_slug)

@@ -15,6 +15,8 @@ from rest_framework.authentication import BaseAuthentication
 from ringnity.api.errors import ErrorCode
 
 SDK_SESSION_HEADER = "X-Ringnity-SDK-Session"
+CHAT_SESSION_HEADER = "X-Ringnity-Chat-Session"
+TENANT_HEADER = "X-Ringnity-Tenant"
 SERVER_KEY_PREFIX = "rn_sk_"
 
 #: How to authenticate for each of the contract's security schemes, in the words of an error message.
@@ -26,6 +28,9 @@ SCHEME_HINTS = {
     "DashboardBearer": "`Authorization: Bearer <owner or workspace access token>`",
     "PlatformBearer": "`Authorization: Bearer <platform access token>` (from POST /platform/auth/login)",
     "OAuthAccessToken": "`Authorization: Bearer <OAuth access token>` (from Login with Ringnity)",
+    # Documented additions (``ringnity.api.schema.ADDITIONAL_SECURITY_SCHEMES``): the visitor's credentials.
+    "ChatSession": f"`{CHAT_SESSION_HEADER}: <chat session token>` (from POST /chat/visitor/sessions)",
+    "AnonymousVisitorStart": f"`{TENANT_HEADER}: <tenant slug>` from an allowed `Origin` (a new anonymous visitor)",
 }
 #: Headers clients often put keys in by mistake; named in the 401 so the caller sees why it was ignored.
 _MISPLACED_HEADERS = ("X-API-Key", "Api-Key", "X-Auth-Token", "Token")
@@ -36,6 +41,8 @@ _KNOWN_SCHEMES = {"basic", "digest", "token", "apikey", "api-key", "key", "jwt",
 class PrincipalAuthentication(BaseAuthentication):
     #: The contract's security scheme this class implements (documented from the contract's definition).
     security_scheme: str = ""
+    #: Every scheme this class accepts, when it is more than ``security_scheme`` (the visitor's two headers).
+    security_schemes: tuple[str, ...] = ()
     #: The error code when the request carries no credential of this scheme.
     missing_credentials_code: ErrorCode = ErrorCode.AUTH_REQUIRED
     #: The WWW-Authenticate challenge; DRF turns 401 into 403 without one.
@@ -43,6 +50,10 @@ class PrincipalAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return self.www_authenticate
+
+    @classmethod
+    def schemes(cls) -> tuple[str, ...]:
+        return cls.security_schemes or ((cls.security_scheme,) if cls.security_scheme else ())
 
 
 def bearer_token(request) -> str | None:
@@ -58,10 +69,23 @@ def expected_credentials(authenticators) -> str:
     """``Send A or B.`` for the security schemes of a view's authentication classes ("" when public)."""
     hints = []
     for authenticator in authenticators or []:
-        hint = SCHEME_HINTS.get(getattr(authenticator, "security_scheme", ""))
-        if hint and hint not in hints:
-            hints.append(hint)
+        schemes = authenticator.schemes() if isinstance(authenticator, PrincipalAuthentication) else ()
+        for scheme in schemes:
+            hint = SCHEME_HINTS.get(scheme)
+            if hint and hint not in hints:
+                hints.append(hint)
     return f"Send {' or '.join(hints)}." if hints else ""
+
+
+def www_authenticate(authenticators, request) -> str:
+    """One challenge per scheme the operation accepts (RFC 9110 11.6.1), comma-separated, in order."""
+    challenges = []
+    for authenticator in authenticators or []:
+        challenge = authenticator.authenticate_header(request)
+        for part in [c.strip() for c in (challenge or "").split(", ") if c.strip()]:
+            if part not in challenges:
+                challenges.append(part)
+    return ", ".join(challenges)
 
 
 def _describe_bearer(token: str) -> str:
@@ -89,9 +113,10 @@ def describe_sent_credentials(request) -> list[str]:
             sent.append("`Authorization: Bearer` with an empty token")
         else:
             sent.append(_describe_bearer(token.strip()))
-    if meta.get("HTTP_X_RINGNITY_SDK_SESSION", "").strip():
-        sent.append(f"an `{SDK_SESSION_HEADER}` header")
+    for header in (SDK_SESSION_HEADER, CHAT_SESSION_HEADER, TENANT_HEADER):
+        if meta.get("HTTP_" + header.upper().replace("-", "_"), "").strip():
+            sent.append(f"an `{header}` header")
     for name in _MISPLACED_HEADERS:
         if meta.get("HTTP_" + name.upper().replace("-", "_"), "").strip():
             sent.append(f"a `{name}` header, which this API does not read")
-    return sent or ["no credentials (no `Authorization` or `X-Ringnity-SDK-Session` header)"]
+    return sent or [f"no credentials (no `Authorization`, `{SDK_SESSION_HEADER}` or `{CHAT_SESSION_HEADER}` header)"]

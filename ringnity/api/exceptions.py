@@ -8,7 +8,7 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from ringnity.api.authentication import describe_sent_credentials, expected_credentials
+from ringnity.api.authentication import describe_sent_credentials, expected_credentials, www_authenticate
 from ringnity.api.errors import ApiError, ErrorCode
 from ringnity.api.renderers import EnvelopeJSONRenderer
 
@@ -114,9 +114,10 @@ def explain_unauthenticated(error: ApiError, request, *, missing: bool) -> None:
     ``missing``: no credential of the operation's schemes was found (as opposed to one that failed).
     """
     authenticators = getattr(request, "authenticators", None) or []
-    if "WWW-Authenticate" not in error.headers:
-        challenge = authenticators[0].authenticate_header(request) if authenticators else None
-        error.headers["WWW-Authenticate"] = challenge or DEFAULT_CHALLENGE
+    # Every scheme the operation takes (DRF's own header names only the first authentication class).
+    challenges = www_authenticate(authenticators, request)
+    if challenges or "WWW-Authenticate" not in error.headers:
+        error.headers["WWW-Authenticate"] = challenges or DEFAULT_CHALLENGE
     expected = expected_credentials(authenticators)
     if not expected:
         return  # a public operation's own 401 (a failed login): nothing to send instead

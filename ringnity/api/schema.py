@@ -20,7 +20,7 @@ from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ringnity.api.authentication import PrincipalAuthentication
+from ringnity.api.authentication import CHAT_SESSION_HEADER, TENANT_HEADER, PrincipalAuthentication
 from ringnity.api.errors import ADDITIONS, ErrorCode
 from ringnity.api.renderers import EnvelopeJSONRenderer
 from ringnity.api.schema_docs import error_responses, view_errors
@@ -40,6 +40,36 @@ def contract_security_schemes() -> dict:
     return json.loads(CONTRACT_PATH.read_text())["components"]["securitySchemes"]
 
 
+#: Security schemes beyond the contract's: the visitor credentials its ``RuntimeBearer or anonymous``
+#: stands for (README "Live chat"). Declared where an operation takes them; a 401 names them.
+ADDITIONAL_SECURITY_SCHEMES = {
+    "ChatSession": {
+        "type": "apiKey",
+        "in": "header",
+        "name": CHAT_SESSION_HEADER,
+        "description": "The visitor's chat session token (`rn_cs_…`) from `POST /chat/visitor/sessions` or "
+        "`POST /chat/visitor/conversations`: 30 days, sliding, revocable. Names the same visitor as its "
+        "SDK session, after that session has expired.",
+        "x-ringnity-extension": True,
+    },
+    "AnonymousVisitorStart": {
+        "type": "apiKey",
+        "in": "header",
+        "name": TENANT_HEADER,
+        "description": "No credential yet: the tenant's slug starts a new anonymous visitor (session and "
+        "conversation starts only). A browser's `Origin` must be one of the tenant's allowed domains "
+        "(else 403 `SDK_ORIGIN_NOT_ALLOWED`); a request without `Origin` (a mobile app) passes. Capped per "
+        "client address (429 `RATE_LIMITED`). The answer carries the chat session token to send from then on.",
+        "x-ringnity-extension": True,
+    },
+}
+
+
+def security_scheme_definition(name: str) -> dict:
+    """A scheme as published: the contract's definition, or one of ``ADDITIONAL_SECURITY_SCHEMES``."""
+    return contract_security_schemes().get(name) or ADDITIONAL_SECURITY_SCHEMES[name]
+
+
 class ContractSecurityScheme(OpenApiAuthenticationExtension):
     """Documents every ``PrincipalAuthentication`` as the contract security scheme it names.
 
@@ -55,7 +85,7 @@ class ContractSecurityScheme(OpenApiAuthenticationExtension):
         return self.target.security_scheme
 
     def get_security_definition(self, auto_schema):
-        return contract_security_schemes()[self.name]
+        return security_scheme_definition(self.name)
 
 
 @cache
@@ -86,27 +116,28 @@ def envelope_schema(data_schema: dict) -> dict:
 
 class EnvelopeAutoSchema(AutoSchema):
     def get_auth(self):
-        """One security requirement per contract scheme the view's classes implement.
+        """One security requirement per scheme the view's ``PrincipalAuthentication`` classes accept.
 
-        Several classes may implement one scheme (each app authenticates its own principals);
-        the component is the scheme itself, so they never collide as "identical names".
+        Several classes may implement one scheme (each app authenticates its own principals); the
+        component is the scheme itself, so they never collide as "identical names". Other classes
+        (e.g. the calls' ``sessionToken`` body field) are no scheme and are not listed.
         """
-        authenticators = self.view.get_authenticators()
-        if not authenticators or not all(isinstance(a, PrincipalAuthentication) for a in authenticators):
+        authenticators = [a for a in self.view.get_authenticators() if isinstance(a, PrincipalAuthentication)]
+        if not authenticators:
             return super().get_auth()
         requirements = []
         for authenticator in authenticators:
-            name = authenticator.security_scheme
-            if {name: []} not in requirements:
-                requirements.append({name: []})
-            self.registry.register_on_missing(
-                ResolvedComponent(
-                    name=name,
-                    type=ResolvedComponent.SECURITY_SCHEMA,
-                    object=name,
-                    schema=contract_security_schemes()[name],
+            for name in authenticator.schemes():
+                if {name: []} not in requirements:
+                    requirements.append({name: []})
+                self.registry.register_on_missing(
+                    ResolvedComponent(
+                        name=name,
+                        type=ResolvedComponent.SECURITY_SCHEMA,
+                        object=name,
+                        schema=security_scheme_definition(name),
+                    )
                 )
-            )
         return requirements
 
     def _is_enveloped(self) -> bool:

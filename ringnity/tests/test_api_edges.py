@@ -76,7 +76,11 @@ def test_unsupported_methods_on_schema_and_docs_are_a_405_envelope(csrf_client, 
 @pytest.mark.parametrize(
     ("headers", "received"),
     [
-        ({}, "received: no credentials (no `Authorization` or `X-Ringnity-SDK-Session` header)"),
+        (
+            {},
+            "received: no credentials (no `Authorization`, `X-Ringnity-SDK-Session` or "
+            "`X-Ringnity-Chat-Session` header)",
+        ),
         ({"HTTP_AUTHORIZATION": "Basic dXNlcjpwYXNz"}, "an `Authorization` header with the `Basic` scheme instead"),
         ({"HTTP_AUTHORIZATION": "rn_sk_live_abc"}, "with a Server API key (`rn_sk_…`) but no `Bearer ` scheme"),
         ({"HTTP_X_API_KEY": "rn_sk_live_abc"}, "a `X-API-Key` header, which this API does not read"),
@@ -135,6 +139,41 @@ def test_a_runtime_route_without_a_session_says_to_send_the_sdk_session_header(c
     assert "Send `X-Ringnity-SDK-Session: <runtime token>`" in body["message"]
     assert body["details"][1] == "received: `Authorization: Bearer` with a Server API key (`rn_sk_…`)"
     assert response["WWW-Authenticate"] == 'X-Ringnity-SDK-Session realm="sdk-runtime"'
+
+
+VISITOR_CHALLENGES = 'X-Ringnity-SDK-Session realm="sdk-runtime", X-Ringnity-Chat-Session realm="chat-visitor"'
+
+
+@pytest.mark.django_db
+def test_a_visitor_route_without_credentials_names_both_visitor_credentials(client):
+    response = client.get("/api/chat/visitor/tickets/open")
+    body = _envelope(response, 401)
+    assert body["code"] == "SDK_SESSION_REQUIRED"
+    assert body["message"] == (
+        "No credentials for this operation. Send `X-Ringnity-SDK-Session: <runtime token>` (from POST /sdk/session "
+        "or the Server API) or `X-Ringnity-Chat-Session: <chat session token>` (from POST /chat/visitor/sessions)."
+    )
+    assert response["WWW-Authenticate"] == VISITOR_CHALLENGES
+
+
+@pytest.mark.django_db
+def test_a_visitor_start_without_credentials_names_the_anonymous_start_too(client):
+    response = client.post("/api/chat/visitor/sessions", {}, content_type="application/json")
+    body = _envelope(response, 401)
+    assert body["code"] == "SDK_SESSION_REQUIRED"
+    for header in ("X-Ringnity-SDK-Session", "X-Ringnity-Chat-Session", "X-Ringnity-Tenant"):
+        assert header in body["message"]
+        assert header in body["details"][0]
+    assert response["WWW-Authenticate"] == f'{VISITOR_CHALLENGES}, X-Ringnity-Tenant realm="chat-visitor-start"'
+
+
+@pytest.mark.django_db
+def test_a_call_route_without_credentials_names_every_credential_it_takes(client):
+    response = client.get("/api/calls/sessions/call_unknown")
+    body = _envelope(response, 401)
+    for header in ("X-Ringnity-SDK-Session", "X-Ringnity-Chat-Session", "<owner or workspace access token>"):
+        assert header in body["message"]
+    assert response["WWW-Authenticate"] == f'{VISITOR_CHALLENGES}, Bearer realm="api"'
 
 
 @pytest.mark.django_db

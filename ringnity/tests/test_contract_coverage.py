@@ -5,6 +5,7 @@ from pathlib import Path
 
 from drf_spectacular.generators import SchemaGenerator
 
+from ringnity.api.schema import ADDITIONAL_SECURITY_SCHEMES
 from ringnity.testing.contract import load_contract
 
 PENDING_FILE = Path(__file__).resolve().parents[2] / "docs" / "contract" / "pending-operations.txt"
@@ -81,17 +82,46 @@ def test_generated_schema_is_openapi_3_1_with_the_full_error_code_enum():
 
 
 def test_served_operations_declare_the_contracts_security_and_scheme_definitions():
+    """The contract's requirements, each; beyond them only the documented visitor schemes
+    (``ADDITIONAL_SECURITY_SCHEMES``), which spell out what the contract's anonymous ``{}`` means."""
     contract = load_contract()
     generated = SchemaGenerator().get_schema(request=None, public=True)
+    additions = set(ADDITIONAL_SECURITY_SCHEMES)
     problems = []
     for path, item in contract["paths"].items():
         for method in METHODS:
             served = generated["paths"].get(f"/api{path}", {}).get(method)
-            if method in item and served is not None:
-                want, got = item[method].get("security") or None, served.get("security") or None
-                if want != got:
-                    problems.append(f"{method.upper()} {path}: security {got}, contract {want}")
+            if method not in item or served is None:
+                continue
+            want = item[method].get("security") or []
+            got = served.get("security") or []
+            core = [requirement for requirement in got if not set(requirement) <= additions]
+            if core != [requirement for requirement in want if requirement != {}]:
+                problems.append(f"{method.upper()} {path}: security {got}, contract {want}")
+            if {} in want and core == got:
+                problems.append(f"{method.upper()} {path}: the contract's anonymous access is not spelled out: {got}")
     for name, definition in generated["components"].get("securitySchemes", {}).items():
-        if contract["components"]["securitySchemes"].get(name) != definition:
-            problems.append(f"security scheme {name} differs from the contract")
+        if definition != (contract["components"]["securitySchemes"].get(name) or ADDITIONAL_SECURITY_SCHEMES.get(name)):
+            problems.append(f"security scheme {name} differs from the contract and the documented additions")
     assert not problems, "\n".join(problems)
+
+
+def _security(operation_id: str) -> list[dict]:
+    generated = SchemaGenerator().get_schema(request=None, public=True)
+    return next(
+        op["security"]
+        for item in generated["paths"].values()
+        for op in item.values()
+        if isinstance(op, dict) and op.get("operationId") == operation_id
+    )
+
+
+def test_the_visitor_credentials_are_security_schemes_on_the_routes_that_take_them():
+    visitor = [{"RuntimeBearer": []}, {"ChatSession": []}]
+    assert _security("createVisitorChatSession") == [*visitor, {"AnonymousVisitorStart": []}]
+    assert _security("createVisitorConversation") == [*visitor, {"AnonymousVisitorStart": []}]
+    for operation_id in ("getVisitorConversation", "sendAiVisitorMessage", "markChatMessageRead"):
+        assert _security(operation_id) == visitor
+    assert _security("createCallSession") == [*visitor, {"DashboardBearer": []}]
+    assert ADDITIONAL_SECURITY_SCHEMES["ChatSession"]["name"] == "X-Ringnity-Chat-Session"
+    assert ADDITIONAL_SECURITY_SCHEMES["AnonymousVisitorStart"]["name"] == "X-Ringnity-Tenant"

@@ -26,7 +26,6 @@ from ringnity.api.views import TenantAPIView, validate_input
 TAGS = ["AI"]
 VISITOR_AI = "visitor:ai"
 # The contract allows an anonymous call; these routes still answer 401 without a visitor credential.
-VISITOR_SECURITY = [{"RuntimeBearer": []}, {}]
 
 
 class VisitorAiView(TenantAPIView):
@@ -43,7 +42,6 @@ class AiRoutingView(VisitorAiView):
     @extend_schema(
         operation_id="getAiVisitorRouting",
         tags=TAGS,
-        auth=VISITOR_SECURITY,
         summary="Read AI routing mode for the visitor context.",
         description="`canUseAi`: the routing mode lets the AI answer and the `ai_chat` service is available "
         "(plan, admin switch, readiness, balance). `humanFallbackAvailable`: an agent is online.",
@@ -57,7 +55,6 @@ class AiConversationsView(VisitorAiView):
     @extend_schema(
         operation_id="createAiVisitorConversation",
         tags=TAGS,
-        auth=VISITOR_SECURITY,
         summary="Start an AI visitor conversation.",
         description="A chat conversation on channel `ai` (the visitor's open conversation when there is one).",
         request=AiConversationInput,
@@ -75,7 +72,6 @@ class AiChatView(VisitorAiView):
     @extend_schema(
         operation_id="sendAiVisitorMessage",
         tags=TAGS,
-        auth=VISITOR_SECURITY,
         summary="Send a visitor AI chat message.",
         description="`stream: true` answers at once with `metadata.stream` and the id the reply will have "
         "(`metadata.messageId`); the reply arrives over the realtime gateway as `ai.delta` frames, then `ai.done`, "
@@ -103,7 +99,6 @@ class AiKnowledgeSearchView(VisitorAiView):
     @extend_schema(
         operation_id="searchAiVisitorKnowledge",
         tags=TAGS,
-        auth=VISITOR_SECURITY,
         summary="Search AI knowledge for the visitor context.",
         description="Ranked passages of the visitor's tenant only: title, snippet around the match, source, score.",
         request=KnowledgeSearchInput,
@@ -127,7 +122,6 @@ class AiRealtimeCallView(VisitorAiView):
     @extend_schema(
         operation_id="createAiVisitorRealtimeCall",
         tags=TAGS,
-        auth=VISITOR_SECURITY,
         summary="Create an AI voice call realtime session.",
         description="Low-level transport body is kept behind SDK call objects for normal customers. "
         "Body: the WebRTC SDP offer; answer: the provider's SDP answer. The call is a server-side voice "

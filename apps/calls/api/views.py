@@ -34,8 +34,6 @@ from ringnity.api.exceptions import flatten_errors
 from ringnity.api.principal import PrincipalKind
 from ringnity.api.views import TenantAPIView
 
-CALL_SECURITY = [{"RuntimeBearer": []}, {"DashboardBearer": []}]
-VISITOR_SECURITY = [{"RuntimeBearer": []}, {}]
 #: The runtime scope each runtime kind needs on the call routes (dashboard JWTs need none).
 CALL_SCOPES = {PrincipalKind.VISITOR: "visitor:calls", PrincipalKind.AGENT: "agent:calls:write"}
 _ACTOR_KINDS = {
@@ -105,7 +103,6 @@ class CallSessionCollectionView(CallSessionAPIView):
         "`missed`, `failed` to record a call that already moved on; `ended` is 409 (use the end route).",
         request=CreateCallSessionInput,
         responses={201: _call_session_result},
-        auth=CALL_SECURITY,
     )
     def post(self, request):
         data = _validated(CreateCallSessionInput, request.data, _CREATE_FIELD_CODES)
@@ -128,7 +125,6 @@ class CallSessionDetailView(CallSessionAPIView):
         tags=["Calls"],
         summary="Read a product-level call session.",
         responses={200: _call_session_result},
-        auth=CALL_SECURITY,
     )
     def get(self, request, callSessionId):
         call = selectors.call_session_get(tenant=self.tenant, actor=self.actor, call_session_id=callSessionId)
@@ -145,7 +141,6 @@ class CallSessionEndView(CallSessionAPIView):
         "call returns it unchanged. A `missed` or `failed` call is 409.",
         request=EndCallSessionInput,
         responses={200: _call_session_result},
-        auth=CALL_SECURITY,
     )
     def patch(self, request, callSessionId):
         data = _validated(EndCallSessionInput, request.data)
@@ -168,7 +163,6 @@ class VisitorCallLinkView(CallAPIView):
         "must be available for the tenant (else 403 `FEATURE_NOT_AVAILABLE`).",
         request=CallLinkInput,
         responses={201: _call_link_result},
-        auth=VISITOR_SECURITY,
     )
     def post(self, request, conversationId):
         data = _validated(CallLinkInput, request.data)

@@ -16,7 +16,7 @@ from apps.chat.api.chat_serializers import (
     SendMessageInput,
     UpdatePresenceInput,
 )
-from apps.chat.api.visitor_views import CHAT_SCOPE, VISITOR_SECURITY, attachment_file_response
+from apps.chat.api.visitor_views import CHAT_SCOPE, attachment_file_response
 from apps.chat.authentication import VisitorAuthentication, principal_visitor
 from apps.chat.cors import ChatCorsMixin
 from apps.chat.models import ParticipantType, SenderType
@@ -353,7 +353,6 @@ class MessageDeliveredView(_ReceiptView):
         description="Idempotent; only a participant of the conversation (visitor or agent) may mark (others 404).",
         request=None,
         responses={200: outputs.RECEIPT},
-        auth=VISITOR_SECURITY,
     )
     def post(self, request, conversationId, messageId):
         return super().post(request, conversationId, messageId)
@@ -369,7 +368,6 @@ class MessageReadView(_ReceiptView):
         description="Idempotent; read implies delivered; participants only (others 404).",
         request=None,
         responses={200: outputs.RECEIPT},
-        auth=VISITOR_SECURITY,
     )
     def post(self, request, conversationId, messageId):
         return super().post(request, conversationId, messageId)

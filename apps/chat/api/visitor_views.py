@@ -28,7 +28,12 @@ from apps.chat.api.chat_serializers import (
     VisitorMessageInput,
     VisitorSessionInput,
 )
-from apps.chat.authentication import CHAT_SESSION_HEADER, VisitorAuthentication, principal_visitor
+from apps.chat.authentication import (
+    CHAT_SESSION_HEADER,
+    AnonymousVisitorStartAuthentication,
+    VisitorAuthentication,
+    principal_visitor,
+)
 from apps.chat.cors import ChatCorsMixin
 from apps.chat.models import SenderType
 from apps.chat.payloads import attachment_payload, conversation_payload, message_payload
@@ -41,7 +46,6 @@ from ringnity.api.principal import PrincipalKind
 from ringnity.api.throttling import client_ip
 from ringnity.api.views import TenantAPIView, validate_input
 
-VISITOR_SECURITY = [{"RuntimeBearer": []}, {}]
 TRANSCRIPT_LIMIT = 100
 _ALL_METHODS = ("GET", "POST", "PATCH", "DELETE")
 
@@ -66,6 +70,7 @@ class VisitorAPIView(ChatCorsMixin, TenantAPIView):
 class VisitorStartAPIView(VisitorAPIView):
     """Session/conversation start: also reachable with the tenant header alone (see module doc)."""
 
+    authentication_classes = [VisitorAuthentication, AnonymousVisitorStartAuthentication]
     accepted_principals = PUBLIC
 
     def start_caller(self) -> visitor_services.StartCaller:
@@ -98,7 +103,6 @@ class VisitorSessionView(VisitorStartAPIView):
         ),
         request=VisitorSessionInput,
         responses={201: outputs.VISITOR_SESSION},
-        auth=VISITOR_SECURITY,
     )
     def post(self, request):
         data = validate_input(VisitorSessionInput, request.data)
@@ -134,7 +138,6 @@ class VisitorConversationCollectionView(VisitorStartAPIView):
         ),
         request=VisitorConversationInput,
         responses={201: outputs.CONVERSATION_STARTED},
-        auth=VISITOR_SECURITY,
     )
     def post(self, request):
         data = validate_input(VisitorConversationInput, request.data)
@@ -158,7 +161,6 @@ class VisitorOpenTicketView(VisitorAPIView):
         tags=["Chat"],
         summary="Get the visitor open ticket when one exists.",
         responses={200: outputs.OPEN_TICKET},
-        auth=VISITOR_SECURITY,
     )
     def get(self, request):
         conversation = conversation_services.visitor_open_conversation(visitor=self.visitor)
@@ -175,7 +177,6 @@ class VisitorAvailabilityView(VisitorAPIView):
         summary="Read chat availability for the current visitor context.",
         description="`status` is the chat service status; `available` also needs an agent online.",
         responses={200: outputs.AVAILABILITY},
-        auth=VISITOR_SECURITY,
     )
     def get(self, request):
         return Response(conversation_services.chat_availability(tenant=self.tenant))
@@ -188,7 +189,6 @@ class VisitorConversationView(VisitorAPIView):
         summary="Read a visitor conversation.",
         description=f"The conversation and its latest {TRANSCRIPT_LIMIT} messages (oldest first).",
         responses={200: outputs.CONVERSATION_WITH_MESSAGES},
-        auth=VISITOR_SECURITY,
     )
     def get(self, request, conversationId):
         conversation = self.conversation(conversationId)
@@ -209,7 +209,6 @@ class VisitorMessageCollectionView(VisitorAPIView):
         ),
         request=VisitorMessageInput,
         responses={201: outputs.MESSAGE},
-        auth=VISITOR_SECURITY,
     )
     def post(self, request, conversationId):
         data = validate_input(VisitorMessageInput, request.data)
@@ -236,7 +235,6 @@ class VisitorMessageView(VisitorAPIView):
         description="Only the visitor's own, not deleted messages (403 / 409 otherwise); sets `editedAt`.",
         request=MessagePatchInput,
         responses={200: outputs.MESSAGE},
-        auth=VISITOR_SECURITY,
     )
     def patch(self, request, conversationId, messageId):
         data = validate_input(MessagePatchInput, request.data)
@@ -256,7 +254,6 @@ class VisitorMessageView(VisitorAPIView):
         description="Soft delete: `deletedAt` is set and the body is empty in every later read.",
         request=None,
         responses={200: outputs.MESSAGE_DELETED},
-        auth=VISITOR_SECURITY,
     )
     def delete(self, request, conversationId, messageId):
         message = message_services.message_delete(
@@ -277,7 +274,6 @@ class VisitorAttachmentView(VisitorAPIView):
         ),
         request=AttachmentInput,
         responses={201: outputs.ATTACHMENT},
-        auth=VISITOR_SECURITY,
     )
     def post(self, request, conversationId):
         data = validate_input(AttachmentInput, request.data)
@@ -314,7 +310,6 @@ class VisitorAttachmentUploadView(VisitorAPIView):
             }
         },
         responses={201: outputs.ATTACHMENT_UPLOADED},
-        auth=VISITOR_SECURITY,
     )
     def post(self, request, conversationId):
         conversation = self.conversation(conversationId)
