@@ -163,7 +163,6 @@ class AiRealtimeCallEndView(VisitorAiView):
     @extend_schema(
         operation_id="endAiVisitorRealtimeCall",
         tags=TAGS,
-        auth=VISITOR_SECURITY,
         summary="End an AI voice call (extension).",
         description="Ringnity extension, not in the published contract: ends the visitor's own AI voice session "
         "(the id from the SDP exchange's `X-Ringnity-Ai-Voice-Session` header) and meters it once: the time from "
