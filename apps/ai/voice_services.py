@@ -30,7 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.ai import metering, tasks
-from apps.ai.models import AiVoiceSession, VoiceEndReason
+from apps.ai.models import AiVoiceSession, VoiceEndReason, voice_session_public_id
 from apps.ai.providers import ProviderError, current_provider
 from apps.ai.services import ai_conversation_open, require_ai_routing
 from apps.billing import hold_services, pricing, selectors
@@ -86,20 +86,21 @@ def voice_session_start(*, visitor: Visitor, sdp_offer: str) -> tuple[AiVoiceSes
     require_ai_routing(tenant, answers_visitor=True)
     metering.spend_check(tenant, "ai_voice")
     capabilities.require_service(tenant, "ai_voice")
-    ai_conversation = ai_conversation_open(visitor=visitor)
     cap_minutes = max_call_minutes(tenant)
     minute_micros = pricing.event_cost_micros(selectors.ai_pricing(), audio_seconds=60)[1]
+    session_id = voice_session_public_id()  # the hold and the usage log name the call
     hold = hold_services.ai_hold_place(
         tenant=tenant,
         kind=AiUsageKind.VOICE,
         units=cap_minutes,
         unit_estimate_micros=minute_micros,
         ttl_seconds=cap_minutes * 60 + HOLD_GRACE_SECONDS,
-        reference=ai_conversation.public_id,
+        reference=session_id,
     )
     try:
+        conversation = ai_conversation_open(visitor=visitor).conversation
         answer = provider.realtime_answer(sdp_offer, metering.limits())
-        session = _session_create(visitor, ai_conversation.conversation, hold, _provider_session_id(answer))
+        session = _session_create(session_id, visitor, conversation, hold, _provider_session_id(answer))
     except ProviderError as exc:
         hold_services.ai_hold_release(hold=hold)
         raise ApiError(ErrorCode.AI_NOT_READY, "The AI voice provider is not available.", status=503) from exc
@@ -110,10 +111,11 @@ def voice_session_start(*, visitor: Visitor, sdp_offer: str) -> tuple[AiVoiceSes
 
 
 @transaction.atomic
-def _session_create(visitor, conversation, hold, provider_session_id: str) -> AiVoiceSession:
+def _session_create(session_id: str, visitor, conversation, hold, provider_session_id: str) -> AiVoiceSession:
     started = _now()
     max_seconds = hold.units * 60
     session = AiVoiceSession.objects.create(
+        public_id=session_id,
         tenant=visitor.tenant,
         visitor=visitor,
         conversation=conversation,

@@ -7,7 +7,7 @@ Ledger and usage rows are read-only for everybody: the balance moves only throug
 from django.contrib import admin
 from django.utils import timezone
 
-from apps.billing.models import AiBalance, AiLedgerEntry, AiPricing, AiUsageLog, format_cents
+from apps.billing.models import AiBalance, AiHold, AiLedgerEntry, AiPricing, AiUsageLog, format_cents
 from apps.billing.pricing import derived
 from apps.billing.services import ai_balance_settings_save
 
@@ -90,5 +90,17 @@ class AiUsageLogAdmin(admin.ModelAdmin):
     )
     list_filter = ("kind", "included", "created_at")
     search_fields = ("tenant__slug", "tenant__name", "reference", "model")
+    list_select_related = ("tenant",)
+    date_hierarchy = "created_at"
+
+
+@admin.register(AiHold)
+class AiHoldAdmin(admin.ModelAdmin):
+    """What open AI calls have set aside (``apps.billing.hold_services``); read-only."""
+
+    read_only_model = True
+    list_display = ("created_at", "tenant", "kind", "units", "included_units", "held_cents", "status", "reference")
+    list_filter = ("status", "kind", "created_at")
+    search_fields = ("tenant__slug", "tenant__name", "reference", "public_id")
     list_select_related = ("tenant",)
     date_hierarchy = "created_at"

@@ -13,7 +13,7 @@ from apps.ai.tests.factories import ai_tenant, visitor_headers
 from apps.billing.models import AiBalance, AiHold, AiLedgerEntry, AiUsageLog
 from apps.billing.services import ai_pricing_update
 from apps.billing.tests.factories import fund_ai
-from apps.chat.models import Visitor
+from apps.chat.models import Conversation, Visitor
 from apps.plans import entitlements
 from apps.plans.models import PlanFeature
 from apps.plans.tests.factories import subscribe
@@ -113,6 +113,7 @@ def test_the_sdp_exchange_records_a_session_and_an_explicit_end_meters_it_once(
     assert again["data"] == data
     log = AiUsageLog.objects.get(tenant=tenant)
     assert (log.kind, log.audio_seconds, log.model, log.billed_cents) == ("voice", 125, "gpt-test-realtime", 18)
+    assert log.reference == session.public_id
     assert AiBalance.objects.get(tenant=tenant).balance_cents == 82 == _ledger_sum(tenant)  # 3 minutes at 6¢
     assert entitlements.for_tenant(tenant).usage("ai_voice_minutes") == 3
     assert AiHold.objects.get(tenant=tenant).status == "settled"
@@ -178,6 +179,7 @@ def test_block_on_zero_and_spend_limits_refuse_before_the_provider(api_client, a
     assert realtime.requests == []
     assert not AiVoiceSession.objects.exists()
     assert not AiHold.objects.filter(status="open").exists()
+    assert not Conversation.objects.filter(tenant=tenant).exists()  # a refused call opens no conversation
 
 
 @pytest.mark.django_db
