@@ -1,16 +1,11 @@
 """Shared fixtures. Under CI=true the session refuses to run without PostgreSQL and Redis."""
 
-import os
-
 import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
+from ringnity.testing.ci import running_in_ci
 from ringnity.testing.contract import assert_contract as _assert_contract
-
-
-def _ci() -> bool:
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def _check_services() -> list[str]:
@@ -46,7 +41,7 @@ def _check_services() -> list[str]:
 
 
 def pytest_sessionstart(session):
-    if _ci():
+    if running_in_ci():
         problems = _check_services()
         if problems:
             pytest.exit("CI=true but the test services are missing:\n  " + "\n  ".join(problems), returncode=1)

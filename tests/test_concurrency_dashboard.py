@@ -3,11 +3,10 @@
 On SQLite (no row locks, one writer) these skip locally and FAIL under CI=true.
 """
 
-import os
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from apps.developer import services as developer_services
 from apps.developer.models import AllowedDomain, ServerApiKey
@@ -16,6 +15,7 @@ from apps.identity.sessions import SessionScope, session_issue, session_refresh
 from apps.plans.tests.factories import subscribe
 from apps.tenants.tests.factories import OwnerFactory, TenantFactory
 from ringnity.api.errors import ApiError
+from ringnity.testing.ci import require_postgresql
 
 pytestmark = pytest.mark.django_db(transaction=True)
 THREADS = 8
@@ -23,10 +23,7 @@ THREADS = 8
 
 @pytest.fixture(autouse=True)
 def _postgresql_only():
-    if connection.vendor != "postgresql":
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail("concurrency tests need PostgreSQL under CI")
-        pytest.skip("needs PostgreSQL (real row locks)")
+    require_postgresql()
 
 
 def _race(target):

@@ -1,9 +1,10 @@
 """Console pages for AI: routing mode per tenant, knowledge items (reindex action), AI conversations.
 
-Plain ``django.contrib.admin`` (apps.platform's console helpers sit above this app's layer).
-Access follows the platform roles: every active operator reads; ``platform_owner`` and
-``platform_admin`` set the routing mode and run reindex/delete; nobody adds knowledge
-or AI conversations here (they come from the Admin SDK and the visitor runtime).
+Plain ``django.contrib.admin`` (apps.platform's console helpers sit above this app's layer); the
+console's role rules decide who reads and who writes (``apps.tenants.models.platform_writer``), these
+pages narrow them: ``platform_owner`` and ``platform_admin`` set the routing mode and run
+reindex/delete; nobody adds knowledge or AI conversations here (they come from the Admin SDK and
+the visitor runtime).
 Writes go through the services, so the same checks and tasks run as for the API.
 """
 
@@ -12,24 +13,11 @@ from django.contrib import admin, messages
 from apps.ai import knowledge_services
 from apps.ai.models import AiConversation, AiSettings, AiVoiceSession, KnowledgeDocument, RoutingMode
 from apps.ai.services import routing_mode_set
-
-WRITE_ROLES = frozenset({"platform_owner", "platform_admin"})
-
-
-def _operator(user) -> bool:
-    return bool(user and user.is_active and user.is_staff and getattr(user, "is_platform_operator", False))
-
-
-def _writer(user) -> bool:
-    return _operator(user) and getattr(user, "platform_role", "") in WRITE_ROLES
+from apps.tenants.models import platform_writer
 
 
 class OperatorAdmin(admin.ModelAdmin):
-    def has_module_permission(self, request):
-        return _operator(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return _operator(request.user)
+    """Read-only pages (what an operator may change here has its own action or page)."""
 
     def has_add_permission(self, request):
         return False
@@ -55,10 +43,10 @@ class AiSettingsAdmin(OperatorAdmin):
         return ("updated_at",) if obj is None else ("tenant", "updated_at")
 
     def has_add_permission(self, request):
-        return _writer(request.user)
+        return True  # for the writers of the console's role rules
 
     def has_change_permission(self, request, obj=None):
-        return _writer(request.user)
+        return True
 
     def save_model(self, request, obj, form, change):
         routing_mode_set(tenant=obj.tenant, mode=obj.routing_mode or RoutingMode.HUMAN_ONLY)
@@ -90,7 +78,7 @@ class KnowledgeDocumentAdmin(OperatorAdmin):
         return super().get_queryset(request).defer("source_bytes")
 
     def get_actions(self, request):
-        return super().get_actions(request) if _writer(request.user) else {}
+        return super().get_actions(request) if platform_writer(request.user) else {}
 
     @admin.action(description="Reindex selected knowledge items")
     def reindex_selected(self, request, queryset):

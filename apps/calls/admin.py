@@ -10,26 +10,17 @@ from django.contrib import admin, messages
 
 from apps.calls.models import CallLink, CallSession
 from apps.calls.services import call_link_revoke
-
-WRITE_ROLES = frozenset({"platform_owner", "platform_admin"})
-
-
-def _is_operator(user) -> bool:
-    return bool(user and user.is_active and user.is_staff and getattr(user, "is_platform_operator", False))
+from apps.tenants.models import platform_writer
 
 
 class ReadOnlyConsoleAdmin(admin.ModelAdmin):
+    """Who reads is the console's role rule; these pages add, change and delete nothing."""
+
     list_per_page = 50
     show_full_result_count = False
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields or ()
-
-    def has_module_permission(self, request):
-        return _is_operator(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return _is_operator(request.user)
 
     def has_add_permission(self, request):
         return False
@@ -114,13 +105,13 @@ class CallLinkAdmin(ReadOnlyConsoleAdmin):
 
     def get_actions(self, request):
         actions = super().get_actions(request)
-        if not (_is_operator(request.user) and request.user.platform_role in WRITE_ROLES):
+        if not platform_writer(request.user):
             actions.pop("revoke_links", None)
         return actions
 
     @admin.action(description="Revoke the selected call links")
     def revoke_links(self, request, queryset):
-        if request.user.platform_role not in WRITE_ROLES:
+        if not platform_writer(request.user):
             self.message_user(request, "Only platform owners and admins revoke call links.", messages.ERROR)
             return
         links = list(queryset.select_related("tenant").filter(revoked_at__isnull=True))

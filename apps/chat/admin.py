@@ -12,33 +12,14 @@ from apps.chat.conversation_services import conversation_update
 from apps.chat.models import Assignment, Conversation, Message, Visitor
 from ringnity.api.errors import ApiError
 
-WRITE_ROLES = frozenset({"platform_owner", "platform_admin"})
-
-
-def _operator(user) -> bool:
-    return bool(user and user.is_active and user.is_staff and getattr(user, "is_platform_operator", False))
-
-
-def _writer(user) -> bool:
-    return _operator(user) and user.platform_role in WRITE_ROLES
-
 
 class OperatorPermissions:
-    """The rules on their own (the console's role rules apply on top, and these narrow them): nobody
-    adds here, since conversations and visitors are only ever created by the chat services (numbering,
-    tokens), and nobody deletes."""
-
-    def has_module_permission(self, request):
-        return _operator(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return _operator(request.user)
+    """What these pages allow beyond the console's role rules (which decide who reads and who writes):
+    nobody adds, since conversations and visitors are only ever created by the chat services
+    (numbering, tokens), and nobody deletes."""
 
     def has_add_permission(self, request, *args):
         return False
-
-    def has_change_permission(self, request, obj=None):
-        return _writer(request.user)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -8,7 +8,7 @@ from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 from rest_framework_simplejwt.tokens import AccessToken
 
 from apps.identity.sessions import SessionScope, session_family_revoked, user_may_hold_session
-from apps.tenants.models import User
+from apps.tenants.models import PLATFORM_WRITE_ROLES, User
 from ringnity.api.authentication import PrincipalAuthentication, bearer_token
 from ringnity.api.errors import ApiError, ErrorCode
 from ringnity.api.principal import Principal, PrincipalKind
@@ -67,7 +67,7 @@ class ScopedJWTAuthentication(PrincipalAuthentication):
 
 def _scopes_for(user: User, scope: SessionScope) -> frozenset[str]:
     if scope == SessionScope.PLATFORM:
-        writes = {PLATFORM_WRITE} if user.platform_role in ("platform_owner", "platform_admin") else set()
+        writes = {PLATFORM_WRITE} if user.platform_role in PLATFORM_WRITE_ROLES else set()
         return frozenset({PLATFORM_READ, *writes})
     return frozenset({f"dashboard:{user.role}"})
 

@@ -28,9 +28,9 @@ from apps.plans import services as plan_services
 from apps.plans.models import Plan, Subscription
 from apps.platform import charts
 from apps.platform.admin_forms import TenantConsoleForm, UserConsoleForm
-from apps.platform.console import can_write, cents
+from apps.platform.console import cents
 from apps.tenants import services as tenant_services
-from apps.tenants.models import Tenant, User
+from apps.tenants.models import PlatformRole, Tenant, User, platform_writer
 from ringnity.api.errors import ApiError
 
 RECENT_LEDGER_ROWS = 20
@@ -230,7 +230,7 @@ class TenantAdmin(admin.ModelAdmin):
         )
 
     def get_fieldsets(self, request, obj=None):
-        if can_write(request.user):
+        if platform_writer(request.user):
             return self.fieldsets
         # Support: no top-up button (the page would answer 403 anyway).
         return [
@@ -261,7 +261,7 @@ class TenantAdmin(admin.ModelAdmin):
         return {**self.admin_site.each_context(request), "opts": self.model._meta, "title": title, **extra}
 
     def top_up_view(self, request, tenant_id: int):
-        if not can_write(request.user):
+        if not platform_writer(request.user):
             raise PermissionDenied
         tenant = get_object_or_404(Tenant, pk=tenant_id)
         form = TopUpForm(request.POST or None)
@@ -393,7 +393,7 @@ class UserAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
-        if getattr(request.user, "platform_role", "") != "platform_owner":
+        if getattr(request.user, "platform_role", "") != PlatformRole.OWNER:
             # Only owners grant or take console powers: that includes switching an operator off and
             # changing the e-mail an operator signs in with.
             fields += ["platform_role", "is_staff", "is_superuser"]

@@ -24,19 +24,10 @@ from django.db import models
 
 from apps.billing.models import format_cents
 from apps.platform.dashboard import operator_dashboard
+from apps.tenants.models import console_operator, platform_writer
 from ringnity.api.errors import ApiError
 from ringnity.api.identifiers import login_email
 from ringnity.api.throttling import LoginThrottle, client_ip
-
-WRITE_ROLES = frozenset({"platform_owner", "platform_admin"})
-
-
-def is_operator(user) -> bool:
-    return bool(user and user.is_active and user.is_staff and getattr(user, "is_platform_operator", False))
-
-
-def can_write(user) -> bool:
-    return is_operator(user) and user.platform_role in WRITE_ROLES
 
 
 def _page_rule(model_admin, name: str):
@@ -65,17 +56,17 @@ class RolePermissions:
     """
 
     def _writable(self, request) -> bool:
-        return not getattr(self, "read_only_model", False) and can_write(request.user)
+        return not getattr(self, "read_only_model", False) and platform_writer(request.user)
 
     def _page_allows(self, name: str, request, *args) -> bool:
         rule = _page_rule(self, name)
         return rule is None or bool(rule(request, *args))
 
     def has_module_permission(self, request):
-        return is_operator(request.user) and self._page_allows("has_module_permission", request)
+        return console_operator(request.user) and self._page_allows("has_module_permission", request)
 
     def has_view_permission(self, request, obj=None):
-        return is_operator(request.user) and self._page_allows("has_view_permission", request, obj)
+        return console_operator(request.user) and self._page_allows("has_view_permission", request, obj)
 
     def has_add_permission(self, request, *args):
         allows = getattr(self, "allows_add", None)
@@ -274,7 +265,7 @@ class ConsoleSite(admin.AdminSite):
 
     def index(self, request, extra_context=None):
         """The index starts with the operator dashboard (tenants by plan, today's activity, AI spend)."""
-        if is_operator(request.user):
+        if console_operator(request.user):
             extra_context = {**(extra_context or {}), "dashboard": operator_dashboard()}
         return super().index(request, extra_context)
 

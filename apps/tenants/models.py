@@ -78,6 +78,20 @@ class PlatformRole(models.TextChoices):
     SUPPORT = "platform_support", "Platform support (read-only)"
 
 
+#: The platform roles that change things (console writes, the platform API's write scope); support reads.
+PLATFORM_WRITE_ROLES = frozenset({PlatformRole.OWNER, PlatformRole.ADMIN})
+
+
+def console_operator(user) -> bool:
+    """May use the platform console: an active platform operator with ``is_staff`` (any user object)."""
+    return bool(user and user.is_active and user.is_staff and getattr(user, "is_platform_operator", False))
+
+
+def platform_writer(user) -> bool:
+    """A console operator whose role changes things (``PLATFORM_WRITE_ROLES``)."""
+    return console_operator(user) and user.platform_role in PLATFORM_WRITE_ROLES
+
+
 class Department(TenantOwnedModel):
     public_id = models.CharField(max_length=32, unique=True, default=ids.department_public_id, editable=False)
     name = models.CharField(max_length=120)

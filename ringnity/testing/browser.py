@@ -7,7 +7,7 @@ networking (the network is closed; chromium would keep trying Google's hosts).
 import os
 import shutil
 
-import pytest
+from ringnity.testing.ci import missing
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -26,7 +26,5 @@ def require_chromium() -> str:
     path = CHROMIUM_PATH if os.path.exists(CHROMIUM_PATH) else shutil.which("chromium")
     if path:
         return path
-    if os.environ.get("CI", "").lower() in {"1", "true"}:
-        pytest.fail(f"chromium is required under CI (looked at {CHROMIUM_PATH}); .ci/run installs it")
-    pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    missing(f"needs Debian's chromium (looked at {CHROMIUM_PATH}; apt-get install chromium, .ci/run does)")
     raise AssertionError("unreachable")

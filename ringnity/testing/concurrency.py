@@ -1,29 +1,20 @@
 """Real threads against the real database, for the tests that prove money and quotas hold under concurrency.
 
-``require_postgresql()`` skips on SQLite (one writer at a time proves nothing) and fails under ``CI=true``;
-``run_parallel(work, n)`` starts ``n`` threads at one barrier and collects results, ``ApiError`` codes and
-unexpected errors, closing each thread's database connection.
+Such a test starts with ``ringnity.testing.ci.require_postgresql()`` (one writer at a time on SQLite
+proves nothing: it skips there, and fails under ``CI=true``). ``run_parallel(work, n)`` starts ``n``
+threads at one barrier and collects results, ``ApiError`` codes and unexpected errors, closing each
+thread's database connection.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import pytest
 from django.db import close_old_connections, connection
 
 from ringnity.api.errors import ApiError
-
-
-def require_postgresql(reason: str = "needs PostgreSQL: concurrent writers serialised by row locks") -> None:
-    if connection.vendor == "postgresql":
-        return
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(f"{reason}; CI=true must run it (DATABASE_URL is {connection.vendor})")
-    pytest.skip(reason)
 
 
 @dataclass

@@ -5,6 +5,8 @@ import os
 import pytest
 import redis
 
+from ringnity.testing.ci import missing
+
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 
 
@@ -14,7 +16,5 @@ def redis_available() -> str:
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
     except redis.RedisError as exc:
-        if os.environ.get("CI", "").lower() in {"1", "true"}:
-            pytest.fail(f"Redis is required under CI: {exc}")
-        pytest.skip(f"no Redis at {REDIS_URL}")
+        missing(f"needs Redis at {REDIS_URL}: {exc}")
     return REDIS_URL

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import get_hasher, make_password
 from django.db import connection
 
+from ringnity.testing.ci import require_postgresql
 from ringnity.testing.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -187,10 +188,7 @@ def _connections_to(dbname: str) -> int:
 @pytest.mark.django_db(transaction=True)
 def test_dev_server_on_postgresql_closes_each_request_connection(tmp_path):
     """40 parallel requests to ``runserver`` leave no PostgreSQL connection behind."""
-    if connection.vendor != "postgresql":
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail("CI=true needs PostgreSQL for the dev-server connection test")
-        pytest.skip("needs PostgreSQL (DATABASE_URL)")
+    require_postgresql("the dev-server connection test needs PostgreSQL (DATABASE_URL)")
     db = settings.DATABASES["default"]
     url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     port = free_port()

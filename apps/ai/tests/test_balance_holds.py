@@ -20,7 +20,8 @@ from apps.billing.models import AiBalance, AiHold, AiLedgerEntry, AiUsageLog
 from apps.billing.services import ai_balance_top_up, ai_pricing_update
 from apps.billing.tests.factories import fund_ai
 from apps.chat.models import Visitor
-from ringnity.testing.concurrency import require_postgresql, run_parallel
+from ringnity.testing.ci import require_postgresql
+from ringnity.testing.concurrency import run_parallel
 
 CHAT = "/api/ai/visitor/chat"
 #: 4,500 prompt tokens at 10 USD/1M + 3,000 completion tokens at 30 USD/1M = 0.135 USD, markup 2 = 27¢.

@@ -5,7 +5,8 @@ import pytest
 from apps.ai.knowledge_services import knowledge_document_upload
 from apps.ai.models import KnowledgeDocument
 from apps.ai.tests.factories import ai_tenant
-from ringnity.testing.concurrency import require_postgresql, run_parallel
+from ringnity.testing.ci import require_postgresql
+from ringnity.testing.concurrency import run_parallel
 
 WORKERS = 8
 LIMIT = 3

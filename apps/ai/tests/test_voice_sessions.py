@@ -17,7 +17,8 @@ from apps.chat.models import Conversation, Visitor
 from apps.plans import entitlements
 from apps.plans.models import PlanFeature
 from apps.plans.tests.factories import subscribe
-from ringnity.testing.concurrency import require_postgresql, run_parallel
+from ringnity.testing.ci import require_postgresql
+from ringnity.testing.concurrency import run_parallel
 
 REALTIME = "/api/ai/visitor/realtime/call"
 SDP_OFFER = "v=0\r\no=- 46117317 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"

@@ -1,6 +1,5 @@
 """The call status machine, durations, events, and end under concurrency (PostgreSQL)."""
 
-import os
 import threading
 from datetime import timedelta
 
@@ -12,6 +11,7 @@ from apps.calls import services
 from apps.calls.models import CallSession, CallStatus
 from apps.calls.tests.factories import call_for, call_tenant, conversation_for, staff_actor, visitor_actor
 from ringnity.api.errors import ApiError
+from ringnity.testing.ci import require_postgresql
 from ringnity.testing.contract import load_contract
 
 ALL = [s.value for s in CallStatus]
@@ -119,18 +119,9 @@ def test_the_database_refuses_a_terminal_call_without_an_end_time():
 WORKERS = 8
 
 
-def _require_postgresql():
-    if connection.vendor == "postgresql":
-        return
-    reason = "needs PostgreSQL: concurrent transactions with row locks"
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(f"{reason}; CI=true must run it (DATABASE_URL is {connection.vendor})")
-    pytest.skip(reason)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_parallel_ends_of_one_call_end_it_once_with_one_event(events):
-    _require_postgresql()
+    require_postgresql()
     tenant = call_tenant()
     call = call_for(conversation_for(tenant), status=CallStatus.ANSWERED, answered_at=timezone.now())
     actor = staff_actor(tenant)

@@ -9,7 +9,8 @@ from apps.chat.filetypes import sniff
 from apps.chat.models import Attachment
 from apps.chat.tests.chat_fixtures import chat_tenant, start_conversation, visitor_headers
 from apps.plans import entitlements
-from ringnity.testing.concurrency import require_postgresql, run_parallel
+from ringnity.testing.ci import require_postgresql
+from ringnity.testing.concurrency import run_parallel
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,5 @@
 """Races on PostgreSQL (real threads, real transactions, through the HTTP API)."""
 
-import os
 import threading
 
 import pytest
@@ -9,16 +8,8 @@ from rest_framework.test import APIClient
 
 from apps.chat.models import Assignment, Conversation, Message
 from apps.chat.tests.chat_fixtures import agent_headers, chat_tenant, make_agent, start_conversation, visitor_headers
+from ringnity.testing.ci import require_postgresql
 from ringnity.testing.contract import assert_contract
-
-
-def _require_postgresql():
-    if connection.vendor == "postgresql":
-        return
-    reason = "needs PostgreSQL: concurrent transactions with row locks and unique indexes"
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(f"{reason}; CI=true must run it (DATABASE_URL is {connection.vendor})")
-    pytest.skip(reason)
 
 
 def _race(requests) -> list:
@@ -48,7 +39,7 @@ def _race(requests) -> list:
 
 @pytest.mark.django_db(transaction=True)
 def test_twenty_parallel_starts_by_twenty_visitors_get_numbers_one_to_twenty():
-    _require_postgresql()
+    require_postgresql()
     tenant = chat_tenant()
     headers = [visitor_headers(tenant, f"vis_race_{i}") for i in range(20)]
     responses = _race(
@@ -62,7 +53,7 @@ def test_twenty_parallel_starts_by_twenty_visitors_get_numbers_one_to_twenty():
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_starts_by_one_visitor_return_one_conversation():
-    _require_postgresql()
+    require_postgresql()
     tenant = chat_tenant()
     headers = visitor_headers(tenant, "vis_twice")
     responses = _race(
@@ -75,7 +66,7 @@ def test_parallel_starts_by_one_visitor_return_one_conversation():
 
 @pytest.mark.django_db(transaction=True)
 def test_two_parallel_accepts_one_wins_one_conflicts():
-    _require_postgresql()
+    require_postgresql()
     tenant = chat_tenant()
     conversation = start_conversation(APIClient(), visitor_headers(tenant))
     url = f"/api/agent-sdk/conversations/{conversation['conversationId']}/assign"
@@ -92,7 +83,7 @@ def test_two_parallel_accepts_one_wins_one_conflicts():
 
 @pytest.mark.django_db(transaction=True)
 def test_ten_parallel_sends_of_one_client_message_id_make_one_message():
-    _require_postgresql()
+    require_postgresql()
     tenant = chat_tenant()
     headers = visitor_headers(tenant)
     conversation = start_conversation(APIClient(), headers)
@@ -108,7 +99,7 @@ def test_ten_parallel_sends_of_one_client_message_id_make_one_message():
 def test_ten_parallel_accepts_by_plain_agents_one_wins_nine_conflict():
     """The losers see the winner's agent under the row lock (409), never a 404 because the
     conversation left their queue while they waited."""
-    _require_postgresql()
+    require_postgresql()
     tenant = chat_tenant()
     conversation = start_conversation(APIClient(), visitor_headers(tenant))
     url = f"/api/agent-sdk/conversations/{conversation['conversationId']}/assign"

@@ -1,6 +1,5 @@
 """Concurrent upserts of one key make one contact (PostgreSQL: real threads, real transactions)."""
 
-import os
 import threading
 
 import pytest
@@ -9,17 +8,9 @@ from django.db import close_old_connections, connection
 from apps.chat.models import Contact
 from apps.chat.services import contact_upsert
 from apps.runtime.tests.fixtures import ready_tenant
+from ringnity.testing.ci import require_postgresql
 
 WORKERS = 10
-
-
-def _require_postgresql():
-    if connection.vendor == "postgresql":
-        return
-    reason = "needs PostgreSQL: concurrent writers with row locks and unique indexes"
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(f"{reason}; CI=true must run it (DATABASE_URL is {connection.vendor})")
-    pytest.skip(reason)
 
 
 def _race(tenant, make_fields) -> list:
@@ -48,7 +39,7 @@ def _race(tenant, make_fields) -> list:
 
 @pytest.mark.django_db(transaction=True)
 def test_ten_parallel_upserts_with_one_external_id_make_one_contact():
-    _require_postgresql()
+    require_postgresql()
     tenant = ready_tenant()
     results = _race(tenant, lambda i: {"external_id": "crm-race", "name": f"Writer {i}", "phone": "+14155550100"})
     assert Contact.objects.for_tenant(tenant).count() == 1
@@ -58,7 +49,7 @@ def test_ten_parallel_upserts_with_one_external_id_make_one_contact():
 
 @pytest.mark.django_db(transaction=True)
 def test_ten_parallel_upserts_with_one_email_make_one_contact():
-    _require_postgresql()
+    require_postgresql()
     tenant = ready_tenant()
     results = _race(tenant, lambda i: {"email": "Race@Example.com", "name": f"Writer {i}", "phone": f"+1415555{i:04d}"})
     assert Contact.objects.for_tenant(tenant).count() == 1

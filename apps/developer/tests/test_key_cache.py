@@ -20,6 +20,7 @@ from apps.plans.tests.factories import subscribe
 from apps.tenants.services import tenant_set_active
 from apps.tenants.tests.factories import TenantFactory
 from ringnity.api.secrets import secret_digest
+from ringnity.testing.ci import missing
 
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.django_db
@@ -132,9 +133,7 @@ def _require_shared_database_and_redis():
     if connection.vendor == "postgresql" and settings.REDIS_URL:
         return
     reason = "needs PostgreSQL and Redis: a second process must see the same rows and cache"
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(f"{reason}; CI=true must run it")
-    pytest.skip(reason)
+    missing(reason)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,6 +1,5 @@
 """Races (PostgreSQL, real threads): one code gives one token; quotas never overrun; no domain is lost."""
 
-import os
 import threading
 
 import pytest
@@ -13,17 +12,9 @@ from apps.oauth.models import OAuthClient
 from apps.oauth.tests.factories import allow_clients, exchange, get_code, make_client
 from apps.tenants.tests.factories import OwnerFactory, TenantFactory
 from ringnity.api.errors import ApiError
+from ringnity.testing.ci import require_postgresql
 
 WORKERS = 6
-
-
-def _require_postgresql():
-    if connection.vendor == "postgresql":
-        return
-    reason = "needs PostgreSQL: concurrent writers serialised by a conditional UPDATE and row locks"
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(f"{reason}; CI=true must run it (DATABASE_URL is {connection.vendor})")
-    pytest.skip(reason)
 
 
 def _race(work) -> list:
@@ -50,7 +41,7 @@ def _race(work) -> list:
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_exchanges_of_one_code_give_exactly_one_token():
-    _require_postgresql()
+    require_postgresql()
     owner = OwnerFactory(tenant=TenantFactory(slug="acme"))
     oauth_client, secret = make_client(owner.tenant)
     code, verifier = get_code(Client(), oauth_client, owner)
@@ -60,7 +51,7 @@ def test_parallel_exchanges_of_one_code_give_exactly_one_token():
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_client_creation_stops_at_the_quota():
-    _require_postgresql()
+    require_postgresql()
     tenant = TenantFactory(slug="acme")
     allow_clients(tenant, 2)
 
@@ -85,7 +76,7 @@ def test_parallel_client_creation_stops_at_the_quota():
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_domain_adds_lose_no_domain_and_respect_the_quota():
-    _require_postgresql()
+    require_postgresql()
     tenant = TenantFactory(slug="acme")
     allow_clients(tenant, allowed_domains=4)
     results = _race(lambda i: services.oauth_allowed_domain_add(tenant=tenant, domain=f"site{i}.example.com"))

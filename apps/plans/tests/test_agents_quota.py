@@ -14,7 +14,8 @@ from apps.tenants import services
 from apps.tenants.models import StaffRole, User
 from apps.tenants.tests.factories import OwnerFactory, PlatformOperatorFactory, StaffFactory
 from ringnity.api.errors import ApiError
-from ringnity.testing.concurrency import require_postgresql, run_parallel
+from ringnity.testing.ci import require_postgresql
+from ringnity.testing.concurrency import run_parallel
 
 PASSWORD = "a-long-passphrase"
 

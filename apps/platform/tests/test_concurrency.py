@@ -4,13 +4,12 @@ On SQLite (local quick loops) these skip; under CI=true they fail instead, becau
 CI must prove the row lock and the idempotency check on the real database.
 """
 
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.db.models import Sum
 
 from apps.billing.models import AiBalance, AiLedgerEntry
@@ -18,17 +17,9 @@ from apps.billing.services import ai_balance_top_up, ai_usage_record
 from apps.billing.tests.factories import fund_ai
 from apps.plans.tests.factories import subscribe
 from apps.tenants.tests.factories import TenantFactory
+from ringnity.testing.ci import require_postgresql
 
 THREADS = 20
-
-
-def _require_postgresql():
-    if connection.vendor == "postgresql":
-        return
-    message = f"needs PostgreSQL for real row locks (database is {connection.vendor})"
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(f"CI=true: {message}")
-    pytest.skip(message)
 
 
 def _parallel(fn, count: int = THREADS) -> list:
@@ -51,7 +42,7 @@ def _ledger_sum(tenant) -> int:
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_top_ups_add_up_exactly_with_one_ledger_row_each():
-    _require_postgresql()
+    require_postgresql()
     tenant = TenantFactory()  # no AiBalance row yet: the threads also race to create it
     results = _parallel(lambda i: ai_balance_top_up(tenant=tenant, amount_cents=100 + i, note=f"t{i}"))
     expected = sum(100 + i for i in range(THREADS))
@@ -67,7 +58,7 @@ def test_parallel_top_ups_add_up_exactly_with_one_ledger_row_each():
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_repeats_of_one_idempotency_key_add_once():
-    _require_postgresql()
+    require_postgresql()
     tenant = TenantFactory()
     fund_ai(tenant, 1000)
     results = _parallel(lambda i: ai_balance_top_up(tenant=tenant, amount_cents=500, idempotency_key="same-key"))
@@ -79,7 +70,7 @@ def test_parallel_repeats_of_one_idempotency_key_add_once():
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_top_ups_and_overage_debits_keep_balance_equal_to_ledger():
-    _require_postgresql()
+    require_postgresql()
     tenant = TenantFactory()
     subscribe(tenant, features={"ai_chat": True}, quotas={"ai_chat_replies": "disabled"})
     fund_ai(tenant, 10_000)

@@ -1,11 +1,9 @@
 """``generate_report_data`` (COPY, PostgreSQL only): the rows it writes, and rollups equal to raw SQL."""
 
 import io
-import os
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from apps.calls.models import CallSession
 from apps.chat.models import Conversation, Message
@@ -13,16 +11,14 @@ from apps.reports.models import DailyRollup
 from apps.reports.periods import period_resolve
 from apps.reports.selectors import report_build
 from apps.tenants.models import Tenant
+from ringnity.testing.ci import require_postgresql
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def postgres():
-    if connection.vendor != "postgresql":
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail("the generator test needs PostgreSQL under CI")
-        pytest.skip("generate_report_data writes with COPY: PostgreSQL only")
+    require_postgresql("generate_report_data writes with COPY: PostgreSQL only")
 
 
 def test_generator_writes_the_asked_volumes_and_rollups_match_raw_sql(postgres):

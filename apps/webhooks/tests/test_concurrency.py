@@ -1,6 +1,5 @@
 """Parallel tasks for one delivery send it once; parallel creates respect the quota (PostgreSQL, real threads)."""
 
-import os
 import threading
 
 import pytest
@@ -11,17 +10,9 @@ from apps.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoin
 from apps.webhooks.tests.factories import endpoint_make, webhook_tenant
 from apps.webhooks.tests.receiver import Receiver, Reply
 from ringnity.api.errors import ApiError
+from ringnity.testing.ci import require_postgresql
 
 WORKERS = 8
-
-
-def _require_postgresql():
-    if connection.vendor == "postgresql":
-        return
-    reason = "needs PostgreSQL: concurrent workers with row locks"
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(f"{reason}; CI=true must run it (DATABASE_URL is {connection.vendor})")
-    pytest.skip(reason)
 
 
 def _parallel(work) -> list:
@@ -48,7 +39,7 @@ def _parallel(work) -> list:
 
 @pytest.mark.django_db(transaction=True)
 def test_eight_workers_running_one_delivery_send_it_once(settings):
-    _require_postgresql()
+    require_postgresql()
     settings.WEBHOOKS_ALLOW_LOOPBACK = True
     tenant = webhook_tenant()
     with Receiver(default=Reply(200, sleep=0.3)) as receiver:
@@ -65,7 +56,7 @@ def test_eight_workers_running_one_delivery_send_it_once(settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_creates_never_exceed_the_quota():
-    _require_postgresql()
+    require_postgresql()
     tenant = webhook_tenant(quota=3)
     results, errors = _parallel(
         lambda i: services.endpoint_create(tenant=tenant, url=f"https://hooks.example.com/{i}", events=["*"])
