@@ -104,6 +104,12 @@ def session_family_revoked(family_id: str | None) -> bool:
     return bool(family_id) and cache.get(_family_revoked_key(family_id)) is not None
 
 
+def dashboard_session_live(family_id: str) -> bool:
+    """The login (session family) has not ended: for credentials that outlive the cache flag above,
+    such as an agent runtime token exchanged for this login (``apps.runtime``)."""
+    return SessionFamily.objects.filter(id=family_id, revoked_at__isnull=True).exists()
+
+
 def _revoke_family(family_id: str | None) -> None:
     if not family_id:
         return

@@ -131,7 +131,11 @@ def banner(base: str, *, client_id: str, widget_key: str, key_last4: str, secret
         ("Schema", f"{base}/api/schema/"),
         ("Console", f"{base}/admin/   {DEMO_OPERATOR_EMAIL} / {DEMO_PASSWORD}"),
         ("Owner", f"{DEMO_OWNER_EMAIL} / {DEMO_PASSWORD}   (POST /api/auth/owner-login)"),
-        ("Agents", f"{', '.join(DEMO_AGENTS)} / {DEMO_PASSWORD} in workspace '{DEMO_SLUG}'"),
+        (
+            "Agents",
+            f"{', '.join(DEMO_AGENTS)} / {DEMO_PASSWORD} in workspace '{DEMO_SLUG}'   (POST /api/auth/workspace-login, "
+            "then /api/auth/workspace-agent-token for /api/agent-sdk/*)",
+        ),
         ("SDK", f"clientId {client_id}, public key {widget_key}, origins {', '.join(DEMO_ORIGINS)}"),
         ("Server key", key_line),
     ]

@@ -22,6 +22,7 @@ from apps.runtime.tokens import (
     RuntimeTokenInvalid,
     TokenKind,
     issuing_key_context,
+    issuing_session_context,
     token_decode,
     token_issue,
 )
@@ -154,12 +155,28 @@ def agent_token_issue(
         subject=agent.public_id,
         scopes=granted,
         expires_in=expires_in,
-        context={
-            "name": agent.display_name,
-            "username": agent.username,
-            "role": agent.role,
-            **issuing_key_context(key),
-        },
+        context={**_agent_context(agent), **issuing_key_context(key)},
+    )
+
+
+def _agent_context(agent: User) -> dict:
+    return {"name": agent.display_name, "username": agent.username, "role": agent.role}
+
+
+def agent_token_exchange(
+    *, tenant: Tenant, user: User, session_family: str, scopes: list[str] | None, expires_in: int
+) -> IssuedToken:
+    """An agent runtime token for ``user``, the staff member signed in to the workspace dashboard, bound to
+    that login (``session_family``): it stops working when the login ends (``tokens.runtime_principal``)."""
+    if not session_family:
+        raise ApiError(ErrorCode.AUTH_TOKEN_INVALID, "This session cannot be exchanged.", status=401)
+    return token_issue(
+        kind=TokenKind.AGENT,
+        tenant=tenant,
+        subject=user.public_id,
+        scopes=_granted(scopes, AGENT_SCOPES),
+        expires_in=expires_in,
+        context={**_agent_context(user), **issuing_session_context(session_family)},
     )
 
 

@@ -9,14 +9,16 @@ only (so it can never verify as a dashboard JWT, which simplejwt signs with
 * ``tid`` — the tenant's public id; ``sub`` — the subject (visitor id, agent public id,
   admin actor id); ``scp`` — scopes; ``exp``/``iat``; ``jti`` — a random token id;
 * ``ctx`` — kind-specific data (visitor identity, agent name, admin role; for agent and admin
-  tokens, which a Server API key mints, ``issuedByKey`` and ``keyVersion``).
+  tokens, which a Server API key mints, ``issuedByKey`` and ``keyVersion``; for an agent token a
+  workspace dashboard login exchanged, ``issuedBySession``: that login's session family).
 
 Runtime tokens are sent back in ``X-Ringnity-SDK-Session``. ``RuntimeBearerAuthentication``
 verifies them and produces a ``Principal`` of kind VISITOR, AGENT or ADMIN_SDK; the view's
 ``accepted_principals`` then refuses the wrong kind (401). The tenant must still be
 active, and for agent tokens the agent must still be an active staff member. Agent and
 admin tokens live up to a day, so they also end when the key that minted them is disabled
-or rotated (``keyVersion`` is an opaque tag of the key's secret at issue time).
+or rotated (``keyVersion`` is an opaque tag of the key's secret at issue time); an exchanged agent
+token (up to an hour) ends when the dashboard login it came from ends (logout, refresh-token reuse).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -33,6 +36,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.developer.models import ServerApiKey
+from apps.identity.sessions import dashboard_session_live, session_family_revoked
 from apps.tenants.models import Tenant, User
 from ringnity.api.authentication import PrincipalAuthentication
 from ringnity.api.errors import ApiError, ErrorCode
@@ -46,6 +50,8 @@ _ISSUER = "ringnity-runtime"
 DEFAULT_TTL_SECONDS = 900
 MIN_TTL_SECONDS = 60
 MAX_TTL_SECONDS = 86400
+#: An agent token exchanged for a dashboard login (``createWorkspaceAgentToken``) lives at most this long.
+EXCHANGE_MAX_TTL_SECONDS = 3600
 
 
 class TokenKind(StrEnum):
@@ -96,6 +102,28 @@ def key_version(key: ServerApiKey) -> str:
 def issuing_key_context(key: ServerApiKey) -> dict:
     """The ``ctx`` entries binding an agent/admin token to the Server API key that mints it."""
     return {"issuedByKey": key.public_id, "keyVersion": key_version(key)}
+
+
+def issuing_session_context(session_family: str) -> dict:
+    """The ``ctx`` entry binding an exchanged agent token to the dashboard login it came from."""
+    return {"issuedBySession": session_family}
+
+
+def _issuing_session_active(context: dict) -> bool:
+    """The dashboard login (session family) has not ended: one indexed read, a cache flag first."""
+    family = str(context.get("issuedBySession", ""))
+    try:
+        uuid.UUID(family)
+    except ValueError:
+        return False
+    return not session_family_revoked(family) and dashboard_session_live(family)
+
+
+def _issuer_active(tenant: Tenant, context: dict) -> bool:
+    """What minted an agent or admin token still stands: its Server API key, or its dashboard login."""
+    if "issuedBySession" in context:
+        return _issuing_session_active(context)
+    return _issuing_key_active(tenant, context)
 
 
 def _issuing_key_active(tenant: Tenant, context: dict) -> bool:
@@ -200,7 +228,8 @@ class RuntimeBearerAuthentication(PrincipalAuthentication):
 
 def runtime_principal(raw: str, *, kinds=frozenset(PRINCIPAL_KIND)) -> tuple[User | None, Principal]:
     """``(user, Principal)`` of a runtime token of one of ``kinds``; 401 ``ApiError`` when it does not
-    hold (expired, invalid, tenant inactive, issuing key disabled or rotated, agent deactivated).
+    hold (expired, invalid, tenant inactive, issuing key disabled or rotated, issuing dashboard login
+    ended, agent deactivated).
 
     The one check of a runtime token: the REST header scheme and the realtime gateway's auth frame.
     """
@@ -216,10 +245,10 @@ def runtime_principal(raw: str, *, kinds=frozenset(PRINCIPAL_KIND)) -> tuple[Use
     if not tenant.is_active:
         raise ApiError(ErrorCode.AUTH_ACCOUNT_DISABLED, "This tenant is inactive.", status=401)
     kind = TokenKind(claims["knd"])
-    if kind in (TokenKind.AGENT, TokenKind.ADMIN) and not _issuing_key_active(tenant, claims["ctx"]):
+    if kind in (TokenKind.AGENT, TokenKind.ADMIN) and not _issuer_active(tenant, claims["ctx"]):
         raise ApiError(
             ErrorCode.AUTH_TOKEN_INVALID,
-            "The Server API key that issued this token was disabled or rotated.",
+            "The Server API key or the dashboard login that issued this token was disabled, rotated or ended.",
             status=401,
         )
     user = None

@@ -146,13 +146,17 @@ def publish_named_enums(result, generator, request, public):
 
 
 def apply_contract_docs(result, generator, request, public):
-    """Postprocessing hook: every operation's summary/description/tags from the contract, nothing else."""
+    """Postprocessing hook: every operation's summary/description/tags from the contract (an extension's
+    from its own ``extend_schema``), nothing else."""
     for item in result.get("paths", {}).values():
         for operation in item.values():
             if not isinstance(operation, dict) or "operationId" not in operation:
                 continue
-            operation.pop("description", None)
             docs = operation_docs(operation["operationId"])
+            if docs is None and operation.get("x-ringnity-extension"):
+                docs = {}  # an extension's own summary and description (its ``extend_schema``) are its docs
+            else:
+                operation.pop("description", None)
             if docs:
                 operation.update(docs)
             example = REQUEST_EXAMPLES.get(operation["operationId"])

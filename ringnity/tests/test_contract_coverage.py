@@ -63,6 +63,7 @@ EXTENSIONS = {
     "listAgentConversationAiDrafts",  # issue 18: ai_assisted drafts a reply for the agents
     "getDeveloperAiRouting",  # issue 18: the workspace owner reads the AI routing mode
     "updateDeveloperAiRouting",  # issue 18: the workspace owner turns the AI on
+    "createWorkspaceAgentToken",  # issue 18: a workspace login exchanged for an agent runtime token
 }
 
 

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 
 from rest_framework import serializers
 
-from apps.runtime.tokens import DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, MIN_TTL_SECONDS
+from apps.runtime.tokens import DEFAULT_TTL_SECONDS, EXCHANGE_MAX_TTL_SECONDS, MAX_TTL_SECONDS, MIN_TTL_SECONDS
 from ringnity.api.fields import StorableJSONObjectField
 from ringnity.api.serializers import InputSerializer
 
@@ -132,6 +132,15 @@ class AdminTokenInput(InputSerializer):
     role = serializers.CharField(max_length=40, required=False, allow_blank=True)
     scopes = serializers.ListField(child=serializers.CharField(max_length=64), max_length=50, required=False)
     expiresIn = _expires_in()
+
+
+class WorkspaceAgentTokenInput(InputSerializer):
+    """``createWorkspaceAgentToken``: the body is optional (all agent scopes, 900 seconds)."""
+
+    scopes = serializers.ListField(child=serializers.CharField(max_length=64), max_length=50, required=False)
+    expiresIn = serializers.IntegerField(
+        required=False, default=DEFAULT_TTL_SECONDS, min_value=MIN_TTL_SECONDS, max_value=EXCHANGE_MAX_TTL_SECONDS
+    )
 
 
 class SdkTokenOutput(serializers.Serializer):

@@ -1,7 +1,8 @@
-from apps.runtime.api import admin_sdk, sdk, server
+from apps.runtime.api import admin_sdk, sdk, server, workspace
 
 urlpatterns = [
     *sdk.urlpatterns,
     *server.urlpatterns,
     *admin_sdk.urlpatterns,
+    *workspace.urlpatterns,
 ]
