@@ -26,7 +26,12 @@ def candidates() -> dict[str, dict[str, str]]:
     return {
         "gunicorn sync": {"WEB_WORKER_CLASS": "sync", "WEB_CONCURRENCY": str(2 * count + 1), "WEB_THREADS": "1"},
         "gunicorn gthread": {"WEB_WORKER_CLASS": "gthread", "WEB_CONCURRENCY": str(2 * count), "WEB_THREADS": "4"},
-        "uvicorn (ASGI)": {"WEB_WORKER_CLASS": "uvicorn.workers.UvicornWorker", "WEB_CONCURRENCY": str(2 * count)},
+        # Under ASGI each request may run on another thread: persistent connections would pile up.
+        "uvicorn (ASGI)": {
+            "WEB_WORKER_CLASS": "uvicorn.workers.UvicornWorker",
+            "WEB_CONCURRENCY": str(2 * count),
+            "DB_CONN_MAX_AGE": "0",
+        },
     }
 
 

@@ -153,6 +153,8 @@ RUNNING_DEV_SERVER = len(sys.argv) > 1 and sys.argv[1] in {"runserver", "rundemo
 DB_CONN_MAX_AGE = 0 if RUNNING_DEV_SERVER else env_int("DB_CONN_MAX_AGE", 60)
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE, conn_health_checks=True)}
+    # Behind PgBouncer in transaction mode a server-side cursor cannot outlive its transaction's connection.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", default=False)
 else:
     DATABASES = {
         "default": {

@@ -73,7 +73,8 @@ def _settings(env: dict, tmp_path, argv: tuple[str, ...] = ()) -> dict:
         " s.SECURE_HSTS_INCLUDE_SUBDOMAINS, 'SECURE_HSTS_PRELOAD': s.SECURE_HSTS_PRELOAD,"
         " 'SESSION_COOKIE_SECURE': s.SESSION_COOKIE_SECURE, 'CSRF_COOKIE_SECURE': s.CSRF_COOKIE_SECURE,"
         " 'SECURE_PROXY_SSL_HEADER': s.SECURE_PROXY_SSL_HEADER, 'CONN_MAX_AGE': db['CONN_MAX_AGE'],"
-        " 'CONN_HEALTH_CHECKS': db['CONN_HEALTH_CHECKS'], 'HASHER': s.PASSWORD_HASHERS[0]}))"
+        " 'CONN_HEALTH_CHECKS': db['CONN_HEALTH_CHECKS'], 'HASHER': s.PASSWORD_HASHERS[0],"
+        " 'DISABLE_SERVER_SIDE_CURSORS': db.get('DISABLE_SERVER_SIDE_CURSORS', False)}))"
     )
     result = _run(["-c", code], env, tmp_path)
     assert result.returncode == 0, result.stderr
@@ -161,6 +162,12 @@ def test_the_dev_server_never_keeps_connections(tmp_path, command):
     """Its per-request threads never reuse a connection, so persisting one only leaks it."""
     got = _settings({**PRODUCTION, "DB_CONN_MAX_AGE": "60"}, tmp_path, argv=(command, "127.0.0.1:0"))
     assert (got["CONN_MAX_AGE"], got["CONN_HEALTH_CHECKS"]) == (0, True)
+
+
+def test_server_side_cursors_can_be_switched_off_for_pgbouncer(tmp_path):
+    assert _settings(PRODUCTION, tmp_path)["DISABLE_SERVER_SIDE_CURSORS"] is False
+    behind_pgbouncer = _settings({**PRODUCTION, "DB_DISABLE_SERVER_SIDE_CURSORS": "true"}, tmp_path)
+    assert behind_pgbouncer["DISABLE_SERVER_SIDE_CURSORS"] is True
 
 
 def test_the_suite_hashes_with_cheap_argon2_and_production_with_the_default(tmp_path):
