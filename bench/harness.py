@@ -232,7 +232,9 @@ def wrk(
 ) -> Load:
     """Runs wrk against ``url`` cycling through ``(method, path, headers, body)`` requests."""
     lines = []
+    host = urlsplit(url).netloc
     for method, path, headers, body in path_requests:
+        headers = {"Host": host, **headers}  # wrk.format sends only the headers it is given; HTTP/1.1 needs Host
         lua_headers = ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items())
         lua_body = json.dumps(body) if body is not None else "nil"
         call = f"wrk.format({json.dumps(method)}, {json.dumps(path)}, {{{lua_headers}}}, {lua_body})"

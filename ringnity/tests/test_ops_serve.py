@@ -70,7 +70,7 @@ def test_given_values_win_and_https_stays_on_behind_an_https_url(tmp_path):
 
 def test_worker_counts_follow_the_core_count():
     one, four = defaults(1), defaults(4)
-    assert int(four["WEB_CONCURRENCY"]) == 4 * int(one["WEB_CONCURRENCY"])
+    assert (int(one["WEB_CONCURRENCY"]), int(four["WEB_CONCURRENCY"])) == (3, 9)
     assert int(four["WEBHOOKS_WORKER_CONCURRENCY"]) == 4 * int(one["WEBHOOKS_WORKER_CONCURRENCY"])
     assert int(four["CELERY_WORKER_CONCURRENCY"]) == 4 * int(one["CELERY_WORKER_CONCURRENCY"])
 
