@@ -11,6 +11,10 @@ from apps.developer.authentication import server_key_cache_invalidate
 developer_settings_changed = Signal()
 
 
-def server_key_or_tenant_changed(sender, **kwargs) -> None:
-    """A Server API key saved or deleted, or a tenant saved (``is_active``): cached key lookups end."""
-    server_key_cache_invalidate()
+def server_key_or_tenant_changed(sender, created: bool = False, **kwargs) -> None:
+    """A Server API key changed or deleted, or a tenant changed (``is_active``): cached key lookups end.
+
+    A new row changes no cached answer (a new secret was never looked up), so creation bumps nothing.
+    """
+    if not created:
+        server_key_cache_invalidate()

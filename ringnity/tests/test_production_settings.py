@@ -114,6 +114,7 @@ def test_production_defaults_are_the_secure_ones(tmp_path):
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,
         "HASHER": "django.contrib.auth.hashers.Argon2PasswordHasher",
+        "DISABLE_SERVER_SIDE_CURSORS": False,
     }
 
 
