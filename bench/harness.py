@@ -79,6 +79,7 @@ def production_env(workdir: Path | None = None) -> dict:
         "OPS_TOKEN": "bench-" + uuid.uuid4().hex,
         "DATA_DIR": str(workdir),
         "CACHE_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}",
+        "CELERY_BROKER_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}:",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",
         "SECURE_SSL_REDIRECT": "false",

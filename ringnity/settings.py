@@ -217,6 +217,10 @@ EVENTS_RETENTION_DAYS = env_int("EVENTS_RETENTION_DAYS", 7)
 # --- Celery -----------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
+# Several deployments (or test runs) on one Redis: every broker key (queues, unacked, bindings) gets this prefix.
+CELERY_BROKER_KEY_PREFIX = env_str("CELERY_BROKER_KEY_PREFIX")
+if CELERY_BROKER_KEY_PREFIX:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": CELERY_BROKER_KEY_PREFIX}
 # Without a broker the embedded default runs tasks in-process, at enqueue time.
 CELERY_TASK_ALWAYS_EAGER = env_bool(
     "CELERY_TASK_ALWAYS_EAGER", default=not bool(REDIS_URL or env_str("CELERY_BROKER_URL"))

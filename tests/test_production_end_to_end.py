@@ -8,7 +8,8 @@ authlib. Then writes run from several threads while the set gets SIGTERM: every 
 answered 2xx is in the database, and after a restart every recorded webhook delivery arrives.
 
 PostgreSQL and Redis only (fails under CI without them, skips otherwise). The Celery broker is a
-Redis database of its own (``E2E_BROKER_DB``, 15), so the suite's own queues are not consumed.
+Redis database of its own (``E2E_BROKER_DB``, 15) under a key prefix of its own
+(``CELERY_BROKER_KEY_PREFIX``), so neither the suite's queues nor another run's are consumed.
 """
 
 from __future__ import annotations
@@ -155,6 +156,7 @@ def production(tmp_path):
         "DATABASE_URL": database_url,
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_BROKER_URL": broker,
+        "CELERY_BROKER_KEY_PREFIX": f"e2e-{uuid.uuid4().hex[:8]}:",  # runs sharing the Redis never share queues
         "CACHE_KEY_PREFIX": f"e2e-{uuid.uuid4().hex[:8]}",
         "DATA_DIR": str(tmp_path),
         "OPS_TOKEN": secrets.token_urlsafe(24),

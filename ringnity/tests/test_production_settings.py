@@ -230,3 +230,11 @@ def test_dev_server_on_postgresql_closes_each_request_connection(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_a_broker_key_prefix_reaches_celery(tmp_path):
+    """Deployments or test runs sharing one Redis keep their queues apart (kombu's global_keyprefix)."""
+    code = "import django; django.setup(); from ringnity.celery import app; print(app.conf.broker_transport_options)"
+    result = _run(["-c", code], {**PRODUCTION, "CELERY_BROKER_KEY_PREFIX": "run-7:"}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "{'global_keyprefix': 'run-7:'}"
