@@ -35,7 +35,7 @@ STAGES = [
     ("entitlements", "apps.plans.entitlements.for_tenant"),
     ("COUNT(*)", "django.db.models.query.QuerySet.count"),
     ("page query", "ringnity.api.pagination.paginate_page"),  # minus the COUNT inside it
-    ("row shaping", "apps.chat.services.contact_payload"),
+    ("row shaping", "apps.chat.api.outputs.ContactOutput.to_representation"),
     ("row shaping", "apps.chat.selectors.contact_rows"),
     ("rendering", "ringnity.api.renderers.EnvelopeJSONRenderer.render"),
 ]

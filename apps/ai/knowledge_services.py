@@ -18,7 +18,6 @@ from apps.plans import entitlements
 from apps.tenants.models import Tenant
 from apps.tenants.services import tenant_row_lock
 from ringnity.api.errors import ApiError, ErrorCode, not_found, validation_failed
-from ringnity.api.outputs import iso_utc
 
 KNOWLEDGE_QUOTA = "knowledge_documents"
 KNOWLEDGE_FEATURE = "knowledge_base"
@@ -135,23 +134,6 @@ def knowledge_document_delete(*, tenant, document_id: str) -> str:
     public_id = document.public_id
     document.delete()
     return public_id
-
-
-def knowledge_item_payload(document: KnowledgeDocument) -> dict:
-    return {
-        "id": document.public_id,
-        "knowledgeItemId": document.public_id,
-        "type": document.kind,
-        "title": document.title,
-        "source": document.source,
-        "contentType": document.content_type,
-        "sizeBytes": document.size_bytes,
-        "status": document.status,
-        "statusReason": document.status_reason or None,
-        "chunkCount": document.chunk_count,
-        "createdAt": iso_utc(document.created_at),
-        "indexedAt": iso_utc(document.indexed_at),
-    }
 
 
 def knowledge_document_missing(code: ErrorCode = ErrorCode.NOT_FOUND) -> ApiError:

@@ -28,8 +28,8 @@ from apps.ai.models import AiConversation
 from apps.ai.providers import ProviderError, current_provider
 from apps.ai.providers.base import DeltaStream
 from apps.billing.models import AiHold
+from apps.chat.api.outputs import MessageOutput
 from apps.chat.models import Message, message_public_id
-from apps.chat.payloads import message_payload
 
 logger = logging.getLogger("apps.ai")
 
@@ -120,5 +120,5 @@ def stream_reply(*, hold_id: int, visitor_message_id: int, reply_id: str) -> str
         raise
     stored, _, _ = services.reply_store(ai_conversation, hold, reply, public_id=reply_id)
     stored.conversation = conversation
-    _emit(StreamEvent("done", message=message_payload(stored), **base))
+    _emit(StreamEvent("done", message=dict(MessageOutput(stored).data), **base))
     return "stored"

@@ -14,7 +14,7 @@ Events ``call.started``, ``call.answered``, ``call.ended`` (also for ``failed``:
 service's transaction, after the row is written: the webhooks app records them in the same
 transaction (its outbox) and enqueues deliveries only on commit, so a rolled-back change
 announces nothing and a committed one cannot lose its event. The payload is the contract's
-``CallSession``.
+``CallSession`` (``apps.calls.api.outputs.CallSessionOutput``, registered in ``apps.calls.events``).
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ from apps.calls.models import (
 )
 from apps.calls.selectors import CallActor, actor_conversation_get, call_session_get
 from apps.developer.capabilities import require_service, service_capabilities
+from apps.webhooks.catalog import event_data
 from apps.webhooks.events import event_emit
 from ringnity.api.errors import ApiError, ErrorCode, validation_failed
-from ringnity.api.outputs import iso_utc
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     CallStatus.STARTED: frozenset({CallStatus.ANSWERED, CallStatus.ENDED, CallStatus.MISSED, CallStatus.FAILED}),
@@ -66,26 +66,6 @@ CALL_LINK_TTL = timedelta(minutes=30)
 CALL_LINK_PATH = "/call/join/"
 
 
-def call_session_payload(call: CallSession) -> dict:
-    """The contract's ``CallSession`` (also the webhook payload); unset timestamps are omitted."""
-    data = {
-        "id": call.public_id,
-        "conversationId": call.conversation.public_id,
-        "type": call.type,
-        "direction": call.direction,
-        "status": call.status,
-        "startedAt": iso_utc(call.started_at),
-        "durationSeconds": call.duration_seconds,
-        "endReason": call.end_reason,
-        "metadata": dict(call.metadata or {}),
-    }
-    if call.answered_at is not None:
-        data["answeredAt"] = iso_utc(call.answered_at)
-    if call.ended_at is not None:
-        data["endedAt"] = iso_utc(call.ended_at)
-    return data
-
-
 _EVENT_FOR_STATUS = {
     CallStatus.STARTED: "call.started",
     CallStatus.ANSWERED: "call.answered",
@@ -97,7 +77,8 @@ _EVENT_FOR_STATUS = {
 
 def _emit(call: CallSession, tenant) -> None:
     """Announces the call's current status (see the module docstring for the timing)."""
-    event_emit(tenant=tenant, event_type=_EVENT_FOR_STATUS[call.status], payload=call_session_payload(call))
+    event_type = _EVENT_FOR_STATUS[call.status]
+    event_emit(tenant=tenant, event_type=event_type, payload=event_data(event_type, call))
 
 
 def _require_call_service(*, tenant, call_type: str) -> None:
@@ -254,22 +235,9 @@ def call_session_end(*, tenant, actor: CallActor, call_session_id: str, reason: 
 # --- call links -------------------------------------------------------------------------------
 
 
-def _call_link_url(token: str) -> str:
+def call_link_url(token: str) -> str:
     """The join URL on the public site (``RINGNITY_PUBLIC_URL``); a visitor never lands on a dashboard."""
     return settings.RINGNITY_PUBLIC_URL.rstrip("/") + CALL_LINK_PATH + token
-
-
-def call_link_payload(link: CallLink, token: str) -> dict:
-    return {
-        "id": link.public_id,
-        "conversationId": link.conversation.public_id,
-        "service": link.service,
-        "token": token,
-        "url": _call_link_url(token),
-        "expiresAt": iso_utc(link.expires_at),
-        "createdAt": iso_utc(link.created_at),
-        "metadata": dict(link.metadata or {}),
-    }
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""The agent runtime: profile, presence, and attachment removal.
+"""The agent runtime: presence and attachment removal.
 
 Presence input accepts the contract's synonyms: ``online`` ≡ ``available`` and
 ``unavailable`` ≡ ``busy``; the stored and returned status is always
@@ -15,11 +15,8 @@ from django.utils import timezone
 from apps.chat.events import emit
 from apps.chat.message_services import conversation_message_get
 from apps.chat.models import AgentPresence, AgentPresenceStatus, Attachment, AttachmentStatus, Conversation
-from apps.chat.payloads import deleted_payload
-from apps.runtime.selectors import tenant_payload
 from apps.tenants.models import Presence, User
 from ringnity.api.errors import not_found
-from ringnity.api.outputs import iso_utc
 
 PRESENCE_SYNONYMS = {"online": AgentPresenceStatus.AVAILABLE, "unavailable": AgentPresenceStatus.BUSY}
 _USER_PRESENCE = {
@@ -29,41 +26,25 @@ _USER_PRESENCE = {
 }
 
 
-def agent_profile(*, tenant, agent: User, scopes) -> dict:
-    profile = {
-        "agentId": agent.public_id,
-        "username": agent.username,
-        "name": agent.display_name,
-        "role": agent.role,
-        "scopes": sorted(scopes),
-    }
-    if agent.department_id:
-        profile["departmentId"] = agent.department.public_id
-        profile["departmentName"] = agent.department.name
-    return {"agent": profile, "tenant": tenant_payload(tenant)}
-
-
-def presence_payload(agent: User, presence: AgentPresence | None) -> dict:
-    status = presence.status if presence else AgentPresenceStatus.OFFLINE
-    data = {"agentId": agent.public_id, "status": str(status), "online": status == AgentPresenceStatus.AVAILABLE}
-    if presence is not None and presence.last_activity_at:
-        data["lastActivityAt"] = iso_utc(presence.last_activity_at)
-    return data
-
-
-def agent_presence_get(*, tenant, agent: User) -> dict:
-    return presence_payload(agent, AgentPresence.objects.for_tenant(tenant).filter(agent=agent).first())
+def agent_presence_get(*, tenant, agent: User) -> AgentPresence:
+    """The agent's presence row, or an unsaved ``offline`` one for an agent who never set it."""
+    presence = AgentPresence.objects.for_tenant(tenant).filter(agent=agent).first()
+    if presence is None:
+        return AgentPresence(tenant=tenant, agent=agent, status=AgentPresenceStatus.OFFLINE)
+    presence.agent = agent
+    return presence
 
 
 @transaction.atomic
-def agent_presence_update(*, tenant, agent: User, status: str) -> dict:
+def agent_presence_update(*, tenant, agent: User, status: str) -> AgentPresence:
     status = PRESENCE_SYNONYMS[status] if status in PRESENCE_SYNONYMS else AgentPresenceStatus(status)
     now = timezone.now()
     presence, _ = AgentPresence.objects.for_tenant(tenant).update_or_create(
         agent=agent, defaults={"tenant": tenant, "status": status, "last_activity_at": now}
     )
     User.objects.filter(pk=agent.pk).update(presence=_USER_PRESENCE[status], presence_updated_at=now)
-    return presence_payload(agent, presence)
+    presence.agent = agent
+    return presence
 
 
 def agent_touch(*, tenant, agent: User) -> None:
@@ -88,7 +69,7 @@ def attachment_message_delete(*, conversation: Conversation, agent: User, messag
         emit(
             tenant=conversation.tenant,
             event_type="message.deleted",
-            payload=deleted_payload(message, deleted_by=agent.public_id),
+            instance=message,
         )
     if attachment.status != AttachmentStatus.DELETED:
         stored = attachment.file.name

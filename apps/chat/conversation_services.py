@@ -25,7 +25,6 @@ from apps.chat.models import (
     ConversationStatus,
     Visitor,
 )
-from apps.chat.payloads import conversation_payload
 from apps.developer.capabilities import require_service, service_capabilities
 from apps.tenants.models import Department, StaffRole, User
 from ringnity.api.errors import ApiError, ErrorCode, not_found, validation_failed
@@ -85,7 +84,7 @@ def conversation_start(
                 last_message_at=now,
             )
             conversation.visitor = visitor
-            emit(tenant=tenant, event_type="conversation.created", payload=conversation_payload(conversation))
+            emit(tenant=tenant, event_type="conversation.created", instance=conversation)
             return conversation, True
     except IntegrityError:
         # The one-active-conversation constraint: a concurrent start of this visitor won.
@@ -252,7 +251,7 @@ def conversation_assign(
     emit(
         tenant=tenant,
         event_type="conversation.assigned",
-        payload=conversation_payload(conversation),
+        instance=conversation,
     )
     return assignment, conversation
 
@@ -266,7 +265,7 @@ def conversation_close(*, tenant, agent: User, conversation_id: str) -> Conversa
     conversation.status = ConversationStatus.CLOSED
     conversation.closed_at = timezone.now()
     conversation.save(update_fields=["status", "closed_at", "updated_at"])
-    emit(tenant=tenant, event_type="conversation.closed", payload=conversation_payload(conversation))
+    emit(tenant=tenant, event_type="conversation.closed", instance=conversation)
     return conversation
 
 
@@ -291,5 +290,5 @@ def conversation_update(*, conversation: Conversation, fields: dict) -> Conversa
     except IntegrityError as exc:
         raise ApiError(ErrorCode.CONFLICT, "The visitor already has an open conversation.", status=409) from exc
     event = "conversation.closed" if closing else "conversation.updated"
-    emit(tenant=conversation.tenant, event_type=event, payload=conversation_payload(conversation))
+    emit(tenant=conversation.tenant, event_type=event, instance=conversation)
     return conversation

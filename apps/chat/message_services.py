@@ -28,10 +28,9 @@ from apps.chat.models import (
     SenderType,
     Visitor,
 )
-from apps.chat.payloads import MESSAGE_RELATED, deleted_payload, message_payload, receipt_payload
+from apps.chat.selectors import MESSAGE_RELATED
 from apps.tenants.models import User
 from ringnity.api.errors import ApiError, ErrorCode, not_found, validation_failed
-from ringnity.api.outputs import iso_utc
 
 BODY_MAX_LENGTH = 5000
 METADATA_MAX_BYTES = 4096
@@ -122,7 +121,7 @@ def message_send(
             ).update(last_message_at=message.created_at, updated_at=message.created_at)
             conversation.last_message_at = max(conversation.last_message_at, message.created_at)
             message.conversation = conversation
-            emit(tenant=conversation.tenant, event_type="message.created", payload=message_payload(message))
+            emit(tenant=conversation.tenant, event_type="message.created", instance=message)
             return message, True
     except IntegrityError:
         if not client_message_id:
@@ -159,7 +158,7 @@ def message_edit(*, conversation: Conversation, visitor: Visitor, message_id: st
         fields.append("metadata")
     message.edited_at = timezone.now()
     message.save(update_fields=fields)
-    emit(tenant=conversation.tenant, event_type="message.updated", payload=message_payload(message))
+    emit(tenant=conversation.tenant, event_type="message.updated", instance=message)
     return message
 
 
@@ -173,7 +172,7 @@ def message_delete(*, conversation: Conversation, visitor: Visitor, message_id: 
         emit(
             tenant=conversation.tenant,
             event_type="message.deleted",
-            payload=deleted_payload(message, deleted_by=visitor.public_id),
+            instance=message,
         )
     return message
 
@@ -204,23 +203,12 @@ def receipt_mark(
     receipts = Receipt.objects.for_tenant(tenant).filter(
         message=message, participant_type=participant_type, participant_id=participant_id
     )
-    if read and receipts.filter(read_at__isnull=True).update(read_at=now):
-        emit(
-            tenant=tenant,
-            event_type="message.read",
-            payload={
-                "conversationId": conversation.public_id,
-                "messageId": message.public_id,
-                "readerType": str(participant_type),
-                "readerId": participant_id,
-                "readAt": iso_utc(now),
-            },
-        )
-    return receipts.get(), message
-
-
-def receipt_result(receipt: Receipt, message: Message) -> dict:
-    return {"receipt": receipt_payload(receipt, message=message)}
+    newly_read = read and receipts.filter(read_at__isnull=True).update(read_at=now)
+    receipt = receipts.get()
+    receipt.message = message
+    if newly_read:
+        emit(tenant=tenant, event_type="message.read", instance=receipt)
+    return receipt, message
 
 
 # --- lists -------------------------------------------------------------------------------

@@ -19,24 +19,14 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from apps.chat.events import emit
 from apps.chat.models import Contact, ContactTag
 from apps.plans import entitlements
 from apps.tenants.services import tenant_row_lock
-from apps.webhooks.events import event_emit
 from ringnity.api.errors import ErrorCode, not_found, validation_failed
-from ringnity.api.outputs import iso_utc
 from ringnity.api.phones import phone_for_tenant
 
 UPSERT_ATTEMPTS = 4
-_FIELD_NAMES = {
-    "external_id": "externalId",
-    "name": "name",
-    "phone": "phone",
-    "email": "email",
-    "company": "company",
-    "tags": "tags",
-    "notes": "notes",
-}
 
 
 def normalize_email(email: str) -> str:
@@ -53,29 +43,6 @@ def normalize_tags(tags) -> list[str]:
             seen.add(tag.lower())
             out.append(tag)
     return out
-
-
-def contact_payload(contact: Contact | dict) -> dict:
-    """The contract's ``Contact`` (also the webhook payload). ``email`` is omitted when blank.
-
-    ``contact`` is a model or a row of ``selectors.CONTACT_OUTPUT_FIELDS`` (list pages).
-    """
-    row = contact if isinstance(contact, dict) else vars(contact)
-    data = {
-        "id": row["public_id"],
-        "externalId": row["external_id"],
-        "name": row["name"],
-        "phone": row["phone"],
-        "company": row["company"],
-        "tags": list(row["tags"] or []),
-        "notes": row["notes"],
-        "source": row["source"],
-        "createdAt": iso_utc(row["created_at"]),
-        "updatedAt": iso_utc(row["updated_at"]),
-    }
-    if row["email"]:
-        data["email"] = row["email"]
-    return data
 
 
 def _prepare(tenant, fields: dict) -> dict:
@@ -142,7 +109,7 @@ def _upsert_once(tenant, values: dict) -> tuple[Contact, bool]:
         _check_contact_quota(tenant)
         contact = Contact.objects.create(tenant=tenant, **values)
         _sync_tags(contact)
-        event_emit(tenant=tenant, event_type="contact.created", payload=contact_payload(contact))
+        emit(tenant=tenant, event_type="contact.created", instance=contact)
         return contact, True
     changed = [key for key, value in values.items() if getattr(contact, key) != value]
     if changed:
@@ -151,7 +118,7 @@ def _upsert_once(tenant, values: dict) -> tuple[Contact, bool]:
         contact.save(update_fields=[*changed, "updated_at"])
         if "tags" in changed:
             _sync_tags(contact)
-        event_emit(tenant=tenant, event_type="contact.updated", payload=contact_payload(contact))
+        emit(tenant=tenant, event_type="contact.updated", instance=contact)
     return contact, False
 
 
@@ -215,18 +182,17 @@ def contact_update(*, contact: Contact, fields: dict) -> Contact:
         ) from exc
     if "tags" in changed:
         _sync_tags(contact)
-    event_emit(tenant=contact.tenant, event_type="contact.updated", payload=contact_payload(contact))
+    emit(tenant=contact.tenant, event_type="contact.updated", instance=contact)
     return contact
 
 
 @transaction.atomic
 def contact_delete(*, contact: Contact) -> str:
     public_id, tenant = contact.public_id, contact.tenant
-    payload = contact_payload(contact)
     deleted, _ = Contact.objects.for_tenant(tenant).filter(pk=contact.pk).delete()
     if not deleted:  # a concurrent DELETE won: one deletion, one event
         raise not_found("Contact")
-    event_emit(tenant=tenant, event_type="contact.deleted", payload=payload)
+    emit(tenant=tenant, event_type="contact.deleted", instance=contact)
     return public_id
 
 

@@ -18,6 +18,7 @@ from apps.calls.models import CallActorKind
 from apps.calls.selectors import CallActor, call_session_get
 from apps.calls.services import call_session_end
 from apps.chat.agent_services import agent_presence_update
+from apps.chat.api.outputs import PresenceOutput
 from apps.chat.models import AgentPresence, AgentPresenceStatus, Visitor
 from apps.plans.entitlements import for_tenant
 from apps.runtime.services import origin_allowed_for_tenant
@@ -198,7 +199,7 @@ async def typing(conn, frame: dict) -> None:
 
 def _presence_set(listener: Listener, status: str) -> dict:
     agent = User.objects.select_related("tenant").get(pk=listener.agent_pk)
-    return agent_presence_update(tenant=agent.tenant, agent=agent, status=status)
+    return dict(PresenceOutput(agent_presence_update(tenant=agent.tenant, agent=agent, status=status)).data)
 
 
 async def presence(conn, frame: dict) -> None:
@@ -217,7 +218,8 @@ def _presence_offline(agent_pk: int) -> tuple[int, dict] | None:
         or not AgentPresence.objects.filter(agent=agent).exclude(status=AgentPresenceStatus.OFFLINE).exists()
     ):
         return None
-    return agent.tenant_id, agent_presence_update(tenant=agent.tenant, agent=agent, status=AgentPresenceStatus.OFFLINE)
+    presence = agent_presence_update(tenant=agent.tenant, agent=agent, status=AgentPresenceStatus.OFFLINE)
+    return agent.tenant_id, dict(PresenceOutput(presence).data)
 
 
 async def _went_offline(agent_pk: int) -> None:

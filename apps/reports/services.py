@@ -16,7 +16,6 @@ from apps.reports.periods import ReportPeriod
 from apps.reports.rollups import mark_dirty
 from apps.reports.tasks import generate_export
 from ringnity.api.errors import ApiError, ErrorCode
-from ringnity.api.outputs import iso_utc
 
 RATABLE_STATUSES = (ConversationStatus.RESOLVED, ConversationStatus.CLOSED)
 
@@ -43,15 +42,6 @@ def rating_create(*, visitor, conversation_id: str, score: int, comment: str = "
     )
     mark_dirty(tenant_id=conversation.tenant_id, moments=[rating.created_at])
     return rating
-
-
-def rating_payload(rating: ConversationRating) -> dict:
-    return {
-        "conversationId": rating.conversation.public_id,
-        "score": rating.score,
-        "comment": rating.comment,
-        "createdAt": iso_utc(rating.created_at),
-    }
 
 
 @transaction.atomic

@@ -30,9 +30,10 @@ import uuid
 from django.core.cache import cache
 from django.db import transaction
 
+from apps.developer.api.serializers import TenantOutput
 from apps.developer.capabilities import service_capabilities
 from apps.plans import entitlements
-from apps.runtime.selectors import allowed_domains, tenant_payload
+from apps.runtime.selectors import allowed_domains
 from apps.runtime.tokens import DEFAULT_TTL_SECONDS, SESSION_HEADER
 from apps.tenants.models import Tenant
 from ringnity.api.errors import ApiError, ErrorCode
@@ -119,7 +120,7 @@ def _services(tenant: Tenant, *, debug: bool) -> list[dict]:
 def _build_bootstrap(tenant: Tenant, *, debug: bool) -> dict:
     branding = {"logoUrl": tenant.logo_url or None, **(tenant.branding or {})}
     return {
-        "tenant": tenant_payload(tenant),
+        "tenant": TenantOutput(tenant).data,
         "branding": branding,
         "services": _services(tenant, debug=debug),
         "sdk": {

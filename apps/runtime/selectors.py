@@ -34,22 +34,6 @@ _COUNTED_QUOTAS = ("contacts", "ai_chat_replies", "ai_voice_minutes", "attachmen
 # --- shapes -------------------------------------------------------------------------
 
 
-def tenant_payload(tenant: Tenant) -> dict:
-    """The contract's ``Tenant``; ``email`` is omitted when blank."""
-    data = {
-        "clientId": tenant.public_id,
-        "slug": tenant.slug,
-        "name": tenant.name,
-        "companyName": tenant.company_name,
-        "phone": tenant.phone,
-        "timezone": tenant.timezone,
-        "isActive": tenant.is_active,
-    }
-    if tenant.email:
-        data["email"] = tenant.email
-    return data
-
-
 def allowed_domains(*, tenant: Tenant) -> list[str]:
     return list(AllowedDomain.objects.for_tenant(tenant).order_by("domain").values_list("domain", flat=True))
 

@@ -28,7 +28,6 @@ from apps.runtime.tokens import (
 )
 from apps.tenants.models import StaffRole, Tenant, User
 from ringnity.api.errors import ApiError, ErrorCode, not_found, validation_failed
-from ringnity.api.outputs import iso_utc
 from ringnity.api.phones import phone_for_tenant
 from ringnity.api.principal import PrincipalKind
 from ringnity.api.secrets import secret_digest
@@ -208,26 +207,6 @@ def _granted(requested: list[str] | None, allowed: frozenset[str]) -> frozenset[
 
 
 # --- device push tokens ------------------------------------------------------------
-
-
-def device_payload(device: DevicePushToken, tenant: Tenant) -> dict:
-    """The contract's ``DevicePushToken`` (the raw push token is never echoed)."""
-    return {
-        "id": device.public_id,
-        "clientId": tenant.public_id,
-        "platform": device.platform,
-        "provider": device.provider,
-        "audience": device.audience,
-        "deviceId": device.device_id or None,
-        "appId": device.app_id or None,
-        "externalId": device.external_id or None,
-        "agentId": device.agent_id or None,
-        "callMode": device.call_mode,
-        "enabled": device.enabled,
-        "lastSeenAt": iso_utc(device.last_seen_at),
-        "createdAt": iso_utc(device.created_at),
-        "updatedAt": iso_utc(device.updated_at),
-    }
 
 
 def device_identity(principal) -> dict:

@@ -1,9 +1,14 @@
-"""The event catalog: every event type an endpoint can subscribe to, and its documented payload.
+"""The event catalog: a registry of every event type an endpoint can subscribe to, and the serializer
+that renders its ``data``.
 
-A webhook body is always ``{"id", "type", "timestamp", "tenantId", "data"}``; ``data`` is the
-payload of the event type below. The payload serializers are documentation only (the generated
-schema publishes them as callbacks of ``createWebhook`` and ``listWebhooks``); the emitting app
-builds the payload and passes it to ``apps.webhooks.events.event_emit``.
+The webhooks app knows no product. Each product app registers its event types in its
+``AppConfig.ready()`` (``register_event(name, serializer=..., description=...)``), naming the entity's
+one output serializer; emitting code renders ``data`` through the same registry
+(``event_data(event_type, instance)``), and the generated schema publishes each type as a callback of
+``createWebhook`` and ``listWebhooks`` whose body is that serializer. So the documented payload *is*
+the code that renders it. A webhook body is always ``{"id", "type", "timestamp", "tenantId", "data"}``.
+
+``webhook.test`` is the catalog's own event (``POST /server/webhooks/test``); it is listed last.
 """
 
 from __future__ import annotations
@@ -11,122 +16,63 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 from drf_spectacular.utils import OpenApiCallback, extend_schema, inline_serializer
 from rest_framework import serializers
 
+from ringnity.api.outputs import OutputSerializer, UTCDateTimeField
+
 WILDCARD = "*"
 TEST_EVENT = "webhook.test"
-
-
-class ContactPayload(serializers.Serializer):
-    id = serializers.CharField()
-    externalId = serializers.CharField()
-    name = serializers.CharField()
-    phone = serializers.CharField()
-    email = serializers.CharField(required=False, help_text="Omitted when the contact has none.")
-    company = serializers.CharField()
-    tags = serializers.ListField(child=serializers.CharField())
-    notes = serializers.CharField()
-    source = serializers.CharField()
-    createdAt = serializers.DateTimeField()
-    updatedAt = serializers.DateTimeField()
-
-
-class ConversationPayload(serializers.Serializer):
-    conversationId = serializers.CharField()
-    conversationNumber = serializers.CharField(required=False)
-    contactId = serializers.CharField(required=False)
-    visitorId = serializers.CharField(required=False)
-    departmentId = serializers.CharField(required=False)
-    assignedAgentId = serializers.CharField(required=False)
-    channel = serializers.CharField(required=False)
-    status = serializers.CharField()
-    priority = serializers.CharField(required=False)
-    subject = serializers.CharField(required=False)
-    lastMessageAt = serializers.DateTimeField(required=False)
-    createdAt = serializers.DateTimeField()
-    updatedAt = serializers.DateTimeField()
-
-
-class MessagePayload(serializers.Serializer):
-    messageId = serializers.CharField()
-    conversationId = serializers.CharField()
-    senderType = serializers.CharField()
-    senderAgentId = serializers.CharField(required=False)
-    senderContactId = serializers.CharField(required=False)
-    body = serializers.CharField()
-    messageType = serializers.CharField()
-    metadata = serializers.DictField(required=False)
-    clientMessageId = serializers.CharField(required=False)
-    sentAt = serializers.DateTimeField()
-    editedAt = serializers.DateTimeField(required=False)
-    deletedAt = serializers.DateTimeField(required=False)
-
-
-class MessageReadPayload(serializers.Serializer):
-    conversationId = serializers.CharField()
-    messageId = serializers.CharField(help_text="The newest message the reader has read (all older ones are read).")
-    readerType = serializers.CharField(help_text="visitor | agent")
-    readerId = serializers.CharField()
-    readAt = serializers.DateTimeField()
-
-
-class MessageDeletedPayload(serializers.Serializer):
-    messageId = serializers.CharField()
-    conversationId = serializers.CharField()
-    deletedAt = serializers.DateTimeField()
-    deletedBy = serializers.CharField(required=False)
-
-
-class CallPayload(serializers.Serializer):
-    id = serializers.CharField()
-    conversationId = serializers.CharField()
-    type = serializers.ChoiceField(choices=["audio", "video"])
-    direction = serializers.ChoiceField(choices=["inbound", "outbound"])
-    status = serializers.ChoiceField(choices=["started", "answered", "ended", "missed", "failed"])
-    startedAt = serializers.DateTimeField(required=False)
-    answeredAt = serializers.DateTimeField(required=False)
-    endedAt = serializers.DateTimeField(required=False)
-    durationSeconds = serializers.IntegerField(required=False, allow_null=True)
-    endReason = serializers.CharField(required=False)
-
-
-class TestPayload(serializers.Serializer):
-    test = serializers.BooleanField()
-    webhookId = serializers.CharField()
-    message = serializers.CharField()
 
 
 @dataclass(frozen=True)
 class EventType:
     name: str
     description: str
-    payload: type[serializers.Serializer]
+    serializer: type[serializers.Serializer]
+
+    @property
+    def serializer_path(self) -> str:
+        return f"{self.serializer.__module__}.{self.serializer.__qualname__}"
 
 
-_EVENTS = [
-    EventType("contact.created", "A contact was created (Server API upsert or the agent CRM).", ContactPayload),
-    EventType("contact.updated", "A contact's fields changed.", ContactPayload),
-    EventType("contact.deleted", "A contact was deleted; `data` is its last state.", ContactPayload),
-    EventType("conversation.created", "A conversation started.", ConversationPayload),
-    EventType(
-        "conversation.updated", "A conversation's status, priority, subject or department changed.", ConversationPayload
-    ),
-    EventType("conversation.assigned", "A conversation was assigned or reassigned to an agent.", ConversationPayload),
-    EventType("conversation.closed", "A conversation was closed.", ConversationPayload),
-    EventType("message.created", "A message was sent in a conversation.", MessagePayload),
-    EventType("message.updated", "A message was edited.", MessagePayload),
-    EventType("message.read", "A participant read a conversation up to a message.", MessageReadPayload),
-    EventType("message.deleted", "A message was deleted.", MessageDeletedPayload),
-    EventType("call.started", "A call session started ringing.", CallPayload),
-    EventType("call.answered", "A call session was answered.", CallPayload),
-    EventType("call.ended", "A call session ended.", CallPayload),
-    EventType("call.missed", "A call session was not answered.", CallPayload),
-    EventType(TEST_EVENT, "Sent by `POST /server/webhooks/test` only.", TestPayload),
-]
+class TestEventOutput(OutputSerializer):
+    """The ``data`` of ``webhook.test``."""
 
-EVENT_TYPES: dict[str, EventType] = {event.name: event for event in _EVENTS}
-AVAILABLE_EVENTS: list[str] = [event.name for event in _EVENTS]
+    test = serializers.BooleanField()
+    webhookId = serializers.CharField()
+    message = serializers.CharField()
+
+    class Meta:
+        ref_name = "WebhookTestEventData"
+
+
+_TEST = EventType(TEST_EVENT, "Sent by `POST /server/webhooks/test` only.", TestEventOutput)
+#: Every event type by name, product events in registration order, then ``webhook.test``.
+EVENT_TYPES: dict[str, EventType] = {TEST_EVENT: _TEST}
+
+
+def register_event(name: str, *, serializer: type[serializers.Serializer], description: str) -> None:
+    """Adds a product event type (call in ``AppConfig.ready()``); registering the same type twice is a no-op."""
+    event = EventType(name, description, serializer)
+    existing = EVENT_TYPES.get(name)
+    if existing is not None and existing != event:
+        raise ImproperlyConfigured(f"webhook event {name!r} is already registered with {existing.serializer_path}")
+    EVENT_TYPES.pop(TEST_EVENT)
+    EVENT_TYPES[name] = event
+    EVENT_TYPES[TEST_EVENT] = _TEST
+
+
+def register_events(events) -> None:
+    """``register_event`` for each ``(name, serializer, description)`` of an app's event table."""
+    for name, serializer, description in events:
+        register_event(name, serializer=serializer, description=description)
+
+
+def available_events() -> list[str]:
+    return list(EVENT_TYPES)
 
 
 def is_known(event_type: str) -> bool:
@@ -137,6 +83,15 @@ def subscribes(events: list[str], event_type: str) -> bool:
     return WILDCARD in events or event_type in events
 
 
+def event_data(event_type: str, instance) -> dict:
+    """The ``data`` of an ``event_type`` event: ``instance`` rendered by the type's registered serializer."""
+    try:
+        event = EVENT_TYPES[event_type]
+    except KeyError:
+        raise ValueError(f"unknown webhook event type {event_type!r}: register it in its app's ready()") from None
+    return dict(event.serializer(instance).data)
+
+
 def _body_serializer(event: EventType):
     suffix = "".join(part.capitalize() for part in event.name.replace(".", "_").split("_"))
     return inline_serializer(
@@ -144,16 +99,23 @@ def _body_serializer(event: EventType):
         {
             "id": serializers.CharField(help_text="The event id (evt_...)."),
             "type": serializers.ChoiceField(choices=[event.name]),
-            "timestamp": serializers.DateTimeField(help_text="When the event happened."),
+            "timestamp": UTCDateTimeField(help_text="When the event happened."),
             "tenantId": serializers.CharField(),
-            "data": event.payload(),
+            "data": event.serializer(),
         },
     )
 
 
-@cache
 def event_callbacks() -> list[OpenApiCallback]:
-    """One OpenAPI callback per event type: the POST a subscribed endpoint receives (built once: one component each)."""
+    """One OpenAPI callback per event type: the POST a subscribed endpoint receives."""
+    if not apps.ready:
+        raise ImproperlyConfigured("the webhook catalog is complete only once every app's ready() has run")
+    return _callbacks(tuple(EVENT_TYPES.values()))
+
+
+@cache
+def _callbacks(events: tuple[EventType, ...]) -> list[OpenApiCallback]:
+    # Built once per catalog (one component per event type), after every app registered its events.
     headers = (
         "Headers (Standard Webhooks): `webhook-id` (the delivery id, the same on every retry), "
         "`webhook-timestamp` (unix seconds of this attempt), `webhook-signature` (`v1,<base64 HMAC-SHA256 of "
@@ -172,5 +134,5 @@ def event_callbacks() -> list[OpenApiCallback]:
                 responses={200: None},
             ),
         )
-        for event in _EVENTS
+        for event in events
     ]

@@ -68,9 +68,13 @@ def _logged(event_type: str) -> bool:
 
 
 def event_emit(*, tenant, event_type: str, payload: dict) -> WebhookEvent | None:
-    """Announces ``event_type`` with ``payload`` (JSON-serialisable) for ``tenant``; the event or None."""
+    """Announces ``event_type`` with ``payload`` for ``tenant``; the event or None.
+
+    ``payload`` is the event's ``data``, rendered by the serializer the type is registered with:
+    ``catalog.event_data(event_type, instance)``.
+    """
     if not catalog.is_known(event_type) or event_type == catalog.TEST_EVENT:
-        raise ValueError(f"unknown webhook event type {event_type!r}: add it to apps.webhooks.catalog")
+        raise ValueError(f"unknown webhook event type {event_type!r}: register it with apps.webhooks.catalog")
     if not isinstance(payload, dict):
         raise TypeError("a webhook payload is a dict")
     endpoints = [

@@ -20,23 +20,8 @@ from apps.webhooks.delivery import ACTIVE, SECRET_OVERLAP
 from apps.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from apps.webhooks.tasks import enqueue
 from ringnity.api.errors import ApiError, ErrorCode
-from ringnity.api.outputs import iso_utc
 
 # --- endpoints ---------------------------------------------------------------------------------
-
-
-def endpoint_payload(endpoint: WebhookEndpoint) -> dict:
-    """The contract's ``Webhook``; never the secret."""
-    return {
-        "id": endpoint.public_id,
-        "name": endpoint.name,
-        "url": endpoint.url,
-        "secretPreview": endpoint.secret_preview,
-        "events": list(endpoint.events),
-        "isActive": endpoint.is_active,
-        "createdAt": iso_utc(endpoint.created_at),
-        "updatedAt": iso_utc(endpoint.updated_at),
-    }
 
 
 def active_endpoint_count(tenant) -> int:
@@ -204,26 +189,3 @@ def webhook_test_send(*, tenant, endpoints: list[WebhookEndpoint], event_type: s
         budget=TEST_SEND_SECONDS,
     )
     return [attempt_result(o.attempt) for o in outcomes] + [queued_result(d, e) for d, e in queued]
-
-
-def attempt_payload(attempt: WebhookAttempt) -> dict:
-    """The contract's ``WebhookDelivery``: one attempt (needs ``endpoint`` and ``delivery`` selected)."""
-    data = {
-        "id": attempt.public_id,
-        "webhookId": attempt.endpoint.public_id,
-        "event": attempt.event_type,
-        "deliveryId": attempt.delivery.public_id,
-        "status": attempt.status,
-        "url": attempt.url,
-        "responseBody": attempt.response_body,
-        "errorMessage": attempt.error_message,
-        "attempt": attempt.number,
-        "createdAt": iso_utc(attempt.started_at),
-    }
-    if attempt.response_status is not None:
-        data["responseStatus"] = attempt.response_status
-    if attempt.duration_ms is not None:
-        data["durationMs"] = attempt.duration_ms
-    if attempt.status == DeliveryStatus.DELIVERED and attempt.finished_at:
-        data["deliveredAt"] = iso_utc(attempt.finished_at)
-    return data

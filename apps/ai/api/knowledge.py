@@ -45,7 +45,7 @@ class KnowledgeDocumentsView(AdminKnowledgeView):
         upload = validate_input(KnowledgeUploadInput, request.data)["file"]
         data = upload.read(settings.AI_KNOWLEDGE_MAX_UPLOAD_BYTES + 1)
         document = services.knowledge_document_upload(tenant=self.tenant, name=upload.name, data=data)
-        return Response(services.knowledge_item_payload(document), status=201)
+        return Response(KnowledgeItemOutput(document).data, status=201)
 
 
 class KnowledgeUrlsView(AdminKnowledgeView):
@@ -61,7 +61,7 @@ class KnowledgeUrlsView(AdminKnowledgeView):
     def post(self, request):
         url = validate_input(KnowledgeUrlInput, request.data)["url"]
         document = services.knowledge_url_add(tenant=self.tenant, url=url)
-        return Response(services.knowledge_item_payload(document), status=201)
+        return Response(KnowledgeItemOutput(document).data, status=201)
 
 
 class KnowledgeReindexView(AdminKnowledgeView):
@@ -74,7 +74,7 @@ class KnowledgeReindexView(AdminKnowledgeView):
     )
     def post(self, request, knowledge_item_id: str):
         document = services.knowledge_document_reindex(tenant=self.tenant, document_id=knowledge_item_id)
-        return Response(services.knowledge_item_payload(document))
+        return Response(KnowledgeItemOutput(document).data)
 
 
 class KnowledgeItemView(AdminKnowledgeView):
@@ -86,4 +86,4 @@ class KnowledgeItemView(AdminKnowledgeView):
     )
     def delete(self, request, knowledge_item_id: str):
         public_id = services.knowledge_document_delete(tenant=self.tenant, document_id=knowledge_item_id)
-        return Response({"id": public_id, "deleted": True})
+        return Response(KnowledgeDeletedOutput({"id": public_id, "deleted": True}).data)

@@ -1,11 +1,12 @@
-"""Input serializers and response schemas of the AI operations."""
+"""Input serializers and output shapes of the AI operations."""
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from apps.ai.knowledge.search import MAX_LIMIT
-from apps.ai.models import RoutingMode
+from apps.ai.models import KnowledgeKind, KnowledgeStatus, RoutingMode
 from ringnity.api.fields import StorableJSONObjectField
-from ringnity.api.outputs import OutputSerializer, UTCDateTimeField
+from ringnity.api.outputs import BlankAsNullCharField, OutputSerializer, UTCDateTimeField
 from ringnity.api.serializers import InputSerializer
 
 MAX_MESSAGE_CHARS = 4000
@@ -46,22 +47,23 @@ class AiChatInput(InputSerializer):
     metadata = StorableJSONObjectField(max_bytes=MAX_METADATA_BYTES, required=False)
 
 
-class KnowledgeItemOutput(serializers.Serializer):
-    id = serializers.CharField()
-    knowledgeItemId = serializers.CharField()
-    type = serializers.ChoiceField(choices=["file", "url"])
+@extend_schema_serializer(component_name="KnowledgeItem")
+class KnowledgeItemOutput(OutputSerializer):
+    id = serializers.CharField(source="public_id")
+    knowledgeItemId = serializers.CharField(source="public_id")
+    type = serializers.ChoiceField(source="kind", choices=KnowledgeKind.choices)
     title = serializers.CharField()
     source = serializers.CharField()
-    contentType = serializers.CharField()
-    sizeBytes = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=["queued", "ready", "failed"])
-    statusReason = serializers.CharField(allow_null=True)
-    chunkCount = serializers.IntegerField()
-    createdAt = serializers.DateTimeField()
-    indexedAt = serializers.DateTimeField(allow_null=True)
+    contentType = serializers.CharField(source="content_type")
+    sizeBytes = serializers.IntegerField(source="size_bytes")
+    status = serializers.ChoiceField(choices=KnowledgeStatus.choices)
+    statusReason = BlankAsNullCharField(source="status_reason")
+    chunkCount = serializers.IntegerField(source="chunk_count")
+    createdAt = UTCDateTimeField(source="created_at")
+    indexedAt = UTCDateTimeField(source="indexed_at", allow_null=True)
 
 
-class KnowledgeDeletedOutput(serializers.Serializer):
+class KnowledgeDeletedOutput(OutputSerializer):
     id = serializers.CharField()
     deleted = serializers.BooleanField()
 

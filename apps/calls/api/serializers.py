@@ -1,4 +1,4 @@
-"""Input and (schema-only) output serializers of the call routes."""
+"""Input serializers of the call routes (the outputs are in ``apps.calls.api.outputs``)."""
 
 from django.utils import timezone
 from rest_framework import serializers
@@ -52,32 +52,3 @@ class CallLinkInput(InputSerializer):
     metadata = StorableJSONObjectField(
         max_bytes=MAX_METADATA_BYTES, max_depth=MAX_METADATA_DEPTH, required=False, default=dict
     )
-
-
-class CallSessionOutput(serializers.Serializer):
-    """Schema only: responses are built by ``apps.calls.services.call_session_payload``."""
-
-    id = serializers.CharField()
-    conversationId = serializers.CharField()
-    type = serializers.ChoiceField(choices=CallType.choices)
-    direction = serializers.ChoiceField(choices=CallDirection.choices)
-    status = serializers.ChoiceField(choices=CallStatus.choices)
-    startedAt = serializers.DateTimeField()
-    answeredAt = serializers.DateTimeField(required=False)
-    endedAt = serializers.DateTimeField(required=False)
-    durationSeconds = serializers.IntegerField(allow_null=True)
-    endReason = serializers.CharField(allow_null=True)
-    metadata = serializers.DictField()
-
-
-class CallLinkOutput(serializers.Serializer):
-    """Schema only: responses are built by ``apps.calls.services.call_link_payload``."""
-
-    id = serializers.CharField()
-    conversationId = serializers.CharField()
-    service = serializers.ChoiceField(choices=CallService.choices)
-    token = serializers.CharField(help_text="Signed, expiring; names this link and its conversation only.")
-    url = serializers.CharField()
-    expiresAt = serializers.DateTimeField()
-    createdAt = serializers.DateTimeField()
-    metadata = serializers.DictField()

@@ -12,17 +12,12 @@ Admin SDK tokens are refused (401); a runtime token without the calls scope is 4
 ``CALL_PERMISSION_DENIED``.
 """
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from apps.calls import selectors, services
-from apps.calls.api.serializers import (
-    CallLinkInput,
-    CallLinkOutput,
-    CallSessionOutput,
-    CreateCallSessionInput,
-    EndCallSessionInput,
-)
+from apps.calls.api.outputs import CallLinkResult, CallSessionResult
+from apps.calls.api.serializers import CallLinkInput, CreateCallSessionInput, EndCallSessionInput
 from apps.calls.authentication import CallSessionTokenAuthentication
 from apps.calls.models import CallActorKind
 from apps.calls.selectors import CallActor
@@ -49,9 +44,6 @@ _CREATE_FIELD_CODES = (
     ("conversationId", ErrorCode.CALL_SESSION_CONVERSATION_REQUIRED),
     ("type", ErrorCode.CALL_SESSION_TYPE_INVALID),
 )
-
-_call_session_result = inline_serializer("CallSessionResult", {"callSession": CallSessionOutput()})
-_call_link_result = inline_serializer("CallLinkResult", {"callLink": CallLinkOutput()})
 
 
 def _validated(serializer_class, data, field_codes=()) -> dict:
@@ -102,7 +94,7 @@ class CallSessionCollectionView(CallSessionAPIView):
         "(else 403 `CALL_PERMISSION_DENIED`). `status` may be `started` (default), or `answered`, "
         "`missed`, `failed` to record a call that already moved on; `ended` is 409 (use the end route).",
         request=CreateCallSessionInput,
-        responses={201: _call_session_result},
+        responses={201: CallSessionResult},
     )
     def post(self, request):
         data = _validated(CreateCallSessionInput, request.data, _CREATE_FIELD_CODES)
@@ -116,7 +108,7 @@ class CallSessionCollectionView(CallSessionAPIView):
             started_at=data.get("startedAt"),
             metadata=data["metadata"],
         )
-        return Response({"callSession": services.call_session_payload(call)}, status=201)
+        return Response(CallSessionResult(call).data, status=201)
 
 
 class CallSessionDetailView(CallSessionAPIView):
@@ -124,11 +116,11 @@ class CallSessionDetailView(CallSessionAPIView):
         operation_id="getCallSession",
         tags=["Calls"],
         summary="Read a product-level call session.",
-        responses={200: _call_session_result},
+        responses={200: CallSessionResult},
     )
     def get(self, request, callSessionId):
         call = selectors.call_session_get(tenant=self.tenant, actor=self.actor, call_session_id=callSessionId)
-        return Response({"callSession": services.call_session_payload(call)})
+        return Response(CallSessionResult(call).data)
 
 
 class CallSessionEndView(CallSessionAPIView):
@@ -140,14 +132,14 @@ class CallSessionEndView(CallSessionAPIView):
         "`durationSeconds` from `answeredAt` (else `startedAt`) to the end. Idempotent: ending an ended "
         "call returns it unchanged. A `missed` or `failed` call is 409.",
         request=EndCallSessionInput,
-        responses={200: _call_session_result},
+        responses={200: CallSessionResult},
     )
     def patch(self, request, callSessionId):
         data = _validated(EndCallSessionInput, request.data)
         call = services.call_session_end(
             tenant=self.tenant, actor=self.actor, call_session_id=callSessionId, reason=data.get("reason") or None
         )
-        return Response({"callSession": services.call_session_payload(call)})
+        return Response(CallSessionResult(call).data)
 
 
 class VisitorCallLinkView(CallAPIView):
@@ -162,7 +154,7 @@ class VisitorCallLinkView(CallAPIView):
         f"conversation, valid for {int(services.CALL_LINK_TTL.total_seconds() // 60)} minutes. The service "
         "must be available for the tenant (else 403 `FEATURE_NOT_AVAILABLE`).",
         request=CallLinkInput,
-        responses={201: _call_link_result},
+        responses={201: CallLinkResult},
     )
     def post(self, request, conversationId):
         data = _validated(CallLinkInput, request.data)
@@ -173,4 +165,4 @@ class VisitorCallLinkView(CallAPIView):
             service=data["service"],
             metadata=data["metadata"],
         )
-        return Response({"callLink": services.call_link_payload(link, token)}, status=201)
+        return Response(CallLinkResult(link, context={"token": token}).data, status=201)

@@ -8,6 +8,7 @@ from django.db import IntegrityError, close_old_connections, connection, transac
 from django.utils import timezone
 
 from apps.calls import services
+from apps.calls.api.outputs import CallSessionOutput
 from apps.calls.models import CallSession, CallStatus
 from apps.calls.tests.factories import call_for, call_tenant, conversation_for, staff_actor, visitor_actor
 from ringnity.api.errors import ApiError
@@ -86,7 +87,7 @@ def test_started_answered_ended_emits_one_event_each_with_the_contract_payload(e
     schema = load_contract()["components"]["schemas"]["CallSession"]
     for _, payload in events:
         assert set(schema["required"]) <= set(payload) <= set(schema["properties"])
-    assert events[2][1] == services.call_session_payload(ended)
+    assert events[2][1] == CallSessionOutput(ended).data
 
 
 @pytest.mark.django_db

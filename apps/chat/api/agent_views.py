@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from apps.chat import agent_services, attachment_services, conversation_services, message_services, visitor_services
-from apps.chat.api import chat_outputs as outputs
+from apps.chat.api import outputs
 from apps.chat.api.chat_serializers import (
     AssignConversationInput,
     ConversationListQuery,
@@ -20,13 +20,7 @@ from apps.chat.api.visitor_views import CHAT_SCOPE, attachment_file_response
 from apps.chat.authentication import VisitorAuthentication, principal_visitor
 from apps.chat.cors import ChatCorsMixin
 from apps.chat.models import ParticipantType, SenderType
-from apps.chat.payloads import (
-    CONVERSATION_RELATED,
-    assignment_payload,
-    attachment_payload,
-    conversation_payload,
-    message_payload,
-)
+from apps.chat.selectors import CONVERSATION_RELATED
 from apps.runtime.tokens import RuntimeBearerAuthentication
 from ringnity.api.errors import ApiError, ErrorCode, validation_failed
 from ringnity.api.pagination import paginate_cursor
@@ -59,11 +53,12 @@ class AgentProfileView(AgentAPIView):
         operation_id="getAgentProfile",
         tags=["Agent CRM"],
         summary="Read the current agent profile.",
-        responses={200: outputs.AGENT_PROFILE},
+        responses={200: outputs.AgentProfileResult},
         auth=AGENT_SECURITY,
     )
     def get(self, request):
-        return Response(agent_services.agent_profile(tenant=self.tenant, agent=self.agent, scopes=request.auth.scopes))
+        profile = {"agent": self.agent, "tenant": self.tenant}
+        return Response(outputs.AgentProfileResult(profile, context={"scopes": request.auth.scopes}).data)
 
 
 class AgentPresenceView(AgentAPIView):
@@ -77,7 +72,9 @@ class AgentPresenceView(AgentAPIView):
         auth=AGENT_SECURITY,
     )
     def get(self, request):
-        return Response(agent_services.agent_presence_get(tenant=self.tenant, agent=self.agent))
+        return Response(
+            outputs.PresenceOutput(agent_services.agent_presence_get(tenant=self.tenant, agent=self.agent)).data
+        )
 
     @extend_schema(
         operation_id="updateAgentPresence",
@@ -90,9 +87,8 @@ class AgentPresenceView(AgentAPIView):
     )
     def patch(self, request):
         data = validate_input(UpdatePresenceInput, request.data)
-        return Response(
-            agent_services.agent_presence_update(tenant=self.tenant, agent=self.agent, status=data["status"])
-        )
+        presence = agent_services.agent_presence_update(tenant=self.tenant, agent=self.agent, status=data["status"])
+        return Response(outputs.PresenceOutput(presence).data)
 
 
 class AgentConversationListView(AgentAPIView):
@@ -108,7 +104,7 @@ class AgentConversationListView(AgentAPIView):
             "owners see the whole tenant."
         ),
         parameters=[ConversationListQuery],
-        responses={200: outputs.CONVERSATION_LIST},
+        responses={200: outputs.ConversationListResult},
         auth=AGENT_SECURITY,
     )
     def get(self, request):
@@ -127,10 +123,7 @@ class AgentConversationListView(AgentAPIView):
             )
         except (DjangoValidationError, ValueError, TypeError) as exc:
             raise validation_failed(["cursor: not a cursor this API issued."]) from exc
-        body = {"conversations": [conversation_payload(c) for c in rows]}
-        if next_cursor:
-            body["nextCursor"] = next_cursor
-        return Response(body)
+        return Response(outputs.ConversationListResult({"conversations": rows, "nextCursor": next_cursor}).data)
 
 
 class AgentConversationView(AgentAPIView):
@@ -140,11 +133,11 @@ class AgentConversationView(AgentAPIView):
         operation_id="getAgentConversation",
         tags=["Agent CRM"],
         summary="Read one agent-visible conversation.",
-        responses={200: outputs.CONVERSATION},
+        responses={200: outputs.ConversationResult},
         auth=AGENT_SECURITY,
     )
     def get(self, request, id):
-        return Response({"conversation": conversation_payload(self.conversation(id))})
+        return Response(outputs.ConversationResult({"conversation": self.conversation(id)}).data)
 
 
 class AgentMessageCollectionView(AgentAPIView):
@@ -156,7 +149,7 @@ class AgentMessageCollectionView(AgentAPIView):
         summary="List messages in a conversation.",
         description="Oldest first; `nextCursor` is the message id to pass as `before` for older messages.",
         parameters=[MessageListQuery],
-        responses={200: outputs.MESSAGE_LIST},
+        responses={200: outputs.MessageListResult},
         auth=AGENT_SECURITY,
     )
     def get(self, request, id):
@@ -164,10 +157,7 @@ class AgentMessageCollectionView(AgentAPIView):
         messages, next_cursor = message_services.conversation_messages(
             conversation=self.conversation(id), limit=query["limit"], before=query.get("before") or None
         )
-        body = {"messages": [message_payload(m) for m in messages]}
-        if next_cursor:
-            body["nextCursor"] = next_cursor
-        return Response(body)
+        return Response(outputs.MessageListResult({"messages": messages, "nextCursor": next_cursor}).data)
 
     @extend_schema(
         operation_id="sendAgentConversationMessage",
@@ -175,7 +165,7 @@ class AgentMessageCollectionView(AgentAPIView):
         summary="Send an agent message.",
         description="Idempotent by `clientMessageId`; a closed conversation is 409 CONFLICT.",
         request=SendMessageInput,
-        responses={201: outputs.MESSAGE},
+        responses={201: outputs.MessageResult},
         auth=AGENT_SECURITY,
     )
     def post(self, request, id):
@@ -190,7 +180,7 @@ class AgentMessageCollectionView(AgentAPIView):
             client_message_id=data.get("clientMessageId", ""),
         )
         agent_services.agent_touch(tenant=self.tenant, agent=self.agent)
-        return Response({"message": message_payload(message)}, status=201)
+        return Response(outputs.MessageResult({"message": message}).data, status=201)
 
 
 class AgentMessageReadView(AgentAPIView):
@@ -201,18 +191,18 @@ class AgentMessageReadView(AgentAPIView):
         tags=["Agent CRM"],
         summary="Mark an agent conversation message as read.",
         request=None,
-        responses={200: outputs.RECEIPT},
+        responses={200: outputs.ReceiptResult},
         auth=AGENT_SECURITY,
     )
     def post(self, request, id, messageId):
-        receipt, message = message_services.receipt_mark(
+        receipt, _ = message_services.receipt_mark(
             conversation=self.conversation(id),
             message_id=messageId,
             participant_type=ParticipantType.AGENT,
             participant_id=self.agent.public_id,
             read=True,
         )
-        return Response(message_services.receipt_result(receipt, message))
+        return Response(outputs.ReceiptResult(receipt).data)
 
 
 class AgentAttachmentDeleteView(AgentAPIView):
@@ -224,7 +214,7 @@ class AgentAttachmentDeleteView(AgentAPIView):
         summary="Delete an attachment-bearing conversation message.",
         description="Soft-deletes the chat message that owns the attachment so the action remains auditable.",
         request=DeleteMediaInput,
-        responses={200: outputs.ATTACHMENT_DELETED},
+        responses={200: outputs.AttachmentDeletedResult},
         auth=AGENT_SECURITY,
     )
     def delete(self, request, id, messageId):
@@ -232,13 +222,7 @@ class AgentAttachmentDeleteView(AgentAPIView):
         result = agent_services.attachment_message_delete(
             conversation=self.conversation(id), agent=self.agent, message_id=messageId, reason=data.get("reason", "")
         )
-        return Response(
-            {
-                "message": message_payload(result["message"]),
-                "attachment": attachment_payload(result["attachment"]),
-                "deleted": True,
-            }
-        )
+        return Response(outputs.AttachmentDeletedResult({**result, "deleted": True}).data)
 
 
 class AgentAttachmentDownloadView(AgentAPIView):
@@ -267,7 +251,7 @@ class AgentAssignView(AgentAPIView):
             "needs a supervisor, admin or owner (403)."
         ),
         request=AssignConversationInput,
-        responses={200: outputs.ASSIGNMENT},
+        responses={200: outputs.AssignmentResult},
         auth=AGENT_SECURITY,
     )
     def post(self, request, id):
@@ -282,12 +266,7 @@ class AgentAssignView(AgentAPIView):
             is_transfer=data["isTransfer"],
         )
         agent_services.agent_touch(tenant=self.tenant, agent=self.agent)
-        return Response(
-            {
-                "assignment": assignment_payload(assignment, tenant=self.tenant),
-                "conversation": conversation_payload(conversation),
-            }
-        )
+        return Response(outputs.AssignmentResult({"assignment": assignment, "conversation": conversation}).data)
 
 
 class AgentCloseView(AgentAPIView):
@@ -299,7 +278,7 @@ class AgentCloseView(AgentAPIView):
         summary="Close a conversation from the agent SDK.",
         description="Sets status `closed` and the closing time; closing twice is fine.",
         request=None,
-        responses={200: outputs.CONVERSATION},
+        responses={200: outputs.ConversationResult},
         auth=AGENT_SECURITY,
     )
     def post(self, request, id):
@@ -307,7 +286,7 @@ class AgentCloseView(AgentAPIView):
             tenant=self.tenant, agent=self.agent, conversation_id=id
         )
         agent_services.agent_touch(tenant=self.tenant, agent=self.agent)
-        return Response({"conversation": conversation_payload(conversation)})
+        return Response(outputs.ConversationResult({"conversation": conversation}).data)
 
 
 # --- receipts (visitor or agent) ----------------------------------------------------------
@@ -335,14 +314,14 @@ class _ReceiptView(ChatCorsMixin, TenantAPIView):
                 tenant=self.tenant, agent=principal.user, conversation_id=conversationId
             )
             participant = (ParticipantType.AGENT, principal.user.public_id)
-        receipt, message = message_services.receipt_mark(
+        receipt, _ = message_services.receipt_mark(
             conversation=conversation,
             message_id=messageId,
             participant_type=participant[0],
             participant_id=participant[1],
             read=self.read,
         )
-        return Response(message_services.receipt_result(receipt, message))
+        return Response(outputs.ReceiptResult(receipt).data)
 
 
 class MessageDeliveredView(_ReceiptView):
@@ -352,7 +331,7 @@ class MessageDeliveredView(_ReceiptView):
         summary="Mark a chat message as delivered.",
         description="Idempotent; only a participant of the conversation (visitor or agent) may mark (others 404).",
         request=None,
-        responses={200: outputs.RECEIPT},
+        responses={200: outputs.ReceiptResult},
     )
     def post(self, request, conversationId, messageId):
         return super().post(request, conversationId, messageId)
@@ -367,7 +346,7 @@ class MessageReadView(_ReceiptView):
         summary="Mark a chat message as read.",
         description="Idempotent; read implies delivered; participants only (others 404).",
         request=None,
-        responses={200: outputs.RECEIPT},
+        responses={200: outputs.ReceiptResult},
     )
     def post(self, request, conversationId, messageId):
         return super().post(request, conversationId, messageId)

@@ -1,8 +1,9 @@
-"""Input validation and schema for the Server API contacts."""
+"""Input validation of the Server API contacts (the output is ``apps.chat.api.outputs.ContactOutput``)."""
 
 from rest_framework import serializers
 
-from apps.chat.models import EMAIL_MAX_LENGTH, TAG_MAX_LENGTH
+from apps.chat.api.outputs import ContactFields
+from apps.chat.models import EMAIL_MAX_LENGTH
 from apps.chat.selectors import parse_tag_filter
 from ringnity.api.errors import ApiError, ErrorCode, validation_failed
 from ringnity.api.exceptions import flatten_errors
@@ -10,21 +11,9 @@ from ringnity.api.pagination import PageParams
 from ringnity.api.phones import PhoneNumberInvalid, phone_e164, phone_region
 from ringnity.api.serializers import InputSerializer, QuerySerializer
 
-MAX_TAGS = 50
 
-
-class ContactInputSerializer(InputSerializer):
+class ContactInputSerializer(ContactFields, InputSerializer):
     """The contract's ``ContactInput`` (``partial=True`` for ``ContactPatchInput``)."""
-
-    externalId = serializers.CharField(source="external_id", max_length=200, required=False, allow_blank=True)
-    name = serializers.CharField(max_length=200)
-    phone = serializers.CharField(max_length=40)
-    email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH, required=False, allow_blank=True)
-    company = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    tags = serializers.ListField(
-        child=serializers.CharField(max_length=TAG_MAX_LENGTH), max_length=MAX_TAGS, required=False, allow_empty=True
-    )
-    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 
     def validate_phone(self, value: str) -> str:
         """E.164, read in the region of ``context["tenant"]`` (``ringnity.api.phones``)."""
@@ -32,22 +21,6 @@ class ContactInputSerializer(InputSerializer):
             return phone_e164(value, region=phone_region(self.context.get("tenant")))
         except PhoneNumberInvalid as exc:
             raise serializers.ValidationError(str(exc)) from exc
-
-
-class ContactSerializer(serializers.Serializer):
-    """Schema only: responses are built by ``apps.chat.services.contact_payload``."""
-
-    id = serializers.CharField()
-    externalId = serializers.CharField()
-    name = serializers.CharField()
-    phone = serializers.CharField()
-    email = serializers.EmailField(required=False)
-    company = serializers.CharField()
-    tags = serializers.ListField(child=serializers.CharField())
-    notes = serializers.CharField()
-    source = serializers.CharField()
-    createdAt = serializers.DateTimeField()
-    updatedAt = serializers.DateTimeField()
 
 
 class ContactListQuery(QuerySerializer):

@@ -1,11 +1,11 @@
 """Server API contacts: ``/server/contacts`` and ``/server/contacts/{id}`` (ServerApiKey)."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from apps.chat import selectors, services
-from apps.chat.api.serializers import ContactInputSerializer, ContactSerializer, contact_list_params
+from apps.chat.api import outputs
+from apps.chat.api.serializers import ContactInputSerializer, contact_list_params
 from apps.developer.api.base import ServerAPIView
 from ringnity.api.errors import ErrorCode
 from ringnity.api.pagination import MAX_PAGE, paginate_page
@@ -13,19 +13,6 @@ from ringnity.api.pagination import MAX_PAGE, paginate_page
 READ = "server:contacts:read"
 WRITE = "server:contacts:write"
 
-_pagination = inline_serializer(
-    "ServerContactPagination",
-    {
-        "total": serializers.IntegerField(),
-        "page": serializers.IntegerField(),
-        "limit": serializers.IntegerField(),
-        "hasMore": serializers.BooleanField(),
-    },
-)
-_contact_envelope = inline_serializer("ServerContactResult", {"contact": ContactSerializer()})
-_contact_created = inline_serializer(
-    "ServerContactUpsertResult", {"contact": ContactSerializer(), "created": serializers.BooleanField()}
-)
 UPSERT_RULE = (
     "Upsert rule, within the key's tenant only: with `externalId`, the contact with that externalId "
     "(or, when none has it, a contact without externalId having the same normalized email, else phone, "
@@ -55,18 +42,13 @@ class ContactCollectionView(ContactAPIView):
             ),
             OpenApiParameter("tags", str, description="Comma-separated tags; a contact with any of them matches."),
         ],
-        responses={
-            200: inline_serializer(
-                "ServerContactList",
-                {"contacts": ContactSerializer(many=True), "pagination": _pagination},
-            )
-        },
+        responses={200: outputs.ContactListResult},
     )
     def get(self, request):
         params, search, tags = contact_list_params(request.query_params)
         contacts = selectors.contact_list_rows(tenant=self.tenant, search=search, tags=tags)
         rows, pagination = paginate_page(contacts, params)
-        return Response({"contacts": [services.contact_payload(c) for c in rows], "pagination": pagination})
+        return Response(outputs.ContactListResult({"contacts": rows, "pagination": pagination}).data)
 
     @extend_schema(
         operation_id="upsertContact",
@@ -74,13 +56,13 @@ class ContactCollectionView(ContactAPIView):
         summary="Create or update a customer contact.",
         description=UPSERT_RULE,
         request=ContactInputSerializer,
-        responses={200: _contact_created},
+        responses={200: outputs.ContactUpsertResult},
     )
     def post(self, request):
         serializer = ContactInputSerializer(data=request.data, context={"tenant": self.tenant})
         serializer.is_valid(raise_exception=True)
         contact, created = services.contact_upsert(tenant=self.tenant, fields=serializer.validated_data)
-        return Response({"contact": services.contact_payload(contact), "created": created})
+        return Response(outputs.ContactUpsertResult({"contact": contact, "created": created}).data)
 
 
 class ContactDetailView(ContactAPIView):
@@ -90,36 +72,34 @@ class ContactDetailView(ContactAPIView):
         operation_id="getContact",
         tags=["Server API"],
         summary="Read one customer contact.",
-        responses={200: _contact_envelope},
+        responses={200: outputs.ContactResult},
     )
     def get(self, request, id):
         contact = selectors.contact_get(tenant=self.tenant, public_id=id)
-        return Response({"contact": services.contact_payload(contact)})
+        return Response(outputs.ContactResult({"contact": contact}).data)
 
     @extend_schema(
         operation_id="updateContact",
         tags=["Server API"],
         summary="Update one customer contact.",
         request=ContactInputSerializer(partial=True),
-        responses={200: _contact_envelope},
+        responses={200: outputs.ContactResult},
     )
     def patch(self, request, id):
         contact = selectors.contact_get(tenant=self.tenant, public_id=id)
         serializer = ContactInputSerializer(data=request.data, partial=True, context={"tenant": self.tenant})
         serializer.is_valid(raise_exception=True)
         contact = services.contact_update(contact=contact, fields=serializer.validated_data)
-        return Response({"contact": services.contact_payload(contact)})
+        return Response(outputs.ContactResult({"contact": contact}).data)
 
     @extend_schema(
         operation_id="deleteContact",
         tags=["Server API"],
         summary="Delete one customer contact.",
-        responses={
-            200: inline_serializer(
-                "ServerContactDeleted", {"deleted": serializers.BooleanField(), "id": serializers.CharField()}
-            )
-        },
+        responses={200: outputs.ContactDeletedResult},
     )
     def delete(self, request, id):
         contact = selectors.contact_get(tenant=self.tenant, public_id=id)
-        return Response({"deleted": True, "id": services.contact_delete(contact=contact)})
+        return Response(
+            outputs.ContactDeletedResult({"deleted": True, "id": services.contact_delete(contact=contact)}).data
+        )

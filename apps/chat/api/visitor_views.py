@@ -19,7 +19,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from apps.chat import attachment_services, conversation_services, message_services, visitor_services
-from apps.chat.api import chat_outputs as outputs
+from apps.chat.api import outputs
 from apps.chat.api.chat_serializers import (
     AttachmentInput,
     MessagePatchInput,
@@ -36,11 +36,9 @@ from apps.chat.authentication import (
 )
 from apps.chat.cors import ChatCorsMixin
 from apps.chat.models import SenderType
-from apps.chat.payloads import attachment_payload, conversation_payload, message_payload
 from apps.chat.visitor_services import CHAT_SCOPE, TENANT_HEADER
 from apps.runtime.bootstrap import tenant_resolve_public
 from ringnity.api.errors import ApiError, ErrorCode, validation_failed
-from ringnity.api.outputs import iso_utc
 from ringnity.api.permissions import PUBLIC
 from ringnity.api.principal import PrincipalKind
 from ringnity.api.throttling import client_ip
@@ -102,7 +100,7 @@ class VisitorSessionView(VisitorStartAPIView):
             "the visitor's open conversation when there is one."
         ),
         request=VisitorSessionInput,
-        responses={201: outputs.VISITOR_SESSION},
+        responses={201: outputs.VisitorSessionResult},
     )
     def post(self, request):
         data = validate_input(VisitorSessionInput, request.data)
@@ -118,12 +116,11 @@ class VisitorSessionView(VisitorStartAPIView):
             "visitorId": visitor.public_id,
             "sessionToken": started.token,
             "sessionHeader": CHAT_SESSION_HEADER,
-            "expiresAt": iso_utc(session.expires_at),
+            "expiresAt": session.expires_at,
             "clientId": session.tenant.public_id,
+            "conversation": open_conversation,
         }
-        if open_conversation is not None:
-            body["conversation"] = conversation_payload(open_conversation)
-        return Response(body, status=201)
+        return Response(outputs.VisitorSessionResult(body).data, status=201)
 
 
 class VisitorConversationCollectionView(VisitorStartAPIView):
@@ -137,7 +134,7 @@ class VisitorConversationCollectionView(VisitorStartAPIView):
             "new visitor's `visitorId` and `sessionToken`."
         ),
         request=VisitorConversationInput,
-        responses={201: outputs.CONVERSATION_STARTED},
+        responses={201: outputs.ConversationStartedResult},
     )
     def post(self, request):
         data = validate_input(VisitorConversationInput, request.data)
@@ -149,10 +146,10 @@ class VisitorConversationCollectionView(VisitorStartAPIView):
         )
         self.cors_tenant = conversation.tenant
         visitor, raw = started.visitor, started.new_session_token
-        body = {"conversation": conversation_payload(conversation)}
+        body = {"conversation": conversation}
         if raw is not None:
             body.update(visitorId=visitor.public_id, sessionToken=raw)
-        return Response(body, status=201)
+        return Response(outputs.ConversationStartedResult(body).data, status=201)
 
 
 class VisitorOpenTicketView(VisitorAPIView):
@@ -160,14 +157,13 @@ class VisitorOpenTicketView(VisitorAPIView):
         operation_id="getVisitorOpenTicket",
         tags=["Chat"],
         summary="Get the visitor open ticket when one exists.",
-        responses={200: outputs.OPEN_TICKET},
+        responses={200: outputs.OpenTicketResult},
     )
     def get(self, request):
         conversation = conversation_services.visitor_open_conversation(visitor=self.visitor)
         if conversation is None:
             raise ApiError(ErrorCode.NOT_FOUND, "This visitor has no open ticket.", status=404)
-        payload = conversation_payload(conversation)
-        return Response({"ticket": payload, "conversation": payload})
+        return Response(outputs.OpenTicketResult(conversation).data)
 
 
 class VisitorAvailabilityView(VisitorAPIView):
@@ -176,10 +172,10 @@ class VisitorAvailabilityView(VisitorAPIView):
         tags=["Chat"],
         summary="Read chat availability for the current visitor context.",
         description="`status` is the chat service status; `available` also needs an agent online.",
-        responses={200: outputs.AVAILABILITY},
+        responses={200: outputs.AvailabilityResult},
     )
     def get(self, request):
-        return Response(conversation_services.chat_availability(tenant=self.tenant))
+        return Response(outputs.AvailabilityResult(conversation_services.chat_availability(tenant=self.tenant)).data)
 
 
 class VisitorConversationView(VisitorAPIView):
@@ -188,13 +184,13 @@ class VisitorConversationView(VisitorAPIView):
         tags=["Chat"],
         summary="Read a visitor conversation.",
         description=f"The conversation and its latest {TRANSCRIPT_LIMIT} messages (oldest first).",
-        responses={200: outputs.CONVERSATION_WITH_MESSAGES},
+        responses={200: outputs.ConversationWithMessagesResult},
     )
     def get(self, request, conversationId):
         conversation = self.conversation(conversationId)
         messages, _ = message_services.conversation_messages(conversation=conversation, limit=TRANSCRIPT_LIMIT)
         return Response(
-            {"conversation": conversation_payload(conversation), "messages": [message_payload(m) for m in messages]}
+            outputs.ConversationWithMessagesResult({"conversation": conversation, "messages": messages}).data
         )
 
 
@@ -208,7 +204,7 @@ class VisitorMessageCollectionView(VisitorAPIView):
             "A `visitor` identity updates the (unverified) visitor only; it never links or creates a contact."
         ),
         request=VisitorMessageInput,
-        responses={201: outputs.MESSAGE},
+        responses={201: outputs.MessageResult},
     )
     def post(self, request, conversationId):
         data = validate_input(VisitorMessageInput, request.data)
@@ -224,7 +220,7 @@ class VisitorMessageCollectionView(VisitorAPIView):
             metadata=data.get("metadata"),
             client_message_id=data.get("clientMessageId", ""),
         )
-        return Response({"message": message_payload(message)}, status=201)
+        return Response(outputs.MessageResult({"message": message}).data, status=201)
 
 
 class VisitorMessageView(VisitorAPIView):
@@ -234,7 +230,7 @@ class VisitorMessageView(VisitorAPIView):
         summary="Edit a visitor chat message.",
         description="Only the visitor's own, not deleted messages (403 / 409 otherwise); sets `editedAt`.",
         request=MessagePatchInput,
-        responses={200: outputs.MESSAGE},
+        responses={200: outputs.MessageResult},
     )
     def patch(self, request, conversationId, messageId):
         data = validate_input(MessagePatchInput, request.data)
@@ -245,7 +241,7 @@ class VisitorMessageView(VisitorAPIView):
             body=data.get("body"),
             metadata=data.get("metadata"),
         )
-        return Response({"message": message_payload(message)})
+        return Response(outputs.MessageResult({"message": message}).data)
 
     @extend_schema(
         operation_id="deleteVisitorConversationMessage",
@@ -253,13 +249,13 @@ class VisitorMessageView(VisitorAPIView):
         summary="Delete a visitor chat message.",
         description="Soft delete: `deletedAt` is set and the body is empty in every later read.",
         request=None,
-        responses={200: outputs.MESSAGE_DELETED},
+        responses={200: outputs.MessageDeletedResult},
     )
     def delete(self, request, conversationId, messageId):
         message = message_services.message_delete(
             conversation=self.conversation(conversationId), visitor=self.visitor, message_id=messageId
         )
-        return Response({"deleted": True, "message": message_payload(message)})
+        return Response(outputs.MessageDeletedResult({"deleted": True, "message": message}).data)
 
 
 class VisitorAttachmentView(VisitorAPIView):
@@ -273,7 +269,7 @@ class VisitorAttachmentView(VisitorAPIView):
             "visitor's upload budget (429 RATE_LIMITED) and the conversation's (409 CONFLICT)."
         ),
         request=AttachmentInput,
-        responses={201: outputs.ATTACHMENT},
+        responses={201: outputs.AttachmentResult},
     )
     def post(self, request, conversationId):
         data = validate_input(AttachmentInput, request.data)
@@ -285,7 +281,7 @@ class VisitorAttachmentView(VisitorAPIView):
             size=data["size"],
             metadata=data.get("metadata") or {},
         )
-        return Response({"attachment": attachment_payload(attachment)}, status=201)
+        return Response(outputs.AttachmentResult({"attachment": attachment}).data, status=201)
 
 
 class VisitorAttachmentUploadView(VisitorAPIView):
@@ -309,7 +305,7 @@ class VisitorAttachmentUploadView(VisitorAPIView):
                 "properties": {"file": {"type": "string", "format": "binary"}},
             }
         },
-        responses={201: outputs.ATTACHMENT_UPLOADED},
+        responses={201: outputs.AttachmentUploadedResult},
     )
     def post(self, request, conversationId):
         conversation = self.conversation(conversationId)
@@ -324,10 +320,7 @@ class VisitorAttachmentUploadView(VisitorAPIView):
             upload=form.validated_data["file"],
             attachment_id=form.validated_data.get("attachmentId", ""),
         )
-        return Response(
-            {"attachment": attachment_payload(result["attachment"]), "message": message_payload(result["message"])},
-            status=201,
-        )
+        return Response(outputs.AttachmentUploadedResult(result).data, status=201)
 
 
 class VisitorAttachmentDownloadView(VisitorAPIView):

@@ -1,30 +1,17 @@
-"""Chat events land in the webhooks outbox with the catalog's payload shapes; rollbacks leave none."""
+"""Chat events land in the webhooks outbox once each; rollbacks leave none.
+
+Their bodies are checked against the published schema in ``tests/test_webhook_event_shapes.py``.
+"""
 
 import pytest
 
 from apps.chat.tests.chat_fixtures import CHAT_FEATURES, agent_headers, make_agent, start_conversation, visitor_headers
 from apps.plans.tests.factories import subscribe
 from apps.tenants.tests.factories import TenantFactory
-from apps.webhooks.catalog import (
-    ConversationPayload,
-    MessageDeletedPayload,
-    MessagePayload,
-    MessageReadPayload,
-)
 from apps.webhooks.models import WebhookEvent
 from apps.webhooks.tests.factories import endpoint_make
 
 pytestmark = pytest.mark.django_db
-
-SHAPES = {
-    "conversation.created": ConversationPayload,
-    "conversation.assigned": ConversationPayload,
-    "conversation.closed": ConversationPayload,
-    "message.created": MessagePayload,
-    "message.updated": MessagePayload,
-    "message.deleted": MessageDeletedPayload,
-    "message.read": MessageReadPayload,
-}
 
 
 def test_chat_lifecycle_records_each_event_once_with_its_documented_shape(api_client):
@@ -58,9 +45,6 @@ def test_chat_lifecycle_records_each_event_once_with_its_documented_shape(api_cl
         "conversation.assigned",
         "conversation.closed",
     ]
-    for event in events:
-        shape = SHAPES[event.event_type](data=event.payload)
-        assert shape.is_valid(), (event.event_type, shape.errors)
     assert events[1].payload["messageId"] == message["messageId"]
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.chat import events as chat_events
 from apps.chat import services
 from apps.chat.models import Contact, ContactTag
 from apps.developer.tests.factories import ServerApiKeyFactory, server_key_headers
@@ -33,7 +34,7 @@ def events(monkeypatch):
     def record(*, tenant, event_type, payload):
         emitted.append((tenant.pk, event_type, payload["id"]))
 
-    monkeypatch.setattr(services, "event_emit", record)
+    monkeypatch.setattr(chat_events, "event_emit", record)
     return emitted
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from apps.developer.models import ServerApiEnvironment, ServiceKey
 from apps.developer.services import SERVER_API_SCOPES
+from ringnity.api.outputs import OutputSerializer, UTCDateTimeField
 from ringnity.api.schema import documented_json_field
 from ringnity.api.serializers import InputSerializer
 
@@ -51,7 +53,10 @@ class ServerCredentialUpdateInput(InputSerializer):
 # --- Output: developer settings ---------------------------------------------
 
 
-class TenantOutput(serializers.Serializer):
+@extend_schema_serializer(component_name="Tenant")
+class TenantOutput(OutputSerializer):
+    """The contract's ``Tenant``; a blank ``email`` is omitted (``format: email`` has no empty value)."""
+
     clientId = serializers.CharField(source="public_id")
     slug = serializers.CharField()
     name = serializers.CharField()
@@ -60,12 +65,6 @@ class TenantOutput(serializers.Serializer):
     phone = serializers.CharField()
     timezone = serializers.CharField()
     isActive = serializers.BooleanField(source="is_active")
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        if not data.get("email"):
-            data.pop("email", None)  # the contract's `format: email` has no empty value
-        return data
 
 
 class ServiceCapabilityOutput(serializers.Serializer):
@@ -95,22 +94,19 @@ class ReadinessOutput(serializers.Serializer):
     origin = serializers.DictField(required=False)
 
 
-class ServerCredentialOutput(serializers.Serializer):
+@extend_schema_serializer(component_name="ServerApiCredential")
+class ServerCredentialOutput(OutputSerializer):
+    """The contract's ``ServerApiCredential``; ``lastUsedAt`` is absent until the key is used."""
+
     id = serializers.CharField(source="public_id")
     name = serializers.CharField()
     environment = serializers.CharField()
     scopes = serializers.ListField(child=serializers.CharField())
     isActive = serializers.BooleanField(source="is_active")
     secretPreview = serializers.CharField(source="secret_preview")
-    lastUsedAt = serializers.DateTimeField(source="last_used_at", required=False)
-    createdAt = serializers.DateTimeField(source="created_at")
-    updatedAt = serializers.DateTimeField(source="updated_at")
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        if data.get("lastUsedAt") is None:
-            data.pop("lastUsedAt", None)  # never used: absent (the contract's date-time is not nullable)
-        return data
+    lastUsedAt = UTCDateTimeField(source="last_used_at", required=False)
+    createdAt = UTCDateTimeField(source="created_at")
+    updatedAt = UTCDateTimeField(source="updated_at")
 
 
 class ServerCredentialEnvelopeOutput(serializers.Serializer):

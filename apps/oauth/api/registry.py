@@ -20,14 +20,12 @@ SECRET_WARNING = "Copy the client secret now: it is stored hashed and will not b
 
 
 def _client(client) -> dict:
-    return {"oauthClient": s.OAuthClientOutput(client).data}
+    return s.OAuthClientEnvelopeOutput({"oauthClient": client}).data
 
 
 def _with_secret(client, secret: str | None) -> dict:
-    body = {**_client(client), "warning": SECRET_WARNING if secret else "Public clients have no secret."}
-    if secret:
-        body["clientSecret"] = secret
-    return body
+    warning = SECRET_WARNING if secret else "Public clients have no secret."
+    return s.OAuthClientSecretOutput({"oauthClient": client, "clientSecret": secret, "warning": warning}).data
 
 
 class OAuthClientsView(DeveloperView):
@@ -111,4 +109,4 @@ class RevokedOAuthClientView(DeveloperView):
     )
     def delete(self, request, oauth_client_id: str):
         deleted = services.oauth_client_delete(tenant=self.tenant, public_id=oauth_client_id)
-        return Response({"oauthClientId": deleted, "deleted": True})
+        return Response(s.OAuthClientDeletedOutput({"oauthClientId": deleted, "deleted": True}).data)

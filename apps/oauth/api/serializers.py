@@ -1,11 +1,13 @@
 """Input and output shapes of Login with Ringnity (the contract's OAuth* schemas)."""
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from apps.oauth import scopes as catalog
 from apps.oauth import services
 from apps.oauth.models import ClientStatus, OAuthClient
 from ringnity.api.errors import OAUTH_ERRORS
+from ringnity.api.outputs import OutputSerializer, UTCDateTimeField
 from ringnity.api.serializers import InputSerializer
 
 SCOPE_CHOICES = [info.scope for info in catalog.CATALOG]
@@ -67,7 +69,8 @@ class OAuthClientUpdateInput(ClientFieldChecks, InputSerializer):
     requirePkce = serializers.BooleanField(required=False)
 
 
-class OAuthClientOutput(serializers.Serializer):
+@extend_schema_serializer(component_name="OAuthClient")
+class OAuthClientOutput(OutputSerializer):
     id = serializers.CharField(source="public_id")
     clientId = serializers.CharField(source="client_id")
     name = serializers.CharField()
@@ -76,23 +79,23 @@ class OAuthClientOutput(serializers.Serializer):
     allowedScopes = serializers.ListField(source="allowed_scopes", child=serializers.CharField())
     redirectUris = serializers.ListField(source="redirect_uri_list", child=serializers.CharField())
     requirePkce = serializers.BooleanField(source="require_pkce")
-    lastUsedAt = serializers.DateTimeField(source="last_used_at", allow_null=True)
-    revokedAt = serializers.DateTimeField(source="revoked_at", allow_null=True)
-    createdAt = serializers.DateTimeField(source="created")
-    updatedAt = serializers.DateTimeField(source="updated")
+    lastUsedAt = UTCDateTimeField(source="last_used_at", allow_null=True)
+    revokedAt = UTCDateTimeField(source="revoked_at", allow_null=True)
+    createdAt = UTCDateTimeField(source="created")
+    updatedAt = UTCDateTimeField(source="updated")
 
 
-class OAuthClientEnvelopeOutput(serializers.Serializer):
+class OAuthClientEnvelopeOutput(OutputSerializer):
     oauthClient = OAuthClientOutput()
 
 
-class OAuthClientSecretOutput(serializers.Serializer):
+class OAuthClientSecretOutput(OutputSerializer):
     oauthClient = OAuthClientOutput()
     clientSecret = serializers.CharField(required=False)
     warning = serializers.CharField()
 
 
-class OAuthClientDeletedOutput(serializers.Serializer):
+class OAuthClientDeletedOutput(OutputSerializer):
     oauthClientId = serializers.CharField()
     deleted = serializers.BooleanField()
 

@@ -8,6 +8,7 @@ from apps.billing.pricing import SETTINGS_FIELDS
 from apps.billing.services import MAX_TOP_UP_CENTS
 from apps.plans.models import FeatureStatus, QuotaValueType, validate_config
 from apps.tenants.models import PlatformRole
+from ringnity.api.outputs import UTCDateTimeField
 from ringnity.api.serializers import InputSerializer
 
 KEY_REGEX = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -204,7 +205,7 @@ class AiBalanceTenantSettingsInput(InputSerializer):
 
 
 class AiPricingSettingsOutput(AiPricingSettingsUpdateInput):
-    updatedAt = serializers.DateTimeField(allow_null=True)
+    updatedAt = UTCDateTimeField(allow_null=True)
 
     def get_fields(self):
         fields = super().get_fields()
@@ -270,7 +271,7 @@ class AiTenantBalanceOutput(serializers.Serializer):
     autoTopUpEnabled = serializers.BooleanField()
     autoTopUpThresholdCents = serializers.IntegerField()
     autoTopUpAmountCents = serializers.IntegerField()
-    lastTopUpAt = serializers.DateTimeField(allow_null=True)
+    lastTopUpAt = UTCDateTimeField(allow_null=True)
     usage = AiTenantUsageOutput()
     included = AiTenantIncludedOutput()
     overage = AiTenantOverageOutput()
@@ -294,7 +295,7 @@ class AiBalanceOverviewOutput(serializers.Serializer):
     summary = AiBalanceSummaryOutput()
     tenants = AiTenantBalanceOutput(many=True)
     pricing = AiPricingCatalogOutput()
-    checkedAt = serializers.DateTimeField()
+    checkedAt = UTCDateTimeField()
 
 
 class AiBalanceTenantSettingsResultOutput(serializers.Serializer):

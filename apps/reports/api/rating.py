@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from apps.chat.authentication import VisitorAuthentication, principal_visitor
 from apps.reports.api.serializers import RatingInput, RatingOutput
-from apps.reports.services import rating_create, rating_payload
+from apps.reports.services import rating_create
 from ringnity.api.errors import ApiError, ErrorCode
 from ringnity.api.principal import PrincipalKind
 from ringnity.api.views import TenantAPIView, validate_input
@@ -42,4 +42,4 @@ class VisitorConversationRatingView(TenantAPIView):
         rating = rating_create(
             visitor=visitor, conversation_id=conversationId, score=data["score"], comment=data["comment"]
         )
-        return Response(rating_payload(rating), status=201)
+        return Response(RatingOutput(rating).data, status=201)

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from apps.reports.periods import PERIODS
+from ringnity.api.outputs import OutputSerializer, UTCDateTimeField
 from ringnity.api.serializers import InputSerializer, QuerySerializer
 
 
@@ -103,7 +104,7 @@ class ReportTimeseriesOutput(serializers.Serializer):
 
 class ReportExportOutput(serializers.Serializer):
     report = ReportOutput()
-    exportedAt = serializers.DateTimeField()
+    exportedAt = UTCDateTimeField()
     format = serializers.ChoiceField(choices=["json", "csv"])
 
 
@@ -112,8 +113,10 @@ class RatingInput(InputSerializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
-class RatingOutput(serializers.Serializer):
-    conversationId = serializers.CharField()
+class RatingOutput(OutputSerializer):
+    """A visitor's rating of a conversation (a documented extension: ``rateVisitorConversation``)."""
+
+    conversationId = serializers.CharField(source="conversation.public_id")
     score = serializers.IntegerField()
     comment = serializers.CharField()
-    createdAt = serializers.DateTimeField()
+    createdAt = UTCDateTimeField(source="created_at")

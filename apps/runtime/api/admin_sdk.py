@@ -5,8 +5,9 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from apps.developer.api.serializers import TenantOutput
 from apps.runtime import selectors
-from apps.runtime.api.serializers import RuntimeReadinessOutput, RuntimeServiceCapabilityOutput, RuntimeTenantOutput
+from apps.runtime.api.serializers import RuntimeReadinessOutput, RuntimeServiceCapabilityOutput
 from apps.runtime.tokens import ADMIN_READ, RuntimeBearerAuthentication
 from ringnity.api.principal import PrincipalKind
 from ringnity.api.views import TenantAPIView
@@ -25,9 +26,7 @@ class AdminTenantView(AdminSdkView):
         operation_id="getAdminTenant",
         tags=TAGS,
         summary="Read tenant and admin identity for admin/reporting SDKs.",
-        responses={
-            200: inline_serializer("AdminTenant", {"tenant": RuntimeTenantOutput(), "admin": serializers.DictField()})
-        },
+        responses={200: inline_serializer("AdminTenant", {"tenant": TenantOutput(), "admin": serializers.DictField()})},
     )
     def get(self, request):
         principal = self.principal
@@ -38,7 +37,7 @@ class AdminTenantView(AdminSdkView):
             "role": context.get("role", ""),
             "scopes": sorted(principal.scopes),
         }
-        return Response({"tenant": selectors.tenant_payload(self.tenant), "admin": admin})
+        return Response({"tenant": TenantOutput(self.tenant).data, "admin": admin})
 
 
 class AdminReadinessView(AdminSdkView):

@@ -18,14 +18,14 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from apps.developer.api.serializers import TenantOutput
 from apps.runtime import services as runtime_services
 from apps.runtime.api.serializers import (
-    DeviceOutput,
+    DeviceResult,
     RegisterDeviceInput,
     RuntimeServiceCapabilityOutput,
     RuntimeSessionInput,
     RuntimeSessionOutput,
-    RuntimeTenantOutput,
     UnregisterDeviceInput,
 )
 from apps.runtime.bootstrap import runtime_bootstrap, tenant_resolve_public
@@ -34,7 +34,7 @@ from apps.runtime.selectors import allowed_domains
 from apps.runtime.tokens import DEVICES_WRITE, SESSION_HEADER, RuntimeBearerAuthentication
 from apps.runtime.visitor_starts import anonymous_start_charge
 from ringnity.api.errors import ApiError, ErrorCode, validation_failed
-from ringnity.api.outputs import iso_utc
+from ringnity.api.outputs import UTCDateTimeField, iso_utc
 from ringnity.api.principal import RUNTIME_KINDS, PrincipalKind
 from ringnity.api.throttling import client_ip
 from ringnity.api.views import PublicAPIView, TenantAPIView, validate_input
@@ -96,7 +96,7 @@ class RuntimeHealthView(PublicAPIView):
                 {
                     "status": serializers.CharField(),
                     "service": serializers.CharField(),
-                    "time": serializers.DateTimeField(),
+                    "time": UTCDateTimeField(),
                 },
             )
         },
@@ -120,7 +120,7 @@ class RuntimeBootstrapView(RuntimeCorsMixin, PublicAPIView):
             200: inline_serializer(
                 "RuntimeBootstrap",
                 {
-                    "tenant": RuntimeTenantOutput(),
+                    "tenant": TenantOutput(),
                     "branding": serializers.DictField(),
                     "services": RuntimeServiceCapabilityOutput(many=True),
                     "sdk": serializers.DictField(),
@@ -199,7 +199,7 @@ class DevicePushTokenView(RuntimeCorsMixin, TenantAPIView):
         tags=["Runtime Bootstrap"],
         summary="Register or refresh a mobile push token for SDK runtime notifications.",
         request=RegisterDeviceInput,
-        responses={201: inline_serializer("DevicePushTokenResult", {"device": DeviceOutput()})},
+        responses={201: DeviceResult},
     )
     def post(self, request):
         serializer = RegisterDeviceInput(data=request.data)
@@ -213,7 +213,7 @@ class DevicePushTokenView(RuntimeCorsMixin, TenantAPIView):
             )
         fields.update(runtime_services.device_identity(principal))
         device = runtime_services.device_register(tenant=self.tenant, subject=principal.subject, fields=fields)
-        return Response({"device": runtime_services.device_payload(device, self.tenant)}, status=201)
+        return Response(DeviceResult(device).data, status=201)
 
     @extend_schema(
         operation_id="unregisterDevicePushToken",

@@ -1,11 +1,13 @@
-"""Input serializers (and response schemas) of the SDK runtime, Server API and Admin SDK endpoints."""
+"""Input serializers and output shapes of the SDK runtime, Server API and Admin SDK endpoints."""
 
 from collections.abc import Mapping
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from apps.runtime.tokens import DEFAULT_TTL_SECONDS, EXCHANGE_MAX_TTL_SECONDS, MAX_TTL_SECONDS, MIN_TTL_SECONDS
 from ringnity.api.fields import StorableJSONObjectField
+from ringnity.api.outputs import BlankAsNullCharField, OutputSerializer, UTCDateTimeField, result
 from ringnity.api.serializers import InputSerializer
 
 MAX_METADATA_BYTES = 4096
@@ -51,7 +53,7 @@ class RuntimeSessionInput(InputSerializer):
 class RuntimeSessionOutput(serializers.Serializer):
     sessionToken = serializers.CharField()
     expiresIn = serializers.IntegerField()
-    expiresAt = serializers.DateTimeField()
+    expiresAt = UTCDateTimeField()
 
 
 class RegisterDeviceInput(InputSerializer):
@@ -75,21 +77,27 @@ class UnregisterDeviceInput(InputSerializer):
     token = serializers.CharField(max_length=4096, required=False, allow_blank=True)
 
 
-class DeviceOutput(serializers.Serializer):
-    id = serializers.CharField()
-    clientId = serializers.CharField()
+@extend_schema_serializer(component_name="DevicePushToken")
+class DeviceOutput(OutputSerializer):
+    """The contract's ``DevicePushToken`` (the raw push token is never echoed)."""
+
+    id = serializers.CharField(source="public_id")
+    clientId = serializers.CharField(source="tenant.public_id")
     platform = serializers.ChoiceField(choices=PLATFORMS)
     provider = serializers.ChoiceField(choices=PROVIDERS)
     audience = serializers.ChoiceField(choices=AUDIENCES)
-    deviceId = serializers.CharField(allow_null=True)
-    appId = serializers.CharField(allow_null=True)
-    externalId = serializers.CharField(allow_null=True)
-    agentId = serializers.CharField(allow_null=True)
-    callMode = serializers.ChoiceField(choices=CALL_MODES)
+    deviceId = BlankAsNullCharField(source="device_id")
+    appId = BlankAsNullCharField(source="app_id")
+    externalId = BlankAsNullCharField(source="external_id")
+    agentId = BlankAsNullCharField(source="agent_id")
+    callMode = serializers.ChoiceField(source="call_mode", choices=CALL_MODES)
     enabled = serializers.BooleanField()
-    lastSeenAt = serializers.DateTimeField()
-    createdAt = serializers.DateTimeField()
-    updatedAt = serializers.DateTimeField()
+    lastSeenAt = UTCDateTimeField(source="last_seen_at")
+    createdAt = UTCDateTimeField(source="created_at")
+    updatedAt = UTCDateTimeField(source="updated_at")
+
+
+DeviceResult = result("DevicePushTokenResult", device=DeviceOutput(source="*"))
 
 
 class VisitorContextTokenInput(InputSerializer):
@@ -147,19 +155,8 @@ class SdkTokenOutput(serializers.Serializer):
     token = serializers.CharField()
     tokenType = serializers.CharField()
     expiresIn = serializers.IntegerField()
-    expiresAt = serializers.DateTimeField()
+    expiresAt = UTCDateTimeField()
     scopes = serializers.ListField(child=serializers.CharField())
-
-
-class RuntimeTenantOutput(serializers.Serializer):
-    clientId = serializers.CharField()
-    slug = serializers.CharField()
-    name = serializers.CharField()
-    companyName = serializers.CharField()
-    email = serializers.EmailField(required=False)
-    phone = serializers.CharField()
-    timezone = serializers.CharField()
-    isActive = serializers.BooleanField()
 
 
 class RuntimeServiceCapabilityOutput(serializers.Serializer):

@@ -6,16 +6,16 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from apps.developer.api.base import ServerAPIView
+from apps.developer.api.serializers import TenantOutput
 from apps.runtime import services as runtime_services
 from apps.runtime.api.serializers import (
     AdminTokenInput,
     AgentTokenInput,
     RuntimeReadinessOutput,
-    RuntimeTenantOutput,
     SdkTokenOutput,
     VisitorContextTokenInput,
 )
-from apps.runtime.selectors import tenant_payload, tenant_readiness
+from apps.runtime.selectors import tenant_readiness
 from ringnity.api.views import validate_body
 
 
@@ -60,10 +60,10 @@ class ServerTenantView(ServerAPIView):
         operation_id="getServerTenant",
         tags=["Server API"],
         summary="Read tenant identity for the current Server API key.",
-        responses={200: inline_serializer("ServerTenant", {"tenant": RuntimeTenantOutput()})},
+        responses={200: inline_serializer("ServerTenant", {"tenant": TenantOutput()})},
     )
     def get(self, request):
-        return Response({"tenant": tenant_payload(self.tenant)})
+        return Response({"tenant": TenantOutput(self.tenant).data})
 
 
 class ServerSdkReadinessView(ServerAPIView):

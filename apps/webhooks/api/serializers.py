@@ -1,13 +1,17 @@
-"""Input validation and response schema for the Server API webhooks."""
+"""Input validation and the output shapes of the Server API webhooks."""
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from apps.webhooks import catalog, outbound, signing
 from apps.webhooks.models import URL_MAX_LENGTH, DeliveryStatus
+from ringnity.api.outputs import OutputSerializer, UTCDateTimeField
 from ringnity.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from ringnity.api.serializers import InputSerializer, QuerySerializer
 
 NAME_MAX_LENGTH = 200
+#: At most this many names in ``events`` (the catalog has fewer; each must be known, or ``*``).
+EVENTS_MAX = 64
 #: What an attempt row can say (an attempt is written when it ends).
 ATTEMPT_STATUSES = [DeliveryStatus.DELIVERED.value, DeliveryStatus.RETRYING.value, DeliveryStatus.FAILED.value]
 
@@ -17,9 +21,7 @@ class WebhookInputSerializer(InputSerializer):
 
     name = serializers.CharField(max_length=NAME_MAX_LENGTH, required=False, allow_blank=True, default="")
     url = serializers.CharField(max_length=URL_MAX_LENGTH, trim_whitespace=False)
-    events = serializers.ListField(
-        child=serializers.CharField(max_length=64), allow_empty=False, max_length=len(catalog.AVAILABLE_EVENTS) + 1
-    )
+    events = serializers.ListField(child=serializers.CharField(max_length=64), allow_empty=False, max_length=EVENTS_MAX)
     secret = serializers.CharField(required=False, trim_whitespace=False, max_length=200)
 
     def validate_url(self, value: str) -> str:
@@ -49,51 +51,65 @@ class WebhookPatchSerializer(WebhookInputSerializer):
     isActive = serializers.BooleanField(source="is_active", required=False)
 
 
-class WebhookSerializer(serializers.Serializer):
-    """Schema only: responses are built by ``apps.webhooks.services.endpoint_payload``."""
+@extend_schema_serializer(component_name="Webhook")
+class WebhookOutput(OutputSerializer):
+    """The contract's ``Webhook`` (an endpoint); never the secret."""
 
-    id = serializers.CharField()
+    id = serializers.CharField(source="public_id")
     name = serializers.CharField()
     url = serializers.CharField()
-    secretPreview = serializers.CharField(help_text="`whsec_…` and the secret's last 4 characters.")
+    secretPreview = serializers.CharField(
+        source="secret_preview", help_text="`whsec_…` and the secret's last 4 characters."
+    )
     events = serializers.ListField(child=serializers.CharField())
-    isActive = serializers.BooleanField()
-    createdAt = serializers.DateTimeField()
-    updatedAt = serializers.DateTimeField()
+    isActive = serializers.BooleanField(source="is_active")
+    createdAt = UTCDateTimeField(source="created_at")
+    updatedAt = UTCDateTimeField(source="updated_at")
 
 
-class WebhookResultSerializer(serializers.Serializer):
-    webhook = WebhookSerializer()
+class WebhookResultSerializer(OutputSerializer):
+    webhook = WebhookOutput()
     secret = serializers.CharField(
         required=False, help_text="Only on create and on an explicit secret change; store it, it is not shown again."
     )
 
 
-class WebhookListSerializer(serializers.Serializer):
-    webhooks = WebhookSerializer(many=True)
+class WebhookListSerializer(OutputSerializer):
+    webhooks = WebhookOutput(many=True)
     availableEvents = serializers.ListField(child=serializers.CharField())
 
 
-class WebhookDeliverySerializer(serializers.Serializer):
-    """One attempt of one delivery. ``deliveryId`` is the ``webhook-id`` header, the same on every retry."""
+class _DeliveredAtField(UTCDateTimeField):
+    def __init__(self, **kw) -> None:
+        super().__init__(source="*", required=False, **kw)
 
-    id = serializers.CharField()
-    webhookId = serializers.CharField()
-    event = serializers.CharField()
-    deliveryId = serializers.CharField()
+    def to_representation(self, attempt):
+        delivered = attempt.status == DeliveryStatus.DELIVERED and attempt.finished_at
+        return super().to_representation(attempt.finished_at) if delivered else None
+
+
+@extend_schema_serializer(component_name="WebhookDelivery")
+class WebhookDeliveryOutput(OutputSerializer):
+    """The contract's ``WebhookDelivery``: one attempt of one delivery. ``deliveryId`` is the ``webhook-id``
+    header, the same on every retry (needs ``endpoint`` and ``delivery`` selected)."""
+
+    id = serializers.CharField(source="public_id")
+    webhookId = serializers.CharField(source="endpoint.public_id")
+    event = serializers.CharField(source="event_type")
+    deliveryId = serializers.CharField(source="delivery.public_id")
     status = serializers.ChoiceField(choices=ATTEMPT_STATUSES)
     url = serializers.CharField()
-    responseStatus = serializers.IntegerField(required=False)
-    responseBody = serializers.CharField(help_text="The first 2 KB of the response body.")
-    errorMessage = serializers.CharField()
-    durationMs = serializers.IntegerField(required=False)
-    attempt = serializers.IntegerField()
-    createdAt = serializers.DateTimeField()
-    deliveredAt = serializers.DateTimeField(required=False)
+    responseStatus = serializers.IntegerField(source="response_status", required=False)
+    responseBody = serializers.CharField(source="response_body", help_text="The first 2 KB of the response body.")
+    errorMessage = serializers.CharField(source="error_message")
+    durationMs = serializers.IntegerField(source="duration_ms", required=False)
+    attempt = serializers.IntegerField(source="number")
+    createdAt = UTCDateTimeField(source="started_at")
+    deliveredAt = _DeliveredAtField()
 
 
-class WebhookDeliveryListSerializer(serializers.Serializer):
-    deliveries = WebhookDeliverySerializer(many=True)
+class WebhookDeliveryListSerializer(OutputSerializer):
+    deliveries = WebhookDeliveryOutput(many=True)
 
 
 class WebhookDeliveryQuery(QuerySerializer):

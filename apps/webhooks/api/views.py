@@ -63,12 +63,8 @@ class WebhookCollectionView(WebhookAPIView):
     )
     def get(self, request):
         endpoints = selectors.endpoint_list(tenant=self.tenant)
-        return Response(
-            {
-                "webhooks": [services.endpoint_payload(e) for e in endpoints],
-                "availableEvents": catalog.AVAILABLE_EVENTS,
-            }
-        )
+        body = {"webhooks": endpoints, "availableEvents": catalog.available_events()}
+        return Response(WebhookListSerializer(body).data)
 
     @extend_schema(
         operation_id="createWebhook",
@@ -84,7 +80,7 @@ class WebhookCollectionView(WebhookAPIView):
         endpoint, secret = services.endpoint_create(
             tenant=self.tenant, name=data["name"], url=data["url"], events=data["events"], secret=data.get("secret")
         )
-        return Response({"webhook": services.endpoint_payload(endpoint), "secret": secret}, status=201)
+        return Response(WebhookResultSerializer({"webhook": endpoint, "secret": secret}).data, status=201)
 
 
 class WebhookDetailView(WebhookAPIView):
@@ -110,10 +106,7 @@ class WebhookDetailView(WebhookAPIView):
         given = {"is_active" if key == "isActive" else key for key in request.data}
         fields = {key: value for key, value in data.items() if key in given}
         endpoint, secret = services.endpoint_update(endpoint=endpoint, fields=fields)
-        result = {"webhook": services.endpoint_payload(endpoint)}
-        if secret:
-            result["secret"] = secret
-        return Response(result)
+        return Response(WebhookResultSerializer({"webhook": endpoint, "secret": secret}).data)
 
     @extend_schema(
         operation_id="disableWebhook",
@@ -126,7 +119,7 @@ class WebhookDetailView(WebhookAPIView):
     def delete(self, request, id):
         endpoint = selectors.endpoint_get(tenant=self.tenant, public_id=id)
         endpoint = services.endpoint_disable(endpoint=endpoint)
-        return Response({"webhook": services.endpoint_payload(endpoint)})
+        return Response(WebhookResultSerializer({"webhook": endpoint}).data)
 
 
 class WebhookDeliveryListView(WebhookAPIView):
@@ -161,7 +154,7 @@ class WebhookDeliveryListView(WebhookAPIView):
             event_type=query["event"],
             limit=query["limit"],
         )
-        return Response({"deliveries": [services.attempt_payload(a) for a in attempts]})
+        return Response(WebhookDeliveryListSerializer({"deliveries": attempts}).data)
 
 
 class WebhookTestView(WebhookAPIView):
