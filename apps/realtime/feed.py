@@ -41,6 +41,8 @@ logger = logging.getLogger("apps.realtime")
 REPAIR_PAGE = 1000
 #: How often a process looks for agents left "online" by a gateway process that died.
 PRESENCE_SWEEP_SECONDS = 30
+#: channels-redis forgets a group member after ``group_expiry`` (a day): the feed joins its groups again hourly.
+GROUP_REFRESH_SECONDS = 3600
 
 
 @dataclass
@@ -71,7 +73,7 @@ class Feed:
         self.lock = asyncio.Lock()
         self.tasks: list[asyncio.Task] = []
         self.last_revalidation = 0.0
-        self.last_presence_sweep = time.monotonic()
+        self.last_presence_sweep = self.last_group_refresh = time.monotonic()
 
     # --- sockets -------------------------------------------------------------------------------
 
@@ -202,6 +204,10 @@ class Feed:
             for index, (code, reason) in revoked.items():
                 await authenticated[index].close_with(code, reason)
             await registry().refresh([entry for conn in authenticated for entry in conn.registry_entries()])
+        if now - self.last_group_refresh >= GROUP_REFRESH_SECONDS and self.channel is not None:
+            self.last_group_refresh = now
+            for tenant_pk in list(self.tenants):
+                await self.layer.group_add(durable.tenant_group(tenant_pk), self.channel)
         if now - self.last_presence_sweep >= PRESENCE_SWEEP_SECONDS:
             self.last_presence_sweep = now
             await actions.presence_sweep()
