@@ -32,6 +32,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/docs/realtime.asyncapi.yaml", realtime_contract, name="realtime-contract"),
     path("api/", include(api_patterns)),
+    path("", include("apps.calls.urls")),  # /call/join/<token>: the page a call link opens
     re_path(r"^[aA][pP][iI](?:/|$)", api_not_found),  # every method, /api, /API/...: the JSON 404 envelope
 ]
 

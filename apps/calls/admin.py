@@ -8,8 +8,8 @@ events). Platform owners and admins may revoke call links (the ``call_link_revok
 
 from django.contrib import admin, messages
 
+from apps.calls.link_services import call_link_revoke
 from apps.calls.models import CallLink, CallSession
-from apps.calls.services import call_link_revoke
 from apps.tenants.models import platform_writer
 
 
@@ -81,7 +81,16 @@ class CallSessionAdmin(ReadOnlyConsoleAdmin):
 
 @admin.register(CallLink)
 class CallLinkAdmin(ReadOnlyConsoleAdmin):
-    list_display = ("public_id", "tenant", "service", "conversation_number", "created_at", "expires_at", "revoked_at")
+    list_display = (
+        "public_id",
+        "tenant",
+        "service",
+        "conversation_number",
+        "created_at",
+        "expires_at",
+        "used_at",
+        "revoked_at",
+    )
     list_filter = ("service", "tenant")
     list_select_related = ("tenant", "conversation")
     search_fields = ("public_id", "conversation__public_id")
@@ -95,6 +104,8 @@ class CallLinkAdmin(ReadOnlyConsoleAdmin):
         "created_by_kind",
         "created_at",
         "expires_at",
+        "used_at",
+        "call_session",
         "revoked_at",
     )
     actions = ["revoke_links"]

@@ -11,10 +11,11 @@ only who, what, when and how it ended. Its status follows one machine
 ``ended``, ``missed`` and ``failed`` are terminal and carry ``ended_at``; the database
 refuses a terminal row without it (and a live row with it).
 
-``CallLink`` is a signed, expiring invitation to join a call about one conversation. Only
-the row's facts are stored; the token handed out is ``django.core.signing`` over the row's
+``CallLink`` is a signed, expiring, single-use invitation to join a call about one conversation.
+Only the row's facts are stored; the token handed out is ``django.core.signing`` over the row's
 public id, so it cannot be forged or re-pointed at another conversation, and the row can
-still be revoked before it expires.
+still be revoked before it expires. Joining it (``apps.calls.link_services``) marks it used and
+records the call it started.
 """
 
 from django.db import models
@@ -130,6 +131,16 @@ class CallLink(TenantOwnedModel):
     created_by_kind = models.CharField(max_length=16, choices=CallActorKind.choices)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    #: Single use: set when the join page starts the link's call (``link_services.call_link_join``).
+    used_at = models.DateTimeField(null=True, blank=True)
+    call_session = models.ForeignKey(
+        CallSession,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The call it started.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

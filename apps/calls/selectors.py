@@ -27,6 +27,17 @@ class CallActor:
     kind: CallActorKind
     user: object | None = None
     visitor: Visitor | None = None
+    #: Set for the join page's credential (``ctx.callSession``): it acts on that one call session only.
+    call_session_id: str | None = None
+
+    def require_unbound(self) -> None:
+        """A credential bound to one call session starts no other call and creates no link (403)."""
+        if self.call_session_id is not None:
+            raise ApiError(
+                ErrorCode.CALL_PERMISSION_DENIED,
+                "This credential is for one call session only (the one its call link started).",
+                status=403,
+            )
 
 
 def actor_conversation_get(
@@ -55,6 +66,8 @@ def call_session_get(*, tenant, actor: CallActor, call_session_id: str, for_upda
     """The tenant's call session (a visitor's: only on its own conversations); else 404 ``CALL_SESSION_NOT_FOUND``."""
     missing = not_found("Call session", code=ErrorCode.CALL_SESSION_NOT_FOUND)
     if not call_session_id or "\x00" in call_session_id or len(call_session_id) > _PUBLIC_ID_MAX:
+        raise missing
+    if actor.call_session_id is not None and call_session_id != actor.call_session_id:
         raise missing
     sessions = CallSession.objects.for_tenant(tenant).select_related("conversation")
     if actor.visitor is not None:

@@ -22,20 +22,17 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
 from apps.calls.models import (
     SERVICE_FOR_TYPE,
     CallDirection,
-    CallLink,
     CallSession,
     CallStatus,
 )
 from apps.calls.selectors import CallActor, actor_conversation_get, call_session_get
-from apps.developer.capabilities import require_service, service_capabilities
+from apps.developer.capabilities import service_capabilities
 from apps.webhooks.catalog import event_data
 from apps.webhooks.events import event_emit
 from ringnity.api.errors import ApiError, ErrorCode, validation_failed
@@ -60,10 +57,6 @@ STARTED_AT_BEFORE_CONVERSATION_SKEW = timedelta(minutes=5)
 #: The only direction of a visitor's call: the visitor calls the tenant, so it is ``inbound`` from
 #: the tenant's side (reports count it that way). Staff record either direction.
 VISITOR_DIRECTION = CallDirection.INBOUND
-
-CALL_LINK_SALT = "ringnity.calls.call-link.v1"
-CALL_LINK_TTL = timedelta(minutes=30)
-CALL_LINK_PATH = "/call/join/"
 
 
 _EVENT_FOR_STATUS = {
@@ -157,6 +150,7 @@ def call_session_create(
     conversation (beyond ``STARTED_AT_BEFORE_CONVERSATION_SKEW``: 400 ``VALIDATION_FAILED``) and
     is capped at now.
     """
+    actor.require_unbound()
     conversation = actor_conversation_get(
         tenant=tenant, actor=actor, conversation_id=conversation_id, code=ErrorCode.CALL_SESSION_CONVERSATION_REQUIRED
     )
@@ -194,10 +188,26 @@ def call_session_create(
     return call
 
 
+def _check_callee(call: CallSession, actor: CallActor) -> None:
+    """The callee answers: the tenant's staff an inbound call (the visitor calls), the visitor an outbound one."""
+    if (actor.visitor is not None) != (call.direction == CallDirection.OUTBOUND):
+        raise ApiError(
+            ErrorCode.CALL_PERMISSION_DENIED,
+            "Only the callee answers: the tenant's staff an inbound call, the visitor an outbound one.",
+            status=403,
+            details=[f"direction: {call.direction}"],
+        )
+
+
 @transaction.atomic
 def call_session_answer(*, tenant, actor: CallActor, call_session_id: str) -> CallSession:
-    """started -> answered (409 from any other status). For the realtime layer; no contract route yet."""
+    """started -> answered, by the callee (``_check_callee``, else 403); 409 from any other status.
+
+    The ``answerCallSession`` extension (``PATCH /calls/sessions/{id}/answer``) calls it: an agent
+    picks up the call a visitor started from a call link, or a visitor the call an agent placed.
+    """
     call = call_session_get(tenant=tenant, actor=actor, call_session_id=call_session_id, for_update=True)
+    _check_callee(call, actor)
     _apply(call, CallStatus.ANSWERED, at=timezone.now(), actor=actor)
     call.save(update_fields=["status", "answered_at", "updated_at"])
     _emit(call, tenant)
@@ -206,7 +216,8 @@ def call_session_answer(*, tenant, actor: CallActor, call_session_id: str) -> Ca
 
 @transaction.atomic
 def call_session_fail(*, tenant, actor: CallActor, call_session_id: str, status: str, reason: str | None = None):
-    """started -> missed | failed (409 from any other status)."""
+    """started -> missed (nobody answered, or the callee declined) | failed (it could not connect); 409 from
+    any other status. Either side may say so: the ``failCallSession`` extension (``PATCH .../fail``)."""
     if status not in (CallStatus.MISSED, CallStatus.FAILED):
         raise ValueError(f"call_session_fail takes missed or failed, not {status!r}")
     call = call_session_get(tenant=tenant, actor=actor, call_session_id=call_session_id, for_update=True)
@@ -230,73 +241,3 @@ def call_session_end(*, tenant, actor: CallActor, call_session_id: str, reason: 
     call.save()
     _emit(call, tenant)
     return call
-
-
-# --- call links -------------------------------------------------------------------------------
-
-
-def call_link_url(token: str) -> str:
-    """The join URL on the public site (``RINGNITY_PUBLIC_URL``); a visitor never lands on a dashboard."""
-    return settings.RINGNITY_PUBLIC_URL.rstrip("/") + CALL_LINK_PATH + token
-
-
-@transaction.atomic
-def call_link_create(
-    *, tenant, actor: CallActor, conversation_id: str, service: str, metadata: dict | None = None
-) -> tuple[CallLink, str]:
-    """A signed link to join a ``service`` call about the actor's open conversation: ``(link, token)``.
-
-    The service must be available (plan + admin toggle: ``capabilities.require_service``, else
-    403 ``FEATURE_NOT_AVAILABLE``). The token signs the link's, conversation's and tenant's
-    public ids with ``CALL_LINK_SALT`` and a timestamp; ``call_link_resolve`` checks all three
-    and the expiry.
-    """
-    conversation = actor_conversation_get(tenant=tenant, actor=actor, conversation_id=conversation_id)
-    conversation.require_active()
-    require_service(tenant, service)
-    link = CallLink.objects.create(
-        tenant=tenant,
-        conversation=conversation,
-        service=service,
-        metadata=metadata or {},
-        created_by_kind=actor.kind,
-        expires_at=timezone.now() + CALL_LINK_TTL,
-    )
-    claims = {"lnk": link.public_id, "cnv": conversation.public_id, "tid": tenant.public_id}
-    return link, signing.dumps(claims, salt=CALL_LINK_SALT)
-
-
-def call_link_resolve(*, token: str) -> CallLink:
-    """The live link a token names; a forged, tampered, expired or revoked token is 404 ``NOT_FOUND``.
-
-    Cross-tenant by nature: the signed token names its tenant before any principal exists.
-    """
-    invalid = ApiError(ErrorCode.NOT_FOUND, "Call link not found or expired.", status=404)
-    try:
-        claims = signing.loads(token, salt=CALL_LINK_SALT, max_age=CALL_LINK_TTL)
-    except signing.BadSignature as exc:  # SignatureExpired is a BadSignature
-        raise invalid from exc
-    if not isinstance(claims, dict):
-        raise invalid
-    link = (
-        CallLink.objects.cross_tenant()
-        .select_related("tenant", "conversation")
-        .filter(public_id=str(claims.get("lnk", "")))
-        .first()
-    )
-    if (
-        link is None
-        or link.conversation.public_id != claims.get("cnv")
-        or link.tenant.public_id != claims.get("tid")
-        or link.revoked_at is not None
-        or link.expires_at <= timezone.now()
-        or not link.tenant.is_active
-    ):
-        raise invalid
-    return link
-
-
-def call_link_revoke(*, tenant, link_id: str) -> None:
-    CallLink.objects.for_tenant(tenant).filter(public_id=link_id, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )

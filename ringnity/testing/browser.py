@@ -28,3 +28,25 @@ def require_chromium() -> str:
         return path
     missing(f"needs Debian's chromium (looked at {CHROMIUM_PATH}; apt-get install chromium, .ci/run does)")
     raise AssertionError("unreachable")
+
+
+#: Chromium reports every blocked script, style, worker or request as a ``securitypolicyviolation`` event.
+_RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', e => {
+  window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI);
+});
+"""
+
+
+def watch_csp(page) -> list[str]:
+    """Records the page's Content-Security-Policy violations from now on; the console's reports go into the
+    returned list (``csp_violations`` reads both)."""
+    messages: list[str] = []
+    page.on("console", lambda msg: messages.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.add_init_script(_RECORD_CSP_VIOLATIONS)
+    return messages
+
+
+def csp_violations(page, messages: list[str]) -> list[str]:
+    return messages + page.evaluate("window.__cspViolations")

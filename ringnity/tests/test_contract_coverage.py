@@ -64,6 +64,8 @@ EXTENSIONS = {
     "getDeveloperAiRouting",  # issue 18: the workspace owner reads the AI routing mode
     "updateDeveloperAiRouting",  # issue 18: the workspace owner turns the AI on
     "createWorkspaceAgentToken",  # issue 18: a workspace login exchanged for an agent runtime token
+    "answerCallSession",  # issue 18: the callee picks up a started call (a call link's, say)
+    "failCallSession",  # issue 18: a started call that never connected is missed or failed
 }
 
 

@@ -9,26 +9,9 @@ import pytest
 
 from apps.tenants.models import PlatformRole
 from apps.tenants.tests.factories import DEFAULT_PASSWORD, OwnerFactory, PlatformOperatorFactory
+from ringnity.testing.browser import csp_violations, watch_csp
 
 pytestmark = [pytest.mark.browser]
-
-_RECORD_VIOLATIONS = """
-window.__cspViolations = [];
-document.addEventListener('securitypolicyviolation', e => {
-  window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI);
-});
-"""
-
-
-def _watch(page) -> list[str]:
-    messages: list[str] = []
-    page.on("console", lambda msg: messages.append(msg.text) if "Content Security Policy" in msg.text else None)
-    page.add_init_script(_RECORD_VIOLATIONS)
-    return messages
-
-
-def _violations(page, messages) -> list[str]:
-    return messages + page.evaluate("window.__cspViolations")
 
 
 @pytest.mark.django_db
@@ -36,7 +19,7 @@ def _violations(page, messages) -> list[str]:
     ("url", "marker"), [("/api/docs/", ".opblock"), ("/api/redoc/", "[data-section-id]"), ("/", "#link-health")]
 )
 def test_docs_render_under_their_content_security_policy(live_server, chromium_page, url, marker):
-    messages = _watch(chromium_page)
+    messages = watch_csp(chromium_page)
     response = chromium_page.goto(live_server.url + url)
     policy = response.headers["content-security-policy"]
     assert "script-src 'self'" in policy
@@ -45,12 +28,12 @@ def test_docs_render_under_their_content_security_policy(live_server, chromium_p
     chromium_page.wait_for_selector(marker, timeout=20_000)
     assert "sdk/health" in chromium_page.content()
     # Redoc's credit logo from its CDN is refused by the policy, as it should be (decorative).
-    assert [v for v in _violations(chromium_page, messages) if "cdn.redoc.ly" not in v] == []
+    assert [v for v in csp_violations(chromium_page, messages) if "cdn.redoc.ly" not in v] == []
 
 
 @pytest.mark.django_db
 def test_an_injected_inline_script_is_refused_on_the_docs_page(live_server, chromium_page):
-    messages = _watch(chromium_page)
+    messages = watch_csp(chromium_page)
     chromium_page.goto(live_server.url + "/api/docs/")
     chromium_page.wait_for_selector(".opblock", timeout=20_000)
     chromium_page.evaluate(
@@ -58,14 +41,14 @@ def test_an_injected_inline_script_is_refused_on_the_docs_page(live_server, chro
         " document.body.appendChild(s); }"
     )
     assert chromium_page.evaluate("window.__pwned") is None
-    assert any("script-src" in v for v in _violations(chromium_page, messages))
+    assert any("script-src" in v for v in csp_violations(chromium_page, messages))
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_console_works_under_its_content_security_policy(live_server, chromium_page):
     operator = PlatformOperatorFactory(platform_role=PlatformRole.ADMIN, email="csp@ringnity.example")
     page = chromium_page
-    messages = _watch(page)
+    messages = watch_csp(page)
     response = page.goto(f"{live_server.url}/admin/")
     assert "default-src 'self'" in response.headers["content-security-policy"]
     page.fill("#id_username", operator.email)
@@ -80,4 +63,4 @@ def test_the_console_works_under_its_content_security_policy(live_server, chromi
     shifted = page.get_attribute("#main", "class")
     page.click("#toggle-nav-sidebar")
     assert page.get_attribute("#main", "class") != shifted
-    assert _violations(page, messages) == []
+    assert csp_violations(page, messages) == []

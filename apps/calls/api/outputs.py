@@ -6,8 +6,8 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from apps.calls.link_services import call_link_url
 from apps.calls.models import CallDirection, CallService, CallStatus, CallType
-from apps.calls.services import call_link_url
 from ringnity.api.outputs import OutputSerializer, UTCDateTimeField, result
 
 

@@ -47,6 +47,14 @@ class EndCallSessionInput(InputSerializer):
         return value.strip()
 
 
+class AnswerCallSessionInput(InputSerializer):
+    sessionToken = _session_token_field()
+
+
+class FailCallSessionInput(EndCallSessionInput):
+    status = serializers.ChoiceField(choices=[CallStatus.MISSED, CallStatus.FAILED])
+
+
 class CallLinkInput(InputSerializer):
     service = serializers.ChoiceField(choices=CallService.choices, required=False, default=CallService.VOICE)
     metadata = StorableJSONObjectField(

@@ -15,9 +15,15 @@ Admin SDK tokens are refused (401); a runtime token without the calls scope is 4
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from apps.calls import selectors, services
+from apps.calls import link_services, selectors, services
 from apps.calls.api.outputs import CallLinkResult, CallSessionResult
-from apps.calls.api.serializers import CallLinkInput, CreateCallSessionInput, EndCallSessionInput
+from apps.calls.api.serializers import (
+    AnswerCallSessionInput,
+    CallLinkInput,
+    CreateCallSessionInput,
+    EndCallSessionInput,
+    FailCallSessionInput,
+)
 from apps.calls.authentication import CallSessionTokenAuthentication
 from apps.calls.models import CallActorKind
 from apps.calls.selectors import CallActor
@@ -37,9 +43,9 @@ _ACTOR_KINDS = {
     PrincipalKind.OWNER: CallActorKind.OWNER,
     PrincipalKind.WORKSPACE: CallActorKind.WORKSPACE,
 }
-#: The first bad field decides the code of a create 400; every bad field is listed in details.
 #: What the f-strings of this module's errors name, for the examples of the generated docs.
 ERROR_EXAMPLE_VALUES = {"scope": CALL_SCOPES[PrincipalKind.AGENT]}
+#: The first bad field decides the code of a create 400; every bad field is listed in details.
 _CREATE_FIELD_CODES = (
     ("conversationId", ErrorCode.CALL_SESSION_CONVERSATION_REQUIRED),
     ("type", ErrorCode.CALL_SESSION_TYPE_INVALID),
@@ -77,7 +83,11 @@ class CallAPIView(ChatCorsMixin, TenantAPIView):
         visitor = principal_visitor(principal)
         if principal.kind == PrincipalKind.VISITOR and visitor is None:
             raise ApiError(ErrorCode.SDK_SESSION_REQUIRED, "A visitor session is required.", status=401)
-        return CallActor(kind=_ACTOR_KINDS[principal.kind], user=principal.user, visitor=visitor)
+        # The join page's credential names its one call session (apps.calls.link_services.call_join_credential).
+        bound = (principal.claims.get("ctx") or {}).get("callSession") if visitor is not None else None
+        return CallActor(
+            kind=_ACTOR_KINDS[principal.kind], user=principal.user, visitor=visitor, call_session_id=bound or None
+        )
 
 
 class CallSessionAPIView(CallAPIView):
@@ -142,6 +152,51 @@ class CallSessionEndView(CallSessionAPIView):
         return Response(CallSessionResult(call).data)
 
 
+class CallSessionAnswerView(CallSessionAPIView):
+    @extend_schema(
+        operation_id="answerCallSession",
+        tags=["Calls"],
+        summary="Answer a started call session (extension).",
+        description="Ringnity extension, not in the published contract: the callee picks up a `started` call, which "
+        "becomes `answered` (`answeredAt`, `call.answered`; the duration then counts from here). The callee is the "
+        "tenant's staff (agent runtime token with `agent:calls:write`, or a dashboard JWT) for an `inbound` call, "
+        "such as one a visitor started from a call link, and the visitor for an `outbound` one; the caller "
+        "answering its own call is 403 `CALL_PERMISSION_DENIED`. Any status but `started` is 409 `CONFLICT`.",
+        request=AnswerCallSessionInput,
+        responses={200: CallSessionResult},
+        extensions={"x-ringnity-extension": True},
+    )
+    def patch(self, request, callSessionId):
+        _validated(AnswerCallSessionInput, request.data)
+        call = services.call_session_answer(tenant=self.tenant, actor=self.actor, call_session_id=callSessionId)
+        return Response(CallSessionResult(call).data)
+
+
+class CallSessionFailView(CallSessionAPIView):
+    @extend_schema(
+        operation_id="failCallSession",
+        tags=["Calls"],
+        summary="Record that a started call never connected (extension).",
+        description="Ringnity extension, not in the published contract: a `started` call ends unanswered, as "
+        "`missed` (nobody answered, or the callee declined: `call.missed`) or `failed` (it could not connect: "
+        "`call.ended` with status `failed`); `reason` is stored as `endReason`. Either side may say so. Any status "
+        "but `started` is 409 `CONFLICT` (an answered call is ended with `endCallSession`).",
+        request=FailCallSessionInput,
+        responses={200: CallSessionResult},
+        extensions={"x-ringnity-extension": True},
+    )
+    def patch(self, request, callSessionId):
+        data = _validated(FailCallSessionInput, request.data)
+        call = services.call_session_fail(
+            tenant=self.tenant,
+            actor=self.actor,
+            call_session_id=callSessionId,
+            status=data["status"],
+            reason=data.get("reason") or None,
+        )
+        return Response(CallSessionResult(call).data)
+
+
 class VisitorCallLinkView(CallAPIView):
     authentication_classes = [VisitorAuthentication]
     accepted_principals = {PrincipalKind.VISITOR}
@@ -151,14 +206,15 @@ class VisitorCallLinkView(CallAPIView):
         tags=["Chat"],
         summary="Create an internet call link for a visitor conversation.",
         description="A signed link to join a `voice_call` (default) or `video_call` about the visitor's own "
-        f"conversation, valid for {int(services.CALL_LINK_TTL.total_seconds() // 60)} minutes. The service "
-        "must be available for the tenant (else 403 `FEATURE_NOT_AVAILABLE`).",
+        f"conversation, valid for {int(link_services.CALL_LINK_TTL.total_seconds() // 60)} minutes and for one "
+        "join: its `url` opens the join page. The service must be available for the tenant (else 403 "
+        "`FEATURE_NOT_AVAILABLE`).",
         request=CallLinkInput,
         responses={201: CallLinkResult},
     )
     def post(self, request, conversationId):
         data = _validated(CallLinkInput, request.data)
-        link, token = services.call_link_create(
+        link, token = link_services.call_link_create(
             tenant=self.tenant,
             actor=self.actor,
             conversation_id=conversationId,

@@ -19,9 +19,9 @@ _numbers = itertools.count(1)
 _subjects = itertools.count(1)
 
 
-def call_tenant(*, features=None):
+def call_tenant(*, features=None, **tenant_fields):
     """A tenant whose plan includes chat, voice and video calls (or exactly ``features``)."""
-    return ready_tenant(features=CALL_FEATURES if features is None else features)
+    return ready_tenant(features=CALL_FEATURES if features is None else features, **tenant_fields)
 
 
 def visitor_for(tenant, *, subject: str | None = None) -> Visitor:

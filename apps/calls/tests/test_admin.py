@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.calls import services
+from apps.calls import link_services
 from apps.calls.models import CallLink, CallSession
 from apps.calls.tests.factories import call_for, call_tenant, conversation_for, visitor_actor
 from apps.tenants.models import PlatformRole
@@ -22,7 +22,7 @@ def call():
 def link():
     conversation = conversation_for(call_tenant())
     actor = visitor_actor(conversation.visitor)
-    return services.call_link_create(
+    return link_services.call_link_create(
         tenant=conversation.tenant, actor=actor, conversation_id=conversation.public_id, service="voice_call"
     )[0]
 

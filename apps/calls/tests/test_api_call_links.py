@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core import signing
 from django.utils import timezone
 
-from apps.calls import services
+from apps.calls import link_services
+from apps.calls.link_services import CallLinkState
 from apps.calls.models import CallLink
 from apps.calls.tests.factories import (
     agent_headers,
@@ -21,7 +22,6 @@ from apps.calls.tests.factories import (
 )
 from apps.developer.models import AllowedDomain, ServiceToggle
 from apps.plans.tests.factories import subscribe
-from ringnity.api.errors import ApiError
 
 pytestmark = pytest.mark.django_db
 OPERATION = "createVisitorConversationCallLink"
@@ -57,10 +57,12 @@ def test_visitor_gets_a_voice_link_by_default_that_resolves_to_its_conversation(
     link = assert_contract(response, OPERATION, 201)["data"]["callLink"]
     assert link["conversationId"] == conversation.public_id
     assert link["service"] == "voice_call"
-    assert link["url"] == settings.RINGNITY_PUBLIC_URL + services.CALL_LINK_PATH + link["token"]
+    assert link["url"] == settings.RINGNITY_PUBLIC_URL + link_services.CALL_LINK_PATH + link["token"]
     expires = timezone.datetime.fromisoformat(link["expiresAt"])
-    assert timedelta(minutes=29) < expires - timezone.now() <= services.CALL_LINK_TTL
-    resolved = services.call_link_resolve(token=link["token"])
+    assert timedelta(minutes=29) < expires - timezone.now() <= link_services.CALL_LINK_TTL
+    check = link_services.call_link_resolve(token=link["token"])
+    assert check.state == CallLinkState.VALID
+    resolved = check.link
     assert resolved.public_id == link["id"]
     assert resolved.conversation_id == conversation.pk
     assert resolved.tenant_id == tenant.pk
@@ -136,16 +138,14 @@ def test_a_visitor_token_without_the_calls_scope_is_403(api_client, assert_contr
 
 
 def _token(tenant, visitor, conversation) -> tuple[CallLink, str]:
-    actor = services.CallActor(kind="visitor", visitor=visitor)
-    return services.call_link_create(
+    actor = link_services.CallActor(kind="visitor", visitor=visitor)
+    return link_services.call_link_create(
         tenant=tenant, actor=actor, conversation_id=conversation.public_id, service="voice_call"
     )
 
 
-def _refused(token: str) -> None:
-    with pytest.raises(ApiError) as caught:
-        services.call_link_resolve(token=token)
-    assert caught.value.status == 404
+def _refused(token: str, state: CallLinkState = CallLinkState.NOT_FOUND) -> None:
+    assert link_services.call_link_resolve(token=token).state == state
 
 
 def test_a_tampered_or_foreign_salt_token_is_refused(tenant, visitor, conversation):
@@ -161,7 +161,7 @@ def test_a_token_re_pointed_at_another_conversation_is_refused(tenant, visitor, 
     other = conversation_for(tenant)
     _refused(
         signing.dumps(
-            {"lnk": link.public_id, "cnv": other.public_id, "tid": tenant.public_id}, salt=services.CALL_LINK_SALT
+            {"lnk": link.public_id, "cnv": other.public_id, "tid": tenant.public_id}, salt=link_services.CALL_LINK_SALT
         )
     )
 
@@ -169,23 +169,23 @@ def test_a_token_re_pointed_at_another_conversation_is_refused(tenant, visitor, 
 def test_an_expired_or_revoked_link_is_refused(tenant, visitor, conversation):
     link, token = _token(tenant, visitor, conversation)
     CallLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    _refused(token)
+    _refused(token, CallLinkState.EXPIRED)
     link, token = _token(tenant, visitor, conversation)
-    services.call_link_revoke(tenant=tenant, link_id=link.public_id)
-    _refused(token)
+    link_services.call_link_revoke(tenant=tenant, link_id=link.public_id)
+    _refused(token, CallLinkState.REVOKED)
 
 
 class _SignedLongAgo(signing.TimestampSigner):
     """Signs with a timestamp just past the link TTL (a genuine signature, only old)."""
 
     def timestamp(self):
-        return signing.b62_encode(int(time.time() - services.CALL_LINK_TTL.total_seconds() - 5))
+        return signing.b62_encode(int(time.time() - link_services.CALL_LINK_TTL.total_seconds() - 5))
 
 
 def test_a_genuine_signature_older_than_the_ttl_is_refused(tenant, visitor, conversation):
     link, _ = _token(tenant, visitor, conversation)
     claims = {"lnk": link.public_id, "cnv": conversation.public_id, "tid": tenant.public_id}
-    _refused(_SignedLongAgo(salt=services.CALL_LINK_SALT).sign_object(claims))
+    _refused(_SignedLongAgo(salt=link_services.CALL_LINK_SALT).sign_object(claims), CallLinkState.EXPIRED)
 
 
 def test_the_widget_origin_of_the_tenant_gets_cors_and_others_do_not(

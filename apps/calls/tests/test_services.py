@@ -78,7 +78,7 @@ def test_started_answered_ended_emits_one_event_each_with_the_contract_payload(e
         tenant=tenant, actor=actor, conversation_id=visitor_conversation.public_id, call_type="video"
     )
     CallSession.objects.filter(pk=call.pk).update(started_at=timezone.now() - timedelta(seconds=90))
-    services.call_session_answer(tenant=tenant, actor=actor, call_session_id=call.public_id)
+    services.call_session_answer(tenant=tenant, actor=staff_actor(tenant), call_session_id=call.public_id)
     CallSession.objects.filter(pk=call.pk).update(answered_at=timezone.now() - timedelta(seconds=30))
     ended = services.call_session_end(tenant=tenant, actor=actor, call_session_id=call.public_id, reason="done")
     assert [event for event, _ in events] == ["call.started", "call.answered", "call.ended"]

@@ -166,6 +166,9 @@ def test_the_public_url_is_the_address_served_unless_the_environment_sets_it(tmp
             timeout=30,
         ).json()["data"]["callLink"]
         assert link["url"] == f"{base}/call/join/{link['token']}"
+        page = requests.get(link["url"], timeout=30)
+        assert page.status_code == 200
+        assert 'data-state="valid"' in page.text
     finally:
         server.terminate()
         server.wait(timeout=10)
