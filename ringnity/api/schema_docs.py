@@ -185,7 +185,7 @@ def _code_name(node: ast.AST) -> str | None:
 #: ``{expression}`` in the example, and ``ringnity/tests/test_generated_docs.py`` fails on it.
 EXAMPLE_VALUES: dict[str, object] = {
     "allowed": ["visitor"],
-    "call": SimpleNamespace(status="ended"),
+    "call": SimpleNamespace(status="ended", direction="inbound"),
     "capability": {"label": "Video call", "reason": "Not included in the plan.", "status": "not_in_plan"},
     "failed": "redis",
     "hint": "",
