@@ -1,20 +1,20 @@
 """Benchmark (not a test): webhook deliveries through one Celery worker, next to a no-op task's rate.
 
 One run on PostgreSQL + Redis: a throwaway database next to ``DATABASE_URL``'s, one tenant with
-5 endpoints on a loopback sink (a threaded ``http.server`` answering 200), and one worker process
-consuming the ``webhooks`` queue: ``--pool solo`` by default (one task at a time, the plainest
-comparison), or ``--pool prefork --concurrency N`` as the README runs the webhooks worker. (The
-``threads`` pool is no good here: with the Redis broker and late acks its consumer is not woken
-when a task finishes, so it stalls once every thread holds a task: about ``N`` tasks per second.)
-Then:
+``E`` endpoints (``--endpoints``, 5 by default) on a loopback sink (a threaded ``http.server``
+answering 200), and one worker process consuming the ``webhooks`` queue: ``--pool solo`` by default
+(one task at a time, the plainest comparison), or ``--pool prefork --concurrency N`` as the README
+runs the webhooks worker. (The ``threads`` pool is no good here: with the Redis broker and late acks
+its consumer is not woken when a task finishes, so it stalls once every thread holds a task.)
+An event's deliveries go out as one task (``apps.webhooks.tasks.enqueue``), sent in parallel. Then:
 
-1. *no-op rate*: ``5 x N`` no-op tasks on the same queue and worker, then a marker task; tasks/s
+1. *no-op rate*: ``E x N`` no-op tasks on the same queue and worker, then a marker task; tasks/s
    from the first enqueue to the marker;
-2. *delivery rate*: ``N`` events emitted in one transaction (``5 x N`` deliveries enqueued at
+2. *delivery rate*: ``N`` events emitted in one transaction (``E x N`` deliveries enqueued at
    commit); deliveries/s from the commit to the sink's last receipt (every attempt signed,
    claimed under the row lock, logged);
 3. *latency*: ``L`` events emitted one by one at a steady rate below capacity; enqueue (commit)
-   to the sink's receipt, p50/p99 over the ``5 x L`` deliveries.
+   to the sink's receipt, p50/p99 over the ``E x L`` deliveries.
 
     DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python bench/webhooks.py [--events 200]
 """
@@ -112,7 +112,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, round(share * len(ordered)) - 1))]
 
 
-def seed(sink_url: str):
+def seed(sink_url: str, endpoints: int = ENDPOINTS):
     import django
 
     django.setup()
@@ -125,21 +125,24 @@ def seed(sink_url: str):
 
     tenant = ServerApiKeyFactory(scopes=["server:health"]).tenant
     subscribe(tenant, features={"server_api": True, "webhooks": True}, quotas={"webhooks": "unlimited"})
-    for _ in range(ENDPOINTS):
+    for _ in range(endpoints):
         services.endpoint_create(tenant=tenant, url=sink_url, events=["contact.created"])
     return tenant
 
 
 def emit(tenant, count: int) -> float:
-    """``count`` events in one transaction; the commit time (when the tasks are enqueued)."""
+    """``count`` events in one transaction; the commit time (taken by the first on-commit callback, before
+    the tasks are enqueued and the event log's own after-commit work)."""
     from django.db import transaction
 
     from apps.webhooks.events import event_emit
 
+    committed = []
     with transaction.atomic():
+        transaction.on_commit(lambda: committed.append(time.time()))
         for i in range(count):
             event_emit(tenant=tenant, event_type="contact.created", payload={"id": f"con_{i}", "name": f"C {i}"})
-    return time.time()
+    return committed[0]
 
 
 def start_worker(env: dict, pool: str, concurrency: int) -> subprocess.Popen:
@@ -172,6 +175,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--latency-rate", type=float, default=10.0, help="events per second in the latency run")
     parser.add_argument("--pool", default="solo", help="the worker's pool: solo or prefork")
     parser.add_argument("--concurrency", type=int, default=1, help="processes of the prefork pool")
+    parser.add_argument("--endpoints", type=int, default=ENDPOINTS, help="endpoints subscribed to every event")
     args = parser.parse_args(argv)
     if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get("REDIS_URL"):
         raise SystemExit("set DATABASE_URL (PostgreSQL) and REDIS_URL")
@@ -195,7 +199,7 @@ def main(argv: list[str]) -> int:
     sink = Sink()
     worker = None
     try:
-        tenant = seed(sink.url)
+        tenant = seed(sink.url, args.endpoints)
         from django.db import connections
 
         connections.close_all()
@@ -203,10 +207,10 @@ def main(argv: list[str]) -> int:
             args.concurrency = 1
         worker = start_worker(dict(os.environ), args.pool, args.concurrency)
         emit(tenant, 10)  # warm-up: worker start, connections, imports
-        sink.wait_for(10 * ENDPOINTS, timeout=120)
+        sink.wait_for(10 * args.endpoints, timeout=120)
         noop_rate(200)
 
-        deliveries = args.events * ENDPOINTS
+        deliveries = args.events * args.endpoints
         noop_per_s = statistics.median(noop_rate(deliveries) for _ in range(3))
 
         rates = []
@@ -227,12 +231,12 @@ def main(argv: list[str]) -> int:
             event = WebhookEvent.objects.order_by("-id").values_list("public_id", flat=True).first()
             committed_at[event] = committed
             time.sleep(interval)
-        received = sink.wait_for(args.latency_events * ENDPOINTS)
+        received = sink.wait_for(args.latency_events * args.endpoints)
         latencies = [(at - committed_at[event]) * 1000 for at, event in received if event in committed_at]
 
         print(
             f"webhook deliveries through one worker process (--pool={args.pool} --concurrency={args.concurrency}), "
-            f"{ENDPOINTS} endpoints on a loopback sink"
+            f"{args.endpoints} endpoints on a loopback sink"
         )
         print(f"  no-op task rate          {noop_per_s:8.0f} tasks/s   ({deliveries} tasks, median of 3)")
         print(f"  delivery rate            {delivery_per_s:8.0f} deliveries/s ({deliveries} deliveries, median of 3)")
