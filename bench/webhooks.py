@@ -181,6 +181,9 @@ def main(argv: list[str]) -> int:
         raise SystemExit("set DATABASE_URL (PostgreSQL) and REDIS_URL")
 
     from bench.contacts_list import throwaway_postgres
+    from bench.harness import load_average, machine
+
+    started_load = load_average()
 
     url, drop = throwaway_postgres(os.environ["DATABASE_URL"])
     data_dir = tempfile.mkdtemp(prefix="ringnity-bench-")
@@ -236,7 +239,8 @@ def main(argv: list[str]) -> int:
 
         print(
             f"webhook deliveries through one worker process (--pool={args.pool} --concurrency={args.concurrency}), "
-            f"{args.endpoints} endpoints on a loopback sink"
+            f"{args.endpoints} endpoints on a loopback sink; {machine()}, load average {started_load} -> "
+            f"{load_average()}"
         )
         print(f"  no-op task rate          {noop_per_s:8.0f} tasks/s   ({deliveries} tasks, median of 3)")
         print(f"  delivery rate            {delivery_per_s:8.0f} deliveries/s ({deliveries} deliveries, median of 3)")

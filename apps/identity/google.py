@@ -11,7 +11,6 @@ The key set is fetched over the shared outbound transport (``ringnity.outbound``
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 from dataclasses import dataclass
@@ -98,7 +97,7 @@ def _unavailable() -> ApiError:
 
 #: What fetching and reading the key set raises when Google is unreachable or answers with
 #: something that is not a usable JWKS (not JSON, no keys, malformed keys): Google's fault, a 503.
-_KEY_SET_ERRORS = (jwt.PyJWTError, ValueError, AttributeError, TypeError, OSError, http.client.HTTPException)
+_KEY_SET_ERRORS = (jwt.PyJWTError, ValueError, AttributeError, TypeError)
 
 
 def _signing_key(id_token: str) -> jwt.PyJWK:
