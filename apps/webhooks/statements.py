@@ -22,7 +22,9 @@ Identifiers come from the models' metadata; every value is a bound parameter.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
+import psycopg
 from django.db import connection
 
 from apps.tenants.models import Tenant
@@ -47,39 +49,55 @@ def _instance(model, fields, values):
     return model.from_db(connection.alias, [f.attname for f in fields], converted)
 
 
-def claim_and_read(*, ids: list[int], active: list[str], due_by: datetime, lease: datetime, now: datetime) -> list:
-    """Claims the due, unleased deliveries among ``ids``; each returned with endpoint, event and tenant set."""
-    delivery_fields = WebhookDelivery._meta.concrete_fields
-    endpoint_fields = WebhookEndpoint._meta.concrete_fields
-    event_fields = WebhookEvent._meta.concrete_fields
-    tenant_fields = [Tenant._meta.pk, Tenant._meta.get_field("public_id")]
+_DELIVERY_FIELDS = WebhookDelivery._meta.concrete_fields
+_ENDPOINT_FIELDS = WebhookEndpoint._meta.concrete_fields
+_EVENT_FIELDS = WebhookEvent._meta.concrete_fields
+_TENANT_FIELDS = [Tenant._meta.pk, Tenant._meta.get_field("public_id")]
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    """Runs ``sql`` with server-side parameters, so psycopg prepares it on this connection after a few
+    runs (its ``prepare_threshold``, 5; ``OPTIONS: {"prepare_threshold": None}`` turns that off, e.g.
+    for a PgBouncer older than 1.21) and PostgreSQL plans it once instead of every batch."""
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+@lru_cache(maxsize=1)
+def _claim_sql() -> str:
     table = _quote(WebhookDelivery._meta.db_table)
-    col = {f.name: _quote(f.column) for f in delivery_fields}
-    sql = (
+    col = {f.name: _quote(f.column) for f in _DELIVERY_FIELDS}
+    return (
         "WITH no_flush_wait AS (SELECT set_config('synchronous_commit', 'off', true)), "  # noqa: S608
         f"claimed AS (UPDATE {table} SET {col['attempt_count']} = {col['attempt_count']} + 1, "
-        f"{col['locked_until']} = %s, {col['task_queued_at']} = NULL, {col['updated_at']} = %s "
-        f"WHERE {col['id']} = ANY(%s) AND {col['status']} = ANY(%s) AND {col['locked_until']} IS NULL "
-        f"AND {col['attempt_count']} < {col['max_attempts']} "
-        f"AND ({col['next_attempt_at']} IS NULL OR {col['next_attempt_at']} <= %s) RETURNING *) "
-        f"SELECT {_columns(WebhookDelivery, delivery_fields, 'd')}, {_columns(WebhookEndpoint, endpoint_fields, 'w')}, "
-        f"{_columns(WebhookEvent, event_fields, 'e')}, {_columns(Tenant, tenant_fields, 't')} "
+        f"{col['locked_until']} = %s::timestamptz, {col['task_queued_at']} = NULL, "
+        f"{col['updated_at']} = %s::timestamptz "
+        f"WHERE {col['id']} = ANY(%s::bigint[]) AND {col['status']} = ANY(%s::varchar[]) "
+        f"AND {col['locked_until']} IS NULL AND {col['attempt_count']} < {col['max_attempts']} "
+        f"AND ({col['next_attempt_at']} IS NULL OR {col['next_attempt_at']} <= %s::timestamptz) RETURNING *) "
+        f"SELECT {_columns(WebhookDelivery, _DELIVERY_FIELDS, 'd')}, "
+        f"{_columns(WebhookEndpoint, _ENDPOINT_FIELDS, 'w')}, "
+        f"{_columns(WebhookEvent, _EVENT_FIELDS, 'e')}, {_columns(Tenant, _TENANT_FIELDS, 't')} "
         f"FROM claimed d CROSS JOIN no_flush_wait "
         f"JOIN {_quote(WebhookEndpoint._meta.db_table)} w ON w.id = d.{col['endpoint']} "
         f"JOIN {_quote(WebhookEvent._meta.db_table)} e ON e.id = d.{col['event']} "
         f"JOIN {_quote(Tenant._meta.db_table)} t ON t.id = d.{col['tenant']}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [lease, now, list(ids), list(active), due_by])
-        rows = cursor.fetchall()
+
+
+def claim_and_read(*, ids: list[int], active: list[str], due_by: datetime, lease: datetime, now: datetime) -> list:
+    """Claims the due, unleased deliveries among ``ids``; each returned with endpoint, event and tenant set."""
+    rows = _fetch(_claim_sql(), [lease, now, list(ids), list(active), due_by])
+    ends = (len(_DELIVERY_FIELDS), len(_DELIVERY_FIELDS) + len(_ENDPOINT_FIELDS))
+    ends += (ends[1] + len(_EVENT_FIELDS),)
     claimed = []
     for row in rows:
-        cut = [len(delivery_fields), len(endpoint_fields), len(event_fields)]
-        delivery = _instance(WebhookDelivery, delivery_fields, row[: cut[0]])
-        endpoint = _instance(WebhookEndpoint, endpoint_fields, row[cut[0] : cut[0] + cut[1]])
-        event = _instance(WebhookEvent, event_fields, row[cut[0] + cut[1] : sum(cut)])
-        tenant = _instance(Tenant, tenant_fields, row[sum(cut) :])
-        delivery.endpoint, delivery.event, delivery.tenant = endpoint, event, tenant
+        delivery = _instance(WebhookDelivery, _DELIVERY_FIELDS, row[: ends[0]])
+        delivery.endpoint = _instance(WebhookEndpoint, _ENDPOINT_FIELDS, row[ends[0] : ends[1]])
+        delivery.event = _instance(WebhookEvent, _EVENT_FIELDS, row[ends[1] : ends[2]])
+        delivery.tenant = _instance(Tenant, _TENANT_FIELDS, row[ends[2] :])
         claimed.append(delivery)
     return claimed
 
@@ -98,45 +116,45 @@ MOVED_FIELDS = (
 )
 
 
-def move_and_log(items: list[tuple[int, int, datetime, dict, WebhookAttempt]]) -> dict[int, int]:
-    """For each ``(delivery id, attempt number, lease, fields, attempt)`` whose lease is still ours:
-    the delivery updated with ``fields`` (``MOVED_FIELDS``) and ``attempt`` inserted. Returns
-    ``{delivery id: attempt id}`` for those; a delivery missing from it was no longer ours."""
+_MOVED = [WebhookDelivery._meta.get_field(name) for name in MOVED_FIELDS]
+_ATTEMPT_FIELDS = [f for f in WebhookAttempt._meta.concrete_fields if not f.primary_key]
+_LEASE_FIELD = WebhookDelivery._meta.get_field("locked_until")
+
+
+@lru_cache(maxsize=16)
+def _move_sql(rows: int) -> str:
     delivery_meta, attempt_meta = WebhookDelivery._meta, WebhookAttempt._meta
-    moved = [delivery_meta.get_field(name) for name in MOVED_FIELDS]
-    attempt_fields = [f for f in attempt_meta.concrete_fields if not f.primary_key]
-    id_field, number_field, lease_field = (delivery_meta.get_field(n) for n in ("id", "attempt_count", "locked_until"))
-    typed = [id_field, number_field, lease_field, *moved, *attempt_fields]
+    number_field = delivery_meta.get_field("attempt_count")
+    typed = [delivery_meta.get_field("id"), number_field, _LEASE_FIELD, *_MOVED, *_ATTEMPT_FIELDS]
     row = "(" + ", ".join(f"%s::{f.cast_db_type(connection)}" for f in typed) + ")"
-    params = []
-    for delivery_id, number, lease, fields, attempt in items:
-        params += [delivery_id, number, lease_field.get_db_prep_save(lease, connection)]
-        params += [f.get_db_prep_save(fields.get(f.name), connection) for f in moved]
-        params += [f.get_db_prep_save(f.pre_save(attempt, True), connection) for f in attempt_fields]
-    names = [
-        "d_id",
-        "d_number",
-        "d_lease",
-        *(f"m_{f.column}" for f in moved),
-        *(f"a_{f.column}" for f in attempt_fields),
-    ]
+    names = ["d_id", "d_number", "d_lease", *(f"m_{f.column}" for f in _MOVED)]
+    names += [f"a_{f.column}" for f in _ATTEMPT_FIELDS]
     table = _quote(delivery_meta.db_table)
     sets = ", ".join(
         f"{_quote(f.column)} = COALESCE(data.m_{f.column}, {table}.{_quote(f.column)})"
         if f.name in KEPT_WHEN_NONE
         else f"{_quote(f.column)} = data.m_{f.column}"
-        for f in moved
+        for f in _MOVED
     )
-    sql = (
-        f"WITH data ({', '.join(names)}) AS (VALUES {', '.join([row] * len(items))}), "  # noqa: S608
+    return (
+        f"WITH data ({', '.join(names)}) AS (VALUES {', '.join([row] * rows)}), "  # noqa: S608
         f"owned AS (UPDATE {table} SET {sets} FROM data WHERE {table}.id = data.d_id "
         f"AND {table}.{_quote(number_field.column)} = data.d_number "
-        f"AND {table}.{_quote(lease_field.column)} = data.d_lease RETURNING {table}.id) "
-        f"INSERT INTO {_quote(attempt_meta.db_table)} ({', '.join(_quote(f.column) for f in attempt_fields)}) "
-        f"SELECT {', '.join(f'data.a_{f.column}' for f in attempt_fields)} "
+        f"AND {table}.{_quote(_LEASE_FIELD.column)} = data.d_lease RETURNING {table}.id) "
+        f"INSERT INTO {_quote(attempt_meta.db_table)} ({', '.join(_quote(f.column) for f in _ATTEMPT_FIELDS)}) "
+        f"SELECT {', '.join(f'data.a_{f.column}' for f in _ATTEMPT_FIELDS)} "
         f"FROM data JOIN owned ON owned.id = data.d_id "
         f"RETURNING id, {_quote(attempt_meta.get_field('delivery').column)}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {delivery_id: attempt_id for attempt_id, delivery_id in cursor.fetchall()}
+
+
+def move_and_log(items: list[tuple[int, int, datetime, dict, WebhookAttempt]]) -> dict[int, int]:
+    """For each ``(delivery id, attempt number, lease, fields, attempt)`` whose lease is still ours:
+    the delivery updated with ``fields`` (``MOVED_FIELDS``) and ``attempt`` inserted. Returns
+    ``{delivery id: attempt id}`` for those; a delivery missing from it was no longer ours."""
+    params = []
+    for delivery_id, number, lease, fields, attempt in items:
+        params += [delivery_id, number, _LEASE_FIELD.get_db_prep_save(lease, connection)]
+        params += [f.get_db_prep_save(fields.get(f.name), connection) for f in _MOVED]
+        params += [f.get_db_prep_save(f.pre_save(attempt, True), connection) for f in _ATTEMPT_FIELDS]
+    return {delivery_id: attempt_id for attempt_id, delivery_id in _fetch(_move_sql(len(items)), params)}

@@ -90,6 +90,13 @@ def target_of(url: str, policy: Policy) -> Target:
 # --- sockets that never wait past the deadline ----------------------------------------------------
 
 
+#: Linux: acknowledge at once instead of delaying the ACK (up to 40 ms). A peer that writes its answer
+#: in two pieces with Nagle on (``http.server`` does: headers, then body) otherwise waits for our
+#: delayed ACK before the second piece on every kept-alive exchange. The flag does not stick, so it
+#: is set before each receive.
+_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
+
+
 class _DeadlineArmed:
     """Before every send and receive, the socket's timeout becomes what is left of ``deadline``."""
 
@@ -98,12 +105,17 @@ class _DeadlineArmed:
     def _arm(self) -> None:
         self.settimeout(self.deadline.remaining())
 
-    def recv(self, *args, **kwargs):
+    def _arm_receive(self) -> None:
         self._arm()
+        if _QUICKACK is not None:
+            self.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
+
+    def recv(self, *args, **kwargs):
+        self._arm_receive()
         return super().recv(*args, **kwargs)
 
     def recv_into(self, *args, **kwargs):
-        self._arm()
+        self._arm_receive()
         return super().recv_into(*args, **kwargs)
 
     def send(self, *args, **kwargs):
