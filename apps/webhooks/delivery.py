@@ -42,6 +42,7 @@ from apps.webhooks.models import (
     WebhookEvent,
 )
 from ringnity.api.outputs import iso_utc
+from ringnity.ops import metrics
 from ringnity.outbound import Deadline
 from ringnity.outbound.threads import process_executor
 
@@ -340,6 +341,7 @@ def _record_many(results: list[tuple[Claim, outbound.Response]], *, countdown_ok
         success = response.status is not None and 200 <= response.status < 300
         if not success or delivery.endpoint.failing_since is not None:
             _note_endpoint_result(delivery.endpoint_id, success=success, gone=response.status == 410, now=now)
+        metrics.webhook_attempt(attempt.status)
         outcomes.append(Outcome(attempt, retry_in))
     return outcomes
 

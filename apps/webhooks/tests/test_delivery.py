@@ -14,6 +14,7 @@ from apps.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from apps.webhooks.tasks import webhook_deliver, webhooks_enqueue_due
 from apps.webhooks.tests.factories import endpoint_make, webhook_tenant
 from apps.webhooks.tests.receiver import Receiver, Reply
+from ringnity.ops.metrics import WEBHOOK_ATTEMPTS
 
 pytestmark = pytest.mark.django_db
 PAYLOAD = {"id": "con_1", "name": "Ann"}
@@ -367,3 +368,18 @@ def test_the_daily_prune_drops_old_finished_deliveries_and_keeps_pending_ones(
     ]
     assert WebhookAttempt.objects.count() == 2
     assert WebhookEvent.objects.count() == 2
+
+
+def test_each_attempt_counts_in_the_webhook_attempts_metric_by_its_outcome(tenant, django_capture_on_commit_callbacks):
+    def counted(outcome):
+        return WEBHOOK_ATTEMPTS.labels(outcome)._value.get()
+
+    before = {outcome: counted(outcome) for outcome in ("delivered", "retrying")}
+    with Receiver() as good, Receiver(default=Reply(status=500)) as bad:
+        endpoint_make(tenant, url=good.url)
+        endpoint_make(tenant, url=bad.url)
+        _emit(tenant, capture=django_capture_on_commit_callbacks)
+        good.wait_for(1)
+        bad.wait_for(1)
+    assert counted("delivered") == before["delivered"] + 1
+    assert counted("retrying") == before["retrying"] + 1
