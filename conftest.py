@@ -1,5 +1,7 @@
 """Shared fixtures. Under CI=true the session refuses to run without PostgreSQL and Redis."""
 
+from contextlib import contextmanager
+
 import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
@@ -69,9 +71,9 @@ def assert_contract():
     return _assert_contract
 
 
-@pytest.fixture
-def chromium_page(monkeypatch):
-    """A fresh page in headless Debian chromium (see ``ringnity.testing.browser``).
+@contextmanager
+def _chromium(monkeypatch, extra_args=()):
+    """Headless Debian chromium (see ``ringnity.testing.browser``).
 
     Playwright's sync API runs an asyncio loop in this thread, and Django refuses ORM calls
     from a thread with a running loop. The test's own ORM calls run in this same thread and
@@ -85,13 +87,32 @@ def chromium_page(monkeypatch):
     executable = require_chromium()
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=[*CHROMIUM_ARGS, *extra_args], headless=True
+        )
         try:
-            page = browser.new_page()
-            page.set_default_timeout(15_000)
-            yield page
+            yield browser
         finally:
             browser.close()
             # ORM calls made while the loop ran opened a context-local connection of their own;
             # close it, or PostgreSQL refuses to drop the test database at the end.
             connections.close_all()
+
+
+@pytest.fixture
+def chromium_page(monkeypatch):
+    """A fresh page in headless Debian chromium."""
+    with _chromium(monkeypatch) as browser:
+        page = browser.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+
+
+@pytest.fixture
+def media_browser(monkeypatch):
+    """Headless chromium with fake media devices (a test tone for the microphone, no permission prompt), for
+    WebRTC calls; each ``browser.new_context()`` is a separate user."""
+    from ringnity.testing.browser import FAKE_MEDIA_ARGS
+
+    with _chromium(monkeypatch, FAKE_MEDIA_ARGS) as browser:
+        yield browser

@@ -5,7 +5,9 @@ files) with uvicorn in place of its WSGI server.
 ``set_app(handler)`` and ``serve_forever()``; ``UvicornDevServer`` keeps that contract. It binds the
 socket itself, so ``server_port`` is known at once (port 0 works) and runserver's ``on_bind`` sees it.
 The handler it is given is the ASGI application (``asgi_handler``), with static files in DEBUG as
-runserver serves them.
+runserver serves them, each with ``Access-Control-Allow-Origin: *`` as the production proxy sends them
+(README, Production): they are public and hold no secret, and an ES module another origin imports
+(``/static/calls/rtc.js`` from the widget on a customer's page) is fetched in CORS mode.
 """
 
 from __future__ import annotations
@@ -18,9 +20,24 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.utils.module_loading import import_string
 
 
+class PublicStaticFilesHandler(ASGIStaticFilesHandler):
+    """Django's static files handler; every file may be read from any origin (module docstring)."""
+
+    async def get_response_async(self, request):
+        response = await super().get_response_async(request)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+
 def asgi_handler(*, static: bool):
     application = import_string(settings.ASGI_APPLICATION)
-    return ASGIStaticFilesHandler(application) if static else application
+    return PublicStaticFilesHandler(application) if static else application
+
+
+def application_with_static():
+    """``uvicorn --factory ringnity.devserver:application_with_static``: what ``make run`` serves, in a
+    process of its own (the browser tests' server: pages, static files, the API and the gateway on one port)."""
+    return asgi_handler(static=True)
 
 
 class UvicornDevServer:

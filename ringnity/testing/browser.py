@@ -20,6 +20,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
+#: Chromium's fake camera and microphone (a test pattern and a tone) and no permission prompt: WebRTC calls.
+FAKE_MEDIA_ARGS = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+
 
 def require_chromium() -> str:
     """The chromium binary; fails under CI, skips elsewhere, when it is missing."""

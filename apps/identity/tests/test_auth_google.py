@@ -2,9 +2,7 @@
 
 import contextlib
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
 import pytest
@@ -12,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.test import override_settings
 
 from apps.tenants.tests.factories import OwnerFactory, TenantFactory
+from ringnity.testing.servers import loopback_page
 
 pytestmark = pytest.mark.django_db
 
@@ -30,23 +29,8 @@ def google_keys():
     jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(published.public_key()))
     jwks = json.dumps({"keys": [{**jwk, "kid": "google-1", "use": "sig", "alg": "RS256"}]}).encode()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(jwks)))
-            self.end_headers()
-            self.wfile.write(jwks)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield {"url": f"http://127.0.0.1:{server.server_port}/certs", "key": published, "other": unpublished}
-    server.shutdown()
-    server.server_close()
+    with loopback_page(jwks, "application/json") as port:
+        yield {"url": f"http://127.0.0.1:{port}/certs", "key": published, "other": unpublished}
 
 
 @pytest.fixture
@@ -174,25 +158,8 @@ def test_unreachable_key_set_is_a_retryable_error_not_a_login(api_client, assert
 @contextlib.contextmanager
 def _key_set_answering(body: bytes):
     """A loopback "Google" whose JWKS URL answers 200 with ``body``."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/certs"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback_page(body, "application/json") as port:
+        yield f"http://127.0.0.1:{port}/certs"
 
 
 @pytest.mark.parametrize(

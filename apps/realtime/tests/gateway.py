@@ -42,10 +42,16 @@ class Gateway:
 
 
 @contextmanager
-def gateway_process(**env_overrides):
-    """A uvicorn process serving the ASGI application (HTTP and WebSocket) on a free loopback port."""
+def gateway_process(*, static: bool = False, **env_overrides):
+    """A uvicorn process serving the ASGI application (HTTP and WebSocket) on a free loopback port.
+
+    ``static``: also the static files, as ``make run`` serves them (``ringnity.devserver``), and the
+    process's public URL is its own (the pages it renders point the browser at it): the browser tests.
+    """
     require_database_and_redis("gateway process", "the channel layer")
     port = free_port()
+    if static:
+        env_overrides.setdefault("RINGNITY_PUBLIC_URL", f"http://127.0.0.1:{port}")
     env = {
         **os.environ,
         "DEBUG": "true",
@@ -57,7 +63,8 @@ def gateway_process(**env_overrides):
         "REALTIME_AUTH_TIMEOUT_SECONDS": "2",
         **{key: str(value) for key, value in env_overrides.items()},
     }
-    command = [sys.executable, "-m", "uvicorn", "ringnity.asgi:application", "--host", "127.0.0.1"]
+    app = ["--factory", "ringnity.devserver:application_with_static"] if static else ["ringnity.asgi:application"]
+    command = [sys.executable, "-m", "uvicorn", *app, "--host", "127.0.0.1"]
     command += ["--port", str(port), "--ws", "websockets", "--lifespan", "off", "--log-level", "warning"]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
