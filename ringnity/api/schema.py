@@ -16,7 +16,7 @@ from pathlib import Path
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.plumbing import ResolvedComponent, force_instance, is_serializer
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -157,6 +157,20 @@ class EnvelopeAutoSchema(AutoSchema):
         schema = super()._map_basic_serializer(serializer, direction)
         schema.pop("description", None)  # a serializer's docstring is written for developers, not readers
         return schema
+
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        """A PATCH body is partial only where the view says so (``request=Input(partial=True)``, as it then
+        validates): drf-spectacular would make every PATCH body partial (a ``Patched...`` component with no
+        required field) although these views validate the whole input, so generated clients sent bodies
+        the server refuses (``failCallSession`` without its required ``status``)."""
+        instance = force_instance(serializer)
+        if self.method != "PATCH" or not is_serializer(instance) or instance.partial:
+            return super()._get_request_for_media_type(serializer, direction)
+        self.method = "PUT"  # what the base class reads to decide "partial"; restored below
+        try:
+            return super()._get_request_for_media_type(instance, direction)
+        finally:
+            self.method = "PATCH"
 
     def get_description(self):
         """Never a class or method docstring: the contract's text is set by ``apply_contract_docs``."""

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from apps.ai.knowledge.indexing import knowledge_document_index
-from apps.ai.models import KnowledgeDocument, KnowledgeKind
+from apps.ai.models import AiVoiceSession, KnowledgeDocument, KnowledgeKind
+from apps.billing.hold_services import ai_hold_place
+from apps.billing.models import AiUsageKind
 from apps.plans.tests.factories import subscribe
 from apps.runtime.tests.fixtures import runtime_headers
 from apps.runtime.tokens import TokenKind
@@ -45,6 +51,23 @@ def indexed_document(tenant, name: str, text: str) -> KnowledgeDocument:
     knowledge_document_index(document_pk=document.pk)
     document.refresh_from_db()
     return document
+
+
+def voice_session_for(conversation, *, max_seconds: int = 300) -> AiVoiceSession:
+    """An open AI voice call of the conversation's visitor, with its hold (no provider, no API)."""
+    hold = ai_hold_place(
+        tenant=conversation.tenant, kind=AiUsageKind.VOICE, units=5, unit_estimate_micros=0, ttl_seconds=600
+    )
+    started = timezone.now()
+    return AiVoiceSession.objects.create(
+        tenant=conversation.tenant,
+        visitor=conversation.visitor,
+        conversation=conversation,
+        hold=hold,
+        started_at=started,
+        max_seconds=max_seconds,
+        ends_at=started + timedelta(seconds=max_seconds),
+    )
 
 
 def _pdf_escape(text: str) -> str:

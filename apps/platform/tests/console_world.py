@@ -10,11 +10,10 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from apps.ai.models import AiConversation, AiVoiceSession
+from apps.ai.models import AiConversation
 from apps.ai.services import routing_mode_set
-from apps.ai.tests.factories import indexed_document
-from apps.billing.hold_services import ai_hold_place
-from apps.billing.models import AiPricing, AiUsageKind
+from apps.ai.tests.factories import indexed_document, voice_session_for
+from apps.billing.models import AiPricing
 from apps.billing.tests.factories import AiUsageLogFactory, fund_ai
 from apps.calls.models import CallActorKind, CallLink
 from apps.calls.tests.factories import call_for, conversation_for, visitor_for
@@ -109,14 +108,4 @@ def console_world() -> None:
     ai_visitor = visitor_for(tenant)
     ai_conversation = conversation_for(tenant, ai_visitor)
     AiConversation.objects.create(tenant=tenant, conversation=ai_conversation, visitor=ai_visitor)
-    hold = ai_hold_place(tenant=tenant, kind=AiUsageKind.VOICE, units=5, unit_estimate_micros=0, ttl_seconds=600)
-    started = timezone.now()
-    AiVoiceSession.objects.create(
-        tenant=tenant,
-        visitor=ai_visitor,
-        conversation=ai_conversation,
-        hold=hold,
-        started_at=started,
-        max_seconds=300,
-        ends_at=started + timedelta(seconds=300),
-    )
+    voice_session_for(ai_conversation)
