@@ -148,8 +148,9 @@ class EnvelopeAutoSchema(AutoSchema):
         if not self._is_enveloped():
             return response
         if str(status_code).startswith("2"):
-            for media in response.get("content", {}).values():
-                if "schema" in media:
+            # Only JSON answers are enveloped; a text answer (the AI voice call's SDP) is the text itself.
+            for media_type, media in response.get("content", {}).items():
+                if "schema" in media and media_type.endswith("json"):
                     media["schema"] = envelope_schema(media["schema"])
         return response
 

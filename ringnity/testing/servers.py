@@ -1,10 +1,14 @@
 """Helpers for tests that start a real server process on loopback (a gateway, a Celery worker...)."""
 
+import os
 import socket
 import subprocess
+import sys
 import threading
+import time
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import quote
 
 import redis
@@ -12,6 +16,8 @@ from django.conf import settings
 from django.db import connection
 
 from ringnity.testing.ci import missing
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -53,6 +59,50 @@ def stop_process(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=10)
+
+
+def wait_for_port(process: subprocess.Popen, port: int, *, what: str, timeout: float = 60) -> None:
+    """Returns once ``process`` accepts connections on ``port``; fails with its output if it exits first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise AssertionError(f"the {what} did not start:\n{process.stdout.read() if process.stdout else ''}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def server_env(**overrides) -> dict:
+    """The environment of a server process on the test database and this run's Redis key prefix."""
+    return {
+        **os.environ,
+        "DEBUG": "true",
+        "DATABASE_URL": shared_database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "CACHE_KEY_PREFIX": settings.CACHE_KEY_PREFIX,
+        "DJANGO_SETTINGS_MODULE": "ringnity.settings",
+        **{key: str(value) for key, value in overrides.items()},
+    }
+
+
+@contextmanager
+def web_process(**env_overrides):
+    """gunicorn serving the REST API (``ringnity.wsgi``) on a free loopback port; yields its base URL."""
+    require_database_and_redis("web process", "the cache")
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "ringnity.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+    command += ["--workers", "1", "--log-level", "warning"]
+    env = server_env(**env_overrides)
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # noqa: S603
+    try:
+        wait_for_port(process, port, what="web process")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_process(process)
 
 
 @contextmanager

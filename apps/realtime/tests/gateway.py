@@ -9,23 +9,25 @@ it would from a web worker.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
 import time
 from contextlib import contextmanager
-from pathlib import Path
 
-from django.conf import settings
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from apps.realtime.protocol import PATH
 from ringnity.testing.realtime_contract import assert_client_frame, assert_server_frame
-from ringnity.testing.servers import free_port, require_database_and_redis, shared_database_url, stop_process
-
-ROOT = Path(__file__).resolve().parents[3]
+from ringnity.testing.servers import (
+    ROOT,
+    free_port,
+    require_database_and_redis,
+    server_env,
+    stop_process,
+    wait_for_port,
+)
 
 
 class Gateway:
@@ -52,33 +54,13 @@ def gateway_process(*, static: bool = False, **env_overrides):
     port = free_port()
     if static:
         env_overrides.setdefault("RINGNITY_PUBLIC_URL", f"http://127.0.0.1:{port}")
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "DATABASE_URL": shared_database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "CACHE_KEY_PREFIX": settings.CACHE_KEY_PREFIX,
-        "DJANGO_SETTINGS_MODULE": "ringnity.settings",
-        "REALTIME_REVALIDATE_SECONDS": "1",
-        "REALTIME_AUTH_TIMEOUT_SECONDS": "2",
-        **{key: str(value) for key, value in env_overrides.items()},
-    }
+    env = server_env(**{"REALTIME_REVALIDATE_SECONDS": 1, "REALTIME_AUTH_TIMEOUT_SECONDS": 2, **env_overrides})
     app = ["--factory", "ringnity.devserver:application_with_static"] if static else ["ringnity.asgi:application"]
     command = [sys.executable, "-m", "uvicorn", *app, "--host", "127.0.0.1"]
     command += ["--port", str(port), "--ws", "websockets", "--lifespan", "off", "--log-level", "warning"]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(f"the gateway did not start:\n{process.stdout.read()}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+        wait_for_port(process, port, what="gateway")
         yield Gateway(port, process)
     finally:
         stop_process(process)
