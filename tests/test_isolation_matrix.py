@@ -33,7 +33,7 @@ from ringnity.testing.isolation import (
     classify,
     tenant_routes,
 )
-from tests.isolation_world import fingerprint, tenant_world
+from tests.isolation_world import Credential, fingerprint, tenant_world
 
 ROUTES = tenant_routes()
 SAFE = {"get"}
@@ -206,6 +206,28 @@ def test_another_tenants_id_is_not_found(worlds, api_client, route, method, form
     assert body["success"] is False
     if before is not None:
         assert fingerprint(b.tenant) == before, "a refused write changed tenant B's rows"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "route", [pytest.param(found, id=f"/{found.route}") for found in ROUTES if isinstance(found, Route)]
+)
+def test_credentials_the_route_does_not_take_never_reach_it(worlds, api_client, settings, route):
+    """Every other credential the project has (OAuth access token, platform operator, ops token, the
+    other tenant kinds) with B's ids: refused as a credential (401/403), never an answer about the object."""
+    a, b = worlds
+    settings.OPS_TOKEN = "ops-" + "x" * 40
+    others = {**a.credentials, "ops_token": Credential({"HTTP_AUTHORIZATION": f"Bearer {settings.OPS_TOKEN}"})}
+    ids = {name: b.ids[kind] for name, kind in route.parameters}
+    refused = []
+    for method in route.methods:
+        for form, credential in others.items():
+            if form in route.forms(method):
+                continue
+            response = _call(api_client, route, method, _operation_id(route, method), credential, ids)
+            if response.status_code not in (401, 403):
+                refused.append(f"{method.upper()} as {form}: {response.status_code} {response.content[:200]!r}")
+    assert not refused, "\n".join(refused)
 
 
 @pytest.mark.django_db
