@@ -45,6 +45,7 @@ def main(argv=None) -> dict:
             messages_per_conversation=5,
             calls=args.conversations // 4,
             days=30,
+            yes_write_fake_data_into="noisy",
             verbosity=0,
         )
         noisy = Tenant.objects.get(slug="noisy")

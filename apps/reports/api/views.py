@@ -21,7 +21,7 @@ from apps.reports.api.serializers import (
     ReportQuery,
     ReportTimeseriesOutput,
 )
-from apps.reports.exports import export_data, export_filename, export_render
+from apps.reports.exports import bounded_queries, export_data, export_filename, export_render, export_slot
 from apps.reports.periods import period_resolve
 from apps.reports.selectors import report_agent, report_build, report_timeseries
 from apps.runtime.tokens import RuntimeBearerAuthentication
@@ -70,13 +70,17 @@ class _ReportMixin:
     def _export(self, request):
         data, period, agent = self._params(request)
         entitlements.for_tenant(self.tenant).require_feature("reports_export")
+        with export_slot(tenant=self.tenant), bounded_queries():
+            if data["format"] == "csv":
+                body, content_type = export_render(tenant=self.tenant, period=period, agent=agent, fmt="csv")
+            else:
+                report = export_data(tenant=self.tenant, period=period, agent=agent)
         if data["format"] == "csv":
-            body, content_type = export_render(tenant=self.tenant, period=period, agent=agent, fmt="csv")
             response = HttpResponse(body, content_type=content_type)
             name = export_filename(tenant=self.tenant, period=period, fmt="csv")
             response["Content-Disposition"] = f'attachment; filename="{name}"'
             return response
-        response = Response(export_data(tenant=self.tenant, period=period, agent=agent))
+        response = Response(report)
         name = export_filename(tenant=self.tenant, period=period, fmt="json")
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
