@@ -13,14 +13,12 @@ events no socket hears, e.g. ``contact.*``: they still travel so the cursor stay
 
 from __future__ import annotations
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-
 from apps.webhooks.delivery import event_document
 from apps.webhooks.events import events_after, latest_seq
 from apps.webhooks.models import WebhookEvent
 
 from .protocol import cursor_text, encode
+from .publisher import send_later
 from .topics import ADMIN_EVENTS, event_audiences
 
 DURABLE_PREFIXES = ("message.", *ADMIN_EVENTS)
@@ -58,12 +56,12 @@ def durable_items(events: list[WebhookEvent]) -> list[dict]:
 
 
 def publish_committed(events: list[WebhookEvent]) -> None:
-    """The outlet: one ``group_send`` per call (the events of one tenant, numbered together)."""
+    """The outlet: one ``group_send`` per call (the events of one tenant, numbered together), sent in the
+    background (``apps.realtime.publisher``): the request that committed them does not wait for Redis."""
     items = durable_items(events)
     if items:
-        layer = get_channel_layer()
         message = {"type": DURABLE_MESSAGE, "t": events[0].tenant_id, "events": items}
-        async_to_sync(layer.group_send)(tenant_group(events[0].tenant_id), message)
+        send_later(tenant_group(events[0].tenant_id), message)
 
 
 def items_after(*, tenant_id: int, after: int, upto: int | None = None, limit: int = 500) -> list[dict]:

@@ -32,11 +32,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.plans.entitlements import for_tenant
-from apps.webhooks import catalog, tasks
+from apps.webhooks import catalog, statements, tasks
 from apps.webhooks.delivery import deliveries_create
 from apps.webhooks.models import EventSequence, WebhookEndpoint, WebhookEvent
 
@@ -86,7 +86,7 @@ def event_emit(*, tenant, event_type: str, payload: dict) -> WebhookEvent | None
         endpoints = []
     if not endpoints and not _logged(event_type):
         return None
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # inside the caller's transaction no savepoint: two round trips less
         event = WebhookEvent.objects.create(tenant=tenant, event_type=event_type, payload=payload)
         if endpoints:
             delivery_ids = [d.pk for d in deliveries_create(tenant=tenant, event=event, endpoints=endpoints)]
@@ -100,6 +100,9 @@ def events_sequence(*, tenant_id: int) -> list[WebhookEvent]:
     """Numbers the tenant's committed, unnumbered events (see the module docstring); the numbered ones."""
     if not WebhookEvent.objects.filter(tenant_id=tenant_id, seq__isnull=True).exists():
         return []  # the usual case for all but the first callback of a transaction: no lock taken
+    if connection.vendor == "postgresql":  # two statements instead of five (statements.number_pending)
+        with transaction.atomic():
+            return statements.number_pending(tenant_id=tenant_id, batch=SEQUENCE_BATCH)
     with transaction.atomic():
         EventSequence.objects.bulk_create([EventSequence(tenant_id=tenant_id)], ignore_conflicts=True)
         sequence = EventSequence.objects.select_for_update().get(tenant_id=tenant_id)

@@ -28,7 +28,7 @@ import psycopg
 from django.db import connection
 
 from apps.tenants.models import Tenant
-from apps.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from apps.webhooks.models import EventSequence, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 
 def _quote(name: str) -> str:
@@ -158,3 +158,44 @@ def move_and_log(items: list[tuple[int, int, datetime, dict, WebhookAttempt]]) -
         params += [f.get_db_prep_save(fields.get(f.name), connection) for f in _MOVED]
         params += [f.get_db_prep_save(f.pre_save(attempt, True), connection) for f in _ATTEMPT_FIELDS]
     return {delivery_id: attempt_id for attempt_id, delivery_id in _fetch(_move_sql(len(items)), params)}
+
+
+@lru_cache(maxsize=1)
+def _lock_sequence_sql() -> str:
+    table = _quote(EventSequence._meta.db_table)
+    tenant, last = _quote(EventSequence._meta.get_field("tenant").column), _quote("last_seq")
+    return (
+        f"INSERT INTO {table} ({tenant}, {last}, {_quote('floor_seq')}) VALUES (%s, 0, 0) "  # noqa: S608
+        f"ON CONFLICT ({tenant}) DO UPDATE SET {last} = {table}.{last} RETURNING {last}"
+    )
+
+
+@lru_cache(maxsize=1)
+def _number_sql() -> str:
+    events, sequences = _quote(WebhookEvent._meta.db_table), _quote(EventSequence._meta.db_table)
+    tenant, seq = _quote(WebhookEvent._meta.get_field("tenant").column), _quote("seq")
+    return (
+        f"WITH pending AS (SELECT id, %s::bigint + row_number() OVER (ORDER BY id) AS n FROM {events} "  # noqa: S608
+        f"WHERE {tenant} = %s AND {seq} IS NULL ORDER BY id LIMIT %s), "
+        f"numbered AS (UPDATE {events} e SET {seq} = pending.n FROM pending WHERE e.id = pending.id RETURNING e.*), "
+        f"bumped AS (UPDATE {sequences} SET {_quote('last_seq')} = (SELECT COALESCE(MAX(n), %s::bigint) FROM pending) "
+        f"WHERE {_quote(EventSequence._meta.get_field('tenant').column)} = %s) "
+        f"SELECT {_columns(WebhookEvent, _EVENT_FIELDS, 'e')}, {_columns(Tenant, _TENANT_FIELDS, 't')} "
+        f"FROM numbered e JOIN {_quote(Tenant._meta.db_table)} t ON t.id = e.{tenant} ORDER BY e.{seq}"
+    )
+
+
+def number_pending(*, tenant_id: int, batch: int) -> list[WebhookEvent]:
+    """In the caller's transaction: locks the tenant's ``EventSequence`` row (made when missing), then
+    gives the oldest ``batch`` committed, unnumbered events the next cursors and moves ``last_seq`` in
+    one statement (its snapshot is taken after the lock, so it sees every earlier numbering). The
+    numbered events in ``seq`` order, each with its tenant's id and public id set."""
+    ((last,),) = _fetch(_lock_sequence_sql(), [tenant_id])
+    rows = _fetch(_number_sql(), [last, tenant_id, batch, last, tenant_id])
+    split = len(_EVENT_FIELDS)
+    numbered = []
+    for row in rows:
+        event = _instance(WebhookEvent, _EVENT_FIELDS, row[:split])
+        event.tenant = _instance(Tenant, _TENANT_FIELDS, row[split:])
+        numbered.append(event)
+    return numbered
