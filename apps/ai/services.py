@@ -252,6 +252,19 @@ def _silent_handoff(ai_conversation, visitor, message: str, reason: str, text: s
     return chat_answer(ai_conversation, text, True, {"provider": None, "handoffReason": reason})
 
 
+@transaction.atomic
+def ai_handoff_request(*, visitor: Visitor, ai_conversation_id: str = "", conversation_id: str = "") -> dict:
+    """The visitor asks for a person (the widget's button): its AI conversation is handed off as when it
+    writes so (``visitor_asked``), in any routing mode, without the provider; once only."""
+    ai_conversation = ai_conversation_find(
+        visitor=visitor, ai_conversation_id=ai_conversation_id, conversation_id=conversation_id
+    )
+    AiConversation.objects.for_tenant(visitor.tenant).select_for_update().filter(pk=ai_conversation.pk).first()
+    ai_conversation.refresh_from_db(fields=["handed_off_at", "handoff_reason"])
+    _handoff(ai_conversation, "visitor_asked")
+    return chat_answer(ai_conversation, HANDED_OFF_TEXT, True, {"provider": None, "handoffReason": "visitor_asked"})
+
+
 def ai_chat_send(**exchange) -> dict:
     """One visitor message and its AI answer (the contract's ``AiChat`` data). See the module docstring.
 

@@ -3,7 +3,9 @@
 Like the SDK runtime routes: a response allows exactly the requesting ``Origin`` when it is
 on the request's tenant's allowed domains (``Vary: Origin`` always, never ``*``, never
 credentials). A preflight carries no token, so it is answered for an origin that is on some
-active tenant's list; the real request is then checked against its own tenant.
+active tenant's list; the real request is then checked against its own tenant. A request refused
+before its tenant is known (a revoked or expired chat session: 401) is answered by the same rule as
+the preflight, so the widget can read the 401 and start a new session instead of seeing a network error.
 """
 
 from django.http import HttpResponse
@@ -17,6 +19,7 @@ ALLOW_HEADERS = "Content-Type, X-Ringnity-SDK-Session, X-Ringnity-Chat-Session, 
 
 class ChatCorsMixin:
     cors_methods = "GET, POST, PATCH, DELETE, OPTIONS"
+    cors_expose_headers = "X-Request-Id, Content-Disposition"
 
     def dispatch(self, request, *args, **kwargs):
         self.cors_tenant = None
@@ -37,7 +40,13 @@ class ChatCorsMixin:
         patch_vary_headers(response, ["Origin"])
         origin = request.headers.get("Origin")
         tenant = self.cors_tenant or getattr(getattr(request, "_auth", None), "tenant", None)
-        if origin and tenant is not None and runtime_services.origin_allowed_for_tenant(tenant=tenant, origin=origin):
+        if not origin:
+            return response
+        if tenant is not None:
+            allowed = runtime_services.origin_allowed_for_tenant(tenant=tenant, origin=origin)
+        else:  # refused before a tenant was known: readable where the preflight would allow it
+            allowed = response.status_code >= 400 and runtime_services.origin_allowed_for_any_tenant(origin=origin)
+        if allowed:
             response["Access-Control-Allow-Origin"] = origin
-            response["Access-Control-Expose-Headers"] = "X-Request-Id, Content-Disposition"
+            response["Access-Control-Expose-Headers"] = self.cors_expose_headers
         return response

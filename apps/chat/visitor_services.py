@@ -238,7 +238,7 @@ def _start_visitor(caller: StartCaller, identity: dict | None) -> VisitorStart:
         raise ApiError(
             ErrorCode.SDK_SESSION_REQUIRED,
             f"No credentials for this operation. Send `{SDK_SESSION_HEADER}`, `{CHAT_SESSION_HEADER}` or "
-            f"`{TENANT_HEADER}: <tenant slug>` (a new anonymous visitor).",
+            f"`{TENANT_HEADER}: <tenant slug or client id>` (a new anonymous visitor).",
             status=401,
         )
     tenant = tenant_resolve_public(slug=caller.tenant_slug)

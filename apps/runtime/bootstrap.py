@@ -88,8 +88,14 @@ def _lookup_key(slug: str | None, api_key: str | None, debug: bool) -> str:
     return f"rt:bootstrap:{hashlib.sha256(ident.encode()).hexdigest()}:{int(debug)}"
 
 
+#: A client id (``cl_…``, the tenant's public id) in the slug's place names the tenant too: slugs have no ``_``,
+#: so the two never collide. The widget is embedded with its client id (``data-client-id``).
+CLIENT_ID_PREFIX = "cl_"
+
+
 def tenant_resolve_public(*, slug: str | None = None, api_key: str | None = None) -> Tenant:
-    """The tenant named by a public slug or widget key: 404 SDK_CLIENT_NOT_FOUND, 403 SDK_CLIENT_INACTIVE."""
+    """The tenant named by a public slug (or client id) or widget key: 404 SDK_CLIENT_NOT_FOUND,
+    403 SDK_CLIENT_INACTIVE."""
     slug, api_key = _public_ident(slug, api_key)
     if not slug and not api_key:
         raise ApiError(
@@ -98,6 +104,8 @@ def tenant_resolve_public(*, slug: str | None = None, api_key: str | None = None
             details=["slug: slug or apiKey is required."],
         )
     field, value = ("slug", slug) if slug else ("public_widget_key", api_key)
+    if slug.startswith(CLIENT_ID_PREFIX):
+        field = "public_id"
     tenant = None
     # A value no stored one can equal (NUL, which PostgreSQL refuses outright; over-long) is not looked up.
     if "\x00" not in value and len(value) <= Tenant._meta.get_field(field).max_length:

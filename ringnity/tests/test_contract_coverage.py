@@ -66,6 +66,7 @@ EXTENSIONS = {
     "createWorkspaceAgentToken",  # issue 18: a workspace login exchanged for an agent runtime token
     "answerCallSession",  # issue 18: the callee picks up a started call (a call link's, say)
     "failCallSession",  # issue 18: a started call that never connected is missed or failed
+    "handoffAiVisitorConversation",  # issue 20: the widget's "talk to a person" button
 }
 
 

@@ -47,6 +47,18 @@ class AiChatInput(InputSerializer):
     metadata = StorableJSONObjectField(max_bytes=MAX_METADATA_BYTES, required=False)
 
 
+class AiHandoffInput(InputSerializer):
+    """One of the two ids of the visitor's AI conversation."""
+
+    aiConversationId = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    conversationId = serializers.CharField(max_length=32, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        if not (attrs.get("aiConversationId") or attrs.get("conversationId")):
+            raise serializers.ValidationError({"conversationId": "conversationId or aiConversationId is required."})
+        return attrs
+
+
 @extend_schema_serializer(component_name="KnowledgeItem")
 class KnowledgeItemOutput(OutputSerializer):
     id = serializers.CharField(source="public_id")

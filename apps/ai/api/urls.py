@@ -6,6 +6,7 @@ urlpatterns = [
     path("ai/visitor/routing", visitor.AiRoutingView.as_view(), name="ai-visitor-routing"),
     path("ai/visitor/conversations", visitor.AiConversationsView.as_view(), name="ai-visitor-conversations"),
     path("ai/visitor/chat", visitor.AiChatView.as_view(), name="ai-visitor-chat"),
+    path("ai/visitor/handoff", visitor.AiHandoffView.as_view(), name="ai-visitor-handoff"),
     path("ai/visitor/knowledge/search", visitor.AiKnowledgeSearchView.as_view(), name="ai-visitor-knowledge-search"),
     path("ai/visitor/realtime/call", visitor.AiRealtimeCallView.as_view(), name="ai-visitor-realtime-call"),
     path(

@@ -11,6 +11,7 @@ from apps.ai.api.serializers import (
     AiChatOutput,
     AiConversationInput,
     AiConversationOutput,
+    AiHandoffInput,
     AiRoutingOutput,
     AiVoiceSessionOutput,
     KnowledgeSearchInput,
@@ -19,6 +20,7 @@ from apps.ai.api.serializers import (
 from apps.ai.knowledge.search import search
 from apps.ai.models import VoiceEndReason
 from apps.chat.authentication import VisitorAuthentication, principal_visitor
+from apps.chat.cors import ChatCorsMixin
 from ringnity.api.principal import PrincipalKind
 from ringnity.api.renderers import EnvelopeJSONRenderer
 from ringnity.api.views import TenantAPIView, validate_input
@@ -26,9 +28,10 @@ from ringnity.api.views import TenantAPIView, validate_input
 TAGS = ["AI"]
 VISITOR_AI = "visitor:ai"
 # The contract allows an anonymous call; these routes still answer 401 without a visitor credential.
+# CORS as the chat's visitor routes (the widget calls them from the tenant's allowed domains).
 
 
-class VisitorAiView(TenantAPIView):
+class VisitorAiView(ChatCorsMixin, TenantAPIView):
     authentication_classes = [VisitorAuthentication]
     accepted_principals = {PrincipalKind.VISITOR}
     required_scopes = {"GET": {VISITOR_AI}, "POST": {VISITOR_AI}}
@@ -95,6 +98,30 @@ class AiChatView(VisitorAiView):
         return Response(answer)
 
 
+class AiHandoffView(VisitorAiView):
+    @extend_schema(
+        operation_id="handoffAiVisitorConversation",
+        tags=TAGS,
+        summary="Ask for a person (extension).",
+        description='Ringnity extension, not in the published contract: the widget\'s "talk to a person" button. '
+        "The visitor's own AI conversation (by either id) is handed to the team as when the visitor writes "
+        "that it wants a person: a system message says so, the conversation waits in the agents' queue and "
+        "the AI stays silent from then on. Works in any routing mode and never calls the provider; repeating "
+        "it changes nothing. Another visitor's conversation is 404.",
+        request=AiHandoffInput,
+        responses={200: AiChatOutput},
+        extensions={"x-ringnity-extension": True},
+    )
+    def post(self, request):
+        data = validate_input(AiHandoffInput, request.data or {})
+        answer = services.ai_handoff_request(
+            visitor=self.visitor,
+            ai_conversation_id=data.get("aiConversationId", ""),
+            conversation_id=data.get("conversationId", ""),
+        )
+        return Response(answer)
+
+
 class AiKnowledgeSearchView(VisitorAiView):
     @extend_schema(
         operation_id="searchAiVisitorKnowledge",
@@ -116,6 +143,7 @@ VOICE_MAX_SECONDS_HEADER = "X-Ringnity-Ai-Voice-Max-Seconds"
 
 
 class AiRealtimeCallView(VisitorAiView):
+    cors_expose_headers = f"X-Request-Id, {VOICE_SESSION_HEADER}, {VOICE_MAX_SECONDS_HEADER}"
     parser_classes = [SdpParser, PlainTextParser]
     renderer_classes = [SdpRenderer, PlainTextRenderer, EnvelopeJSONRenderer]
 

@@ -112,7 +112,9 @@ class RuntimeBootstrapView(RuntimeCorsMixin, PublicAPIView):
         summary="Resolve tenant branding, services, and runtime capabilities.",
         description="Answered from a cache invalidated when the tenant, its domains, toggles or plan change.",
         parameters=[
-            OpenApiParameter("slug", str, description="Public tenant slug."),
+            OpenApiParameter(
+                "slug", str, description="Public tenant slug, or the client id (`cl_…`, an extension: the widget's)."
+            ),
             OpenApiParameter("apiKey", str, description="Public widget/install key for legacy compatibility."),
             OpenApiParameter("debug", bool, description="Include blocked-service reasons."),
         ],
