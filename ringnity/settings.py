@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "apps.ai",
     "apps.realtime",
     "apps.platform",
+    "apps.widget",
 ]
 
 MIDDLEWARE = [

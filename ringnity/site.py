@@ -19,6 +19,7 @@ LINKS = {
     "realtime": "/api/docs/realtime.asyncapi.yaml",
     "console": "/admin/",
     "health": "/api/sdk/health",
+    "demo": "/demo/",  # DEBUG only (apps.platform.demo_page)
 }
 
 

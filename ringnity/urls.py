@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from apps.oauth.api.protocol import RootOpenIdConfigurationView
+from apps.platform.demo_page import demo_page
 from ringnity.api.fallback import api_not_found, bad_request, server_error
 from ringnity.ops.views import HealthLiveView, HealthReadyView, MetricsView
 from ringnity.site import landing, realtime_contract
@@ -33,6 +34,8 @@ urlpatterns = [
     path("api/docs/realtime.asyncapi.yaml", realtime_contract, name="realtime-contract"),
     path("api/", include(api_patterns)),
     path("", include("apps.calls.urls")),  # /call/join/<token>: the page a call link opens
+    path("", include("apps.widget.urls")),  # /widget/v1.js and its strings tables
+    path("demo/", demo_page, name="demo"),  # DEBUG only: the widget on a pretend customer page
     re_path(r"^[aA][pP][iI](?:/|$)", api_not_found),  # every method, /api, /API/...: the JSON 404 envelope
 ]
 

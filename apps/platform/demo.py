@@ -126,6 +126,7 @@ def banner(base: str, *, client_id: str, widget_key: str, key_last4: str, secret
         )
         try_it = f"curl -s {base}/api/sdk/health"
     rows = [
+        ("Widget demo", f"{base}/demo/   (the chat widget on a sample page; answer as an agent below)"),
         ("API", f"{base}/api"),
         ("Docs", f"{base}/api/docs/   (Redoc: {base}/api/redoc/)"),
         ("Schema", f"{base}/api/schema/"),

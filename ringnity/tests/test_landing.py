@@ -11,6 +11,13 @@ def test_landing_page_links_docs_console_health_schema_and_quick_start(client):
     assert "make run" in html
 
 
+def test_the_widget_demo_is_linked_when_it_is_served_with_debug(client, settings):
+    settings.DEBUG = True
+    assert 'id="link-demo" href="/demo/"' in client.get("/").content.decode()
+    settings.DEBUG = False
+    assert "/demo/" not in client.get("/").content.decode()
+
+
 def test_console_view_site_link_leads_to_the_landing_page(client):
     assert client.get("/admin/login/").context["site_url"] == "/"
     assert client.get("/").status_code == 200

@@ -112,6 +112,17 @@ def _realtime_gateway_answers(port: int) -> None:
         assert json.loads(websocket.recv(timeout=10))["type"] == "ready"
 
 
+def _demo_page_embeds_the_widget(port: int) -> None:
+    """``/demo/``: the widget on a sample page, its script and stylesheet served by the same server."""
+    base = f"http://127.0.0.1:{port}"
+    with urllib.request.urlopen(f"{base}/demo/", timeout=30) as response:  # noqa: S310 - loopback
+        html = response.read().decode()
+    assert f'<script src="{base}/widget/v1.js" data-client-id="cl_' in html
+    for path in ("/widget/v1.js", "/static/platform/demo.css"):
+        with urllib.request.urlopen(base + path, timeout=30) as response:  # noqa: S310 - loopback
+            assert response.status == 200
+
+
 def test_make_run_output_is_the_banner_and_its_curl_creates_a_contact(tmp_path):
     env = _migrated_env(tmp_path)
     port = free_port()
@@ -120,7 +131,7 @@ def test_make_run_output_is_the_banner_and_its_curl_creates_a_contact(tmp_path):
         assert "Performing system checks" not in output
         assert output.count("Watching for file changes") <= 1
         assert f"Ringnity demo is running at http://127.0.0.1:{port}/" in output
-        for needle in ("/api/docs/", "/api/schema/", "/admin/", DEMO_OPERATOR_EMAIL, "rn_sk_test_"):
+        for needle in ("/demo/", "/api/docs/", "/api/schema/", "/admin/", DEMO_OPERATOR_EMAIL, "rn_sk_test_"):
             assert needle in output
         assert len(output.strip().splitlines()) <= 16, output
         curl = next(line.strip() for line in output.splitlines() if line.strip().startswith("curl "))
@@ -128,6 +139,7 @@ def test_make_run_output_is_the_banner_and_its_curl_creates_a_contact(tmp_path):
         assert '"success":true' in result.stdout.replace(" ", "")
         assert '"created":true' in result.stdout.replace(" ", "")
         _realtime_gateway_answers(port)
+        _demo_page_embeds_the_widget(port)
     finally:
         server.terminate()
         server.wait(timeout=10)
