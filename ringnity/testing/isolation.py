@@ -87,6 +87,8 @@ OUTSIDE_TENANCY = {
     "roles are proven in apps/platform/tests",
     "call/join/": "the path's token is itself the credential (a call link), not an id read with one; "
     "proven in apps/calls/tests/test_join_page.py",
+    "widget/": "the chat widget's public files (the path names a language, no tenant's object); "
+    "proven in apps/widget/tests/test_widget_files.py",
 }
 
 _PARAMETER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
