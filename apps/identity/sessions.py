@@ -110,6 +110,21 @@ def dashboard_session_live(family_id: str) -> bool:
     return SessionFamily.objects.filter(id=family_id, revoked_at__isnull=True).exists()
 
 
+def dashboard_sessions_live(family_ids) -> set[str]:
+    """Which of these logins (session family ids, as strings) have not ended: one query for many, for the
+    realtime gateway's periodic check of the sockets of exchanged agent tokens."""
+    valid = set()
+    for family_id in family_ids:
+        try:
+            valid.add(str(uuid.UUID(str(family_id))))
+        except ValueError:
+            continue
+    if not valid:
+        return set()
+    live = SessionFamily.objects.filter(id__in=valid, revoked_at__isnull=True).values_list("id", flat=True)
+    return {str(family_id) for family_id in live}
+
+
 def _revoke_family(family_id: str | None) -> None:
     if not family_id:
         return

@@ -71,11 +71,21 @@ def ready_frame(conn, cursor: int) -> dict:
     }
 
 
+#: What a call-bound socket (the call link's credential) may send besides its call's signalling.
+CALL_BOUND_FRAMES = frozenset({"resume"})
+
+
 async def handle(conn, kind: str, frame: dict) -> None:
     handler = _HANDLERS.get(kind) or (call_signal if kind in protocol.CALL_SIGNALS else None)
     if handler is None:
         raise FrameError(
             ErrorCode.VALIDATION_FAILED, f"Unknown frame type {kind[:40]!r}.", request_id=protocol.request_id(frame)
+        )
+    if conn.listener.call_session_id and handler is not call_signal and kind not in CALL_BOUND_FRAMES:
+        raise FrameError(
+            ErrorCode.PERMISSION_DENIED,
+            "This credential is for one call session's signalling only.",
+            request_id=protocol.request_id(frame),
         )
     await handler(conn, frame)
 
@@ -122,7 +132,8 @@ async def resume(conn, frame: dict) -> None:
                 position = item["seq"]
                 # Everything after the client's cursor, except what this socket already sent live before it.
                 fresh = conn.live_seqs is None or position not in conn.live_seqs
-                heard = item["text"] and hears_durable(listener, item["kind"], Audience.from_list(item["aud"]))
+                audience = Audience.from_list(item["aud"])
+                heard = item["text"] and hears_durable(listener, item["kind"], audience, item.get("call"))
                 if fresh and heard:
                     conn.enqueue(item["text"])
                     replayed += 1
@@ -252,7 +263,9 @@ async def disconnected(conn) -> None:
 def _call_actor(listener: Listener) -> CallActor:
     if listener.kind == "visitor":
         return CallActor(
-            kind=CallActorKind.VISITOR, visitor=Visitor.objects.select_related("tenant").get(pk=listener.visitor_pk)
+            kind=CallActorKind.VISITOR,
+            visitor=Visitor.objects.select_related("tenant").get(pk=listener.visitor_pk),
+            call_session_id=listener.call_session_id or None,  # the call-bound credential: that call only
         )
     if listener.kind == "agent":
         return CallActor(kind=CallActorKind.AGENT, user=User.objects.get(pk=listener.agent_pk))
@@ -289,6 +302,9 @@ def _voice_session_end(listener: Listener, session_id: str) -> dict:
 async def call_signal(conn, frame: dict) -> None:
     relayed = protocol.call_signal(frame)
     hangup = frame["type"] == "call.hangup"
+    bound = conn.listener.call_session_id
+    if bound and relayed["callSessionId"] != bound:
+        raise FrameError(ErrorCode.CALL_SESSION_NOT_FOUND, "Call session not found.")
     if hangup and conn.listener.kind == "visitor" and relayed["callSessionId"].startswith(AI_VOICE_PREFIX):
         try:
             ended = await db(_voice_session_end)(conn.listener, relayed["callSessionId"])
@@ -302,7 +318,12 @@ async def call_signal(conn, frame: dict) -> None:
         raise FrameError(ErrorCode.CALL_SESSION_NOT_FOUND, "Call session not found.") from exc
     body = {"type": frame["type"], **relayed, "sender": _sender(conn)}
     await signal_publish(
-        tenant_pk=conn.listener.tenant_pk, rule="call", frame=body, audience=audience, sender=conn.principal_key
+        tenant_pk=conn.listener.tenant_pk,
+        rule="call",
+        frame=body,
+        audience=audience,
+        sender=conn.principal_key,
+        call=relayed["callSessionId"],
     )
 
 

@@ -167,6 +167,7 @@ class GatewayConsumer(AsyncWebsocketConsumer):
         self.listener.expires_at = listener.expires_at
         self.listener.chat_session_id = listener.chat_session_id
         self.listener.issued_by_key, self.listener.key_version = listener.issued_by_key, listener.key_version
+        self.listener.issued_by_session = listener.issued_by_session
         self.push(encode(actions.ready_frame(self, self.feed.tenants[listener.tenant_pk].last_seq)))
 
     # --- frames out -----------------------------------------------------------------------------

@@ -6,9 +6,9 @@ to the tenant's group, which every gateway process holding a socket of that tena
 same ``items`` are built for the live path and for every read back from the database (resume, gap
 repair), so a replayed frame is byte for byte the live one.
 
-An item is ``{"seq", "kind", "text", "aud"}``: the cursor, the event type, the encoded frame (None for
-events no socket hears, e.g. ``contact.*``: they still travel so the cursor stays gap-free) and the
-``Audience`` as a list.
+An item is ``{"seq", "kind", "text", "aud", "call"}``: the cursor, the event type, the encoded frame (None
+for events no socket hears, e.g. ``contact.*``: they still travel so the cursor stays gap-free), the
+``Audience`` as a list, and for ``call.*`` the call session's id (a call-bound socket hears that call only).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from apps.webhooks.models import WebhookEvent
 
 from .protocol import cursor_text, encode
 from .publisher import send_later
-from .topics import ADMIN_EVENTS, event_audiences
+from .topics import ADMIN_EVENTS, CALL_EVENTS, event_audiences
 
 DURABLE_PREFIXES = ("message.", *ADMIN_EVENTS)
 DURABLE_MESSAGE = "rt.durable"
@@ -50,6 +50,7 @@ def durable_items(events: list[WebhookEvent]) -> list[dict]:
                 if heard
                 else None,
                 "aud": audience.as_list() if heard else None,
+                "call": event.payload.get("id") if heard and event.event_type.startswith(CALL_EVENTS) else None,
             }
         )
     return items

@@ -15,8 +15,11 @@ from .topics import Audience, conversation_audiences
 SIGNAL_MESSAGE = "rt.signal"
 
 
-async def signal_publish(*, tenant_pk: int, rule: str, frame: dict, audience: Audience | None = None, sender=""):
-    """Sends an ephemeral frame (never stored) to the tenant's group; ``hears_signal`` picks the sockets."""
+async def signal_publish(
+    *, tenant_pk: int, rule: str, frame: dict, audience: Audience | None = None, sender="", call: str | None = None
+):
+    """Sends an ephemeral frame (never stored) to the tenant's group; ``hears_signal`` picks the sockets
+    (``call``: the call session a call signal is about)."""
     message = {
         "type": SIGNAL_MESSAGE,
         "t": tenant_pk,
@@ -24,6 +27,7 @@ async def signal_publish(*, tenant_pk: int, rule: str, frame: dict, audience: Au
         "aud": audience.as_list() if audience else None,
         "from": sender,
         "text": encode(frame),
+        "call": call,
     }
     await get_channel_layer().group_send(tenant_group(tenant_pk), message)
 

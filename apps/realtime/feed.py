@@ -35,7 +35,7 @@ from .connections import registry
 from .ephemeral import SIGNAL_MESSAGE
 from .listeners import listeners_revoked
 from .threads import db
-from .topics import Audience, hears_durable, may_read
+from .topics import Audience, hears_call, hears_durable, may_read
 
 logger = logging.getLogger("apps.realtime")
 REPAIR_PAGE = 1000
@@ -53,10 +53,13 @@ class TenantFeed:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
-def hears_signal(conn, rule: str, audience: Audience | None) -> bool:
+def hears_signal(conn, rule: str, audience: Audience | None, call: str | None = None) -> bool:
     """Who hears an ephemeral signal: presence goes to staff; the rest to the conversation's participants
-    (its visitor, and the agents that may read it and have it open: ``subscribe``d)."""
+    (its visitor, and the agents that may read it and have it open: ``subscribe``d); a call-bound socket
+    its call's signalling only."""
     listener = conn.listener
+    if listener.call_session_id:
+        return rule == "call" and hears_call(listener, call)
     if rule == "presence":
         return listener.kind in ("agent", "admin")
     if audience is None or not may_read(listener, audience):
@@ -164,7 +167,7 @@ class Feed:
                 continue
             audience = Audience.from_list(item["aud"])
             for conn in list(feed.conns):
-                if hears_durable(conn.listener, item["kind"], audience):
+                if hears_durable(conn.listener, item["kind"], audience, item.get("call")):
                     conn.push(item["text"], seq=item["seq"])
 
     def _signal(self, message: dict) -> None:
@@ -176,7 +179,7 @@ class Feed:
         for conn in list(feed.conns):
             if sender and conn.principal_key == sender:
                 continue  # never echoed to the sender (any of its sockets)
-            if hears_signal(conn, message["rule"], audience):
+            if hears_signal(conn, message["rule"], audience, message.get("call")):
                 conn.push(message["text"])
 
     # --- upkeep ---------------------------------------------------------------------------------

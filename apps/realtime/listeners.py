@@ -7,6 +7,10 @@ a token is accepted here exactly when it would be accepted over REST.
 
 Revocation is checked per gateway process every ``REALTIME_REVALIDATE_SECONDS`` for all its sockets
 at once (``listeners_revoked``: a handful of queries whatever the number of sockets), not per socket.
+
+The call link's credential (a visitor runtime token with ``visitor:calls`` and ``ctx.callSession``,
+``apps.calls.link_services.call_join_credential``) opens a socket **bound to that call session**
+(``Listener.call_session_id``): it signals that call and hears its ``call.*`` events, nothing else.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from apps.chat.conversation_services import SUPERVISING_ROLES
 from apps.chat.models import ChatSession
 from apps.chat.visitor_services import CHAT_SESSION_TOKEN_PREFIX, visitor_for_runtime_claims
 from apps.developer.models import ServerApiKey
+from apps.identity.sessions import dashboard_sessions_live
 from apps.runtime.tokens import ADMIN_READ, key_version, runtime_principal
 from apps.tenants.models import Tenant, User
 from ringnity.api.errors import ApiError, ErrorCode
@@ -35,6 +40,8 @@ REQUIRED_SCOPES = {
     PrincipalKind.AGENT: {"agent:conversations:read"},
     PrincipalKind.ADMIN_SDK: {ADMIN_READ, "admin:reports:read"},
 }
+#: The scope of the call link's credential: with ``ctx.callSession`` it opens a socket bound to that call.
+CALL_BOUND_SCOPE = "visitor:calls"
 
 
 @dataclasses.dataclass
@@ -53,12 +60,18 @@ class Listener:
     chat_session_id: str = ""  # set when the token was a chat session token
     issued_by_key: str = ""  # agent/admin runtime tokens: the Server API key that minted them
     key_version: str = ""
+    issued_by_session: str = ""  # an exchanged agent token: the dashboard login (session family) it came from
+    call_session_id: str = ""  # a call-bound visitor credential: the one call session it may signal
 
     def same_principal(self, other: Listener) -> bool:
-        return (self.kind, self.tenant_pk, self.subject) == (other.kind, other.tenant_pk, other.subject)
+        mine = (self.kind, self.tenant_pk, self.subject, self.call_session_id)
+        return mine == (other.kind, other.tenant_pk, other.subject, other.call_session_id)
 
     def principal_frame(self) -> dict:
-        return {"kind": self.kind, "id": self.subject, "tenantId": self.tenant_id}
+        frame = {"kind": self.kind, "id": self.subject, "tenantId": self.tenant_id}
+        if self.call_session_id:
+            frame["callSessionId"] = self.call_session_id
+        return frame
 
 
 class AuthRefused(Exception):
@@ -90,7 +103,11 @@ def listener_authenticate(raw: str) -> Listener:
         user, principal = runtime_principal(raw)
     except ApiError as exc:
         raise _refused(exc) from exc
-    if not principal.scopes & REQUIRED_SCOPES[principal.kind]:
+    context = principal.claims["ctx"]
+    bound = context.get("callSession") if principal.kind == PrincipalKind.VISITOR else None
+    if bound is not None and (not isinstance(bound, str) or CALL_BOUND_SCOPE not in principal.scopes):
+        raise AuthRefused(Close.FORBIDDEN, ErrorCode.PERMISSION_DENIED, "The call credential is malformed.")
+    if bound is None and not principal.scopes & REQUIRED_SCOPES[principal.kind]:
         needed = " or ".join(sorted(REQUIRED_SCOPES[principal.kind]))
         raise AuthRefused(Close.FORBIDDEN, ErrorCode.PERMISSION_DENIED, f"The token lacks the scope {needed}.")
     tenant = principal.tenant
@@ -100,8 +117,10 @@ def listener_authenticate(raw: str) -> Listener:
         tenant_id=tenant.public_id,
         subject=principal.subject,
         expires_at=datetime.fromtimestamp(principal.claims["exp"], tz=UTC),
-        issued_by_key=str(principal.claims["ctx"].get("issuedByKey", "")),
-        key_version=str(principal.claims["ctx"].get("keyVersion", "")),
+        issued_by_key=str(context.get("issuedByKey", "")),
+        key_version=str(context.get("keyVersion", "")),
+        issued_by_session=str(context.get("issuedBySession", "")),
+        call_session_id=bound or "",
     )
     if principal.kind == PrincipalKind.VISITOR:
         visitor = visitor_for_runtime_claims(tenant=tenant, claims=principal.claims)
@@ -116,7 +135,7 @@ def listener_authenticate(raw: str) -> Listener:
 def listeners_revoked(listeners: list[Listener]) -> dict[int, tuple[Close, str]]:
     """``{index: (close code, reason)}`` of the listeners whose credential no longer holds.
 
-    Also refreshes what an agent may read (role, department) in place. Four queries at most.
+    Also refreshes what an agent may read (role, department) in place. Five queries at most.
     """
     now = timezone.now()
     revoked: dict[int, tuple[Close, str]] = {}
@@ -147,6 +166,7 @@ def listeners_revoked(listeners: list[Listener]) -> dict[int, tuple[Close, str]]
             else []
         )
     }
+    live_logins = dashboard_sessions_live({item.issued_by_session for item in listeners if item.issued_by_session})
     agents = {item.agent_pk for item in listeners if item.agent_pk}
     users = {
         row["pk"]: row
@@ -167,6 +187,8 @@ def listeners_revoked(listeners: list[Listener]) -> dict[int, tuple[Close, str]]
             listener.key_version
         ):
             revoked[index] = (Close.REVOKED, "The Server API key that issued this token was disabled or rotated.")
+        elif listener.issued_by_session and listener.issued_by_session not in live_logins:
+            revoked[index] = (Close.REVOKED, "The dashboard login that issued this token ended.")
         elif listener.agent_pk:
             row = users.get(listener.agent_pk)
             if row is None:

@@ -8,6 +8,8 @@
   signalling and AI stream of the conversations it has ``subscribe``d to.
 * An **admin** (Admin SDK) hears ``conversation.*`` and ``call.*`` of the whole tenant and presence
   (live report counters).
+* A **call-bound visitor** (the call link's credential, ``Listener.call_session_id``) hears the ``call.*``
+  events and the signalling of that one call session, nothing else.
 
 Which conversation an event concerns (``Audience``) is read from the event's own payload for
 ``conversation.*`` (the state after the change) and from the conversation row otherwise: one query per
@@ -24,7 +26,8 @@ from apps.chat.models import Conversation
 
 from .listeners import Listener
 
-ADMIN_EVENTS = ("conversation.", "call.")
+CALL_EVENTS = "call."
+ADMIN_EVENTS = ("conversation.", CALL_EVENTS)
 CONVERSATION_EVENTS = "conversation."
 
 
@@ -82,6 +85,8 @@ def event_audiences(*, tenant_id: int, events) -> list[Audience | None]:
 
 def may_read(listener: Listener, audience: Audience) -> bool:
     """Whether the listener may read this conversation at all (subscribe, typing, signalling)."""
+    if listener.call_session_id:
+        return False  # a call, not a conversation (``hears_call``)
     if listener.kind == "visitor":
         return audience.visitor_id == listener.subject
     if listener.kind == "agent":
@@ -95,9 +100,16 @@ def may_read(listener: Listener, audience: Audience) -> bool:
     return False
 
 
-def hears_durable(listener: Listener, event_type: str, audience: Audience | None) -> bool:
+def hears_call(listener: Listener, call_session_id: str | None) -> bool:
+    """A call-bound listener hears its call session only."""
+    return bool(call_session_id) and call_session_id == listener.call_session_id
+
+
+def hears_durable(listener: Listener, event_type: str, audience: Audience | None, call_id: str | None = None) -> bool:
     if audience is None:
         return False
+    if listener.call_session_id:
+        return event_type.startswith(CALL_EVENTS) and hears_call(listener, call_id)
     if listener.kind == "admin":
         return event_type.startswith(ADMIN_EVENTS)
     return may_read(listener, audience)

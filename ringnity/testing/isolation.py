@@ -215,9 +215,11 @@ FRAME_FIELDS = {
     "conversationId": ("conversation",),
     "callSessionId": ("call_session", "ai_voice_session"),  # a call (call_...) or an AI voice call (avs_...)
 }
-#: The credential forms the gateway's auth frame takes (the ``token`` of ``{"type": "auth"}``); a call link's
-#: ``visitor:calls`` token is refused there (it lacks ``visitor:chat``).
-GATEWAY_FORMS = ("visitor_runtime", "visitor_chat_session", "agent_runtime", "admin_runtime")
+#: The credential forms the gateway's auth frame takes (the ``token`` of ``{"type": "auth"}``).
+GATEWAY_FORMS = ("visitor_runtime", "visitor_call_token", "visitor_chat_session", "agent_runtime", "admin_runtime")
+#: Forms whose socket is bound to one call session: every frame but that call's signalling is refused as such
+#: (``PERMISSION_DENIED``) before any id is looked up; another call is not found.
+CALL_BOUND_FORMS = ("visitor_call_token",)
 #: Client frames that name an object without reading or changing it, and why.
 HARMLESS_FRAMES = {"unsubscribe": "drops the socket's own subscription (if any); answers `unsubscribed` only"}
 _NOT_IDS = {"requestId", "cursor", "token", "type"}
