@@ -51,8 +51,13 @@ def pytest_sessionstart(session):
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    """Each test starts with an empty cache (only this project's key prefix in Redis)."""
+    """Each test starts with an empty cache (only this project's key prefix in Redis) and no tenant's
+    request limits remembered in this process."""
     from django.core.cache import cache
+
+    from ringnity.api.throttling import forget_tenant_rate_limits
+
+    forget_tenant_rate_limits()
 
     if hasattr(cache, "delete_pattern"):
         cache.delete_pattern("*")

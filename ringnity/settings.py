@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "channels",
     # Lowest layer first; an app imports only from the ones above it in this list (import-linter).
     "apps.tenants",
+    "apps.idempotency",
     "apps.plans",
     "apps.billing",
     "apps.identity",
@@ -116,6 +117,7 @@ MIDDLEWARE = [
     "ringnity.api.http_middleware.ChunkedBodyRefusedMiddleware",
     "ringnity.api.http_middleware.NulInPathRefusedMiddleware",
     "ringnity.api.http_middleware.PrivateApiResponsesMiddleware",
+    "ringnity.api.http_middleware.RateLimitHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -247,6 +249,7 @@ CELERY_BEAT_SCHEDULE = {
     "prune-session-records": {"task": "identity.prune_session_records", "schedule": 24 * 60 * 60},
     "webhooks-enqueue-due": {"task": "webhooks.enqueue_due", "schedule": 60},
     "webhooks-prune": {"task": "webhooks.prune", "schedule": 24 * 60 * 60},
+    "idempotency-purge": {"task": "idempotency.purge", "schedule": 60 * 60},
     # Events whose process died between commit and numbering (apps.webhooks.events).
     "webhooks-sequence-events": {"task": "webhooks.sequence_events", "schedule": 60},
     "prune-chat-sessions": {"task": "chat.prune_chat_sessions", "schedule": 24 * 60 * 60},
@@ -368,6 +371,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 # X-Forwarded-Proto is trusted only behind a TLS proxy that sets it (and drops a client's own).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
+# Request rate limits where a tenant's plan sets no number (and for operators and anonymous callers):
+# requests a minute per credential, and per client address (``ringnity.api.throttling``).
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 600)
+API_RATE_LIMIT_PER_IP_PER_MINUTE = env_int("API_RATE_LIMIT_PER_IP_PER_MINUTE", 1200)
 # How many reverse proxies append to X-Forwarded-For in front of the app (0: trust REMOTE_ADDR only).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
@@ -378,7 +385,8 @@ REST_FRAMEWORK = {
     # Each view names the authentication classes of its security scheme(s).
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["ringnity.api.permissions.PrincipalPermission"],
-    "DEFAULT_THROTTLE_CLASSES": [],
+    # Every API view: per-credential and per-address budgets with RateLimit-* headers (README, API).
+    "DEFAULT_THROTTLE_CLASSES": ["ringnity.api.throttling.RequestRateThrottle"],
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "ringnity.api.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "ringnity.api.schema.EnvelopeAutoSchema",
@@ -406,6 +414,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "ringnity.api.schema_docs.publish_named_enums",
         "ringnity.api.schema.add_error_envelope",
+        "ringnity.api.schema.add_response_headers",
         "ringnity.api.schema_docs.apply_contract_docs",
     ],
 }

@@ -30,7 +30,6 @@ import re
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -46,6 +45,7 @@ from apps.chat.models import Message, SenderType, Visitor
 from apps.chat.visitor_services import visitor_identify
 from apps.developer import capabilities
 from ringnity.api.errors import ApiError, ErrorCode, not_found, validation_failed
+from ringnity.api.throttling import Window, rate_limited, window_charge
 
 AI_CHANNEL = "ai"
 #: Per visitor, per minute: a scripted visitor cannot run up the tenant's AI bill faster than this.
@@ -170,23 +170,10 @@ def _clock() -> float:
 
 def _visitor_rate_check(visitor: Visitor) -> None:
     """429 ``RATE_LIMITED`` beyond ``VISITOR_MESSAGES_PER_MINUTE`` AI messages of one visitor (shared cache)."""
-    now = _clock()
-    window = int(now // 60)
-    key = f"ai:chat-rate:{visitor.tenant_id}:{visitor.pk}:{window}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
-    if count > VISITOR_MESSAGES_PER_MINUTE:
-        retry_after = str(60 - int(now) % 60)
-        raise ApiError(
-            ErrorCode.RATE_LIMITED,
-            "Too many AI messages; wait a moment.",
-            status=429,
-            headers={"Retry-After": retry_after},
-        )
+    window = Window(f"ai:chat-rate:{visitor.tenant_id}:{visitor.pk}", VISITOR_MESSAGES_PER_MINUTE, 60)
+    charge = window_charge([window], now=_clock())
+    if charge.refused:
+        raise rate_limited("Too many AI messages; wait a moment.", charge.retry_after)
 
 
 def _context(conversation, message: str, limit: int, budget: int, *, before=None) -> list[dict]:

@@ -40,7 +40,7 @@ from apps.chat.selectors import STORAGE_QUOTA, attachment_totals
 from apps.plans import entitlements
 from apps.tenants.services import tenant_row_lock
 from ringnity.api.errors import ApiError, ErrorCode, not_found, validation_failed
-from ringnity.api.throttling import rate_limited, window_charge
+from ringnity.api.throttling import Window, rate_limited, window_charge
 
 MB = 1024 * 1024
 UPLOAD_WINDOW_SECONDS = 600
@@ -90,20 +90,24 @@ def clean_filename(name: str) -> str:
 def _visitor_budget_charge(visitor: Visitor, *, files: int, size: int) -> None:
     """Counts ``files`` and ``size`` bytes against the visitor's window; 429 beyond either."""
     key = f"chat-upload:{visitor.tenant_id}:{visitor.pk}"
-    budgets = (
-        ("files", files, settings.CHAT_UPLOADS_PER_VISITOR, "files"),
-        ("bytes", size, settings.CHAT_UPLOAD_MB_PER_VISITOR * MB, "bytes"),
-    )
-    for name, amount, limit, unit in budgets:
-        if not amount:
-            continue
-        retry_after = window_charge(f"{key}:{name}", limit=limit, window=UPLOAD_WINDOW_SECONDS, amount=amount)
-        if retry_after is not None:
-            raise rate_limited(
-                "Too many uploads from this visitor; retry later.",
-                retry_after,
-                [f"file: at most {limit} {unit} per {UPLOAD_WINDOW_SECONDS // 60} minutes per visitor."],
-            )
+    budgets = [
+        (Window(f"{key}:files", settings.CHAT_UPLOADS_PER_VISITOR, UPLOAD_WINDOW_SECONDS, files), "files"),
+        (Window(f"{key}:bytes", settings.CHAT_UPLOAD_MB_PER_VISITOR * MB, UPLOAD_WINDOW_SECONDS, size), "bytes"),
+    ]
+    budgets = [(window, unit) for window, unit in budgets if window.amount]
+    if not budgets:
+        return
+    charge = window_charge([window for window, _ in budgets])
+    if charge.refused:
+        over = [(window, unit) for (window, unit), state in zip(budgets, charge.states, strict=True) if state.over]
+        raise rate_limited(
+            "Too many uploads from this visitor; retry later.",
+            charge.retry_after,
+            [
+                f"file: at most {window.limit} {unit} per {UPLOAD_WINDOW_SECONDS // 60} minutes per visitor."
+                for window, unit in over
+            ],
+        )
 
 
 def _totals_require(conversation: Conversation, *, files: int, size: int) -> None:

@@ -28,7 +28,7 @@ def uncounted_quota_errors(keys: Iterable[str] | None = None) -> list[checks.Err
             id="plans.E001",
         )
         for key in keys
-        if key not in seed.ITEM_LIMIT_QUOTAS and not entitlements.has_usage_counter(key)
+        if key not in seed.ITEM_LIMIT_QUOTAS | seed.RATE_QUOTAS and not entitlements.has_usage_counter(key)
     ]
 
 

@@ -41,6 +41,7 @@ from django.db import transaction
 
 from apps.plans.models import GRANTING_STATUSES, Plan, PlanFeature, PlanQuota, Subscription
 from ringnity.api.errors import ApiError, ErrorCode
+from ringnity.api.throttling import forget_tenant_rate_limits
 
 CACHE_TTL_SECONDS = 300
 _VERSION_KEY = "platform:ent:catalog-version"
@@ -163,6 +164,18 @@ class Entitlements:
             )
 
 
+#: Request-rate quotas (requests a minute), read by ``ringnity.api.throttling`` through ``api_rate_limits``.
+API_RATE_QUOTAS = ("api_requests_per_minute", "api_requests_per_minute_per_ip")
+
+
+def api_rate_limits(tenant) -> tuple[int | None, int | None]:
+    """The plan's requests a minute (per credential, per client address); None where the plan sets no
+    positive number (unlimited, custom, disabled, no row): the deployment's default applies then."""
+    ent = for_tenant(tenant)
+    limits = [ent.quota(key) for key in API_RATE_QUOTAS]
+    return tuple(q.limit if q.value_type == "number" and q.limit else None for q in limits)
+
+
 def _tenant_version_key(tenant_pk) -> str:
     return f"platform:ent:tenant-version:{tenant_pk}"
 
@@ -221,6 +234,7 @@ def for_tenant(tenant) -> Entitlements:
 
 
 def _invalidate_now(tenant_pk) -> None:
+    forget_tenant_rate_limits(tenant_pk)  # this process at once; the others within their TTL
     key = _VERSION_KEY if tenant_pk is None else _tenant_version_key(tenant_pk)
     try:
         cache.incr(key)

@@ -54,11 +54,27 @@ QUOTA_KEYS = [
     ("ai_chat_replies", "AI chat replies", "reply", "ai", "AI chat replies included per month."),
     ("ai_voice_minutes", "AI voice minutes", "minute", "ai", "AI voice minutes included per month."),
     ("knowledge_documents", "Knowledge documents", "document", "ai", "Documents in the knowledge base."),
+    (
+        "api_requests_per_minute",
+        "API requests per credential",
+        "request/minute",
+        "developer",
+        "API requests a minute per credential (Server API key, token, session); RateLimit-* headers, then 429.",
+    ),
+    (
+        "api_requests_per_minute_per_ip",
+        "API requests per address",
+        "request/minute",
+        "developer",
+        "API requests a minute per client address within the tenant, all credentials together.",
+    ),
 ]
 MONTHLY_QUOTAS = {"ai_chat_replies", "ai_voice_minutes"}
 #: Quotas that bound one item (an attachment's size), not a running total: nothing to count. Every other
 #: key needs a usage counter (``entitlements.register_usage_counter``; start-up check ``plans.E001``).
 ITEM_LIMIT_QUOTAS = {"attachment_mb"}
+#: Quotas that bound a rate (requests a minute, ``ringnity.api.throttling``): counted in the cache, not stored.
+RATE_QUOTAS = {"api_requests_per_minute", "api_requests_per_minute_per_ip"}
 
 U, C, D = "unlimited", "custom", "disabled"
 PLANS = [
@@ -80,6 +96,8 @@ PLANS = [
             "ai_chat_replies": D,
             "ai_voice_minutes": D,
             "knowledge_documents": D,
+            "api_requests_per_minute": 120,
+            "api_requests_per_minute_per_ip": 600,
         },
     ),
     (
@@ -99,6 +117,8 @@ PLANS = [
             "ai_chat_replies": 1_000,
             "ai_voice_minutes": D,
             "knowledge_documents": 20,
+            "api_requests_per_minute": 600,
+            "api_requests_per_minute_per_ip": 2_400,
         },
     ),
     (
@@ -129,6 +149,8 @@ PLANS = [
             "ai_chat_replies": 5_000,
             "ai_voice_minutes": 300,
             "knowledge_documents": 200,
+            "api_requests_per_minute": 1_200,
+            "api_requests_per_minute_per_ip": 6_000,
         },
     ),
     (
@@ -148,6 +170,8 @@ PLANS = [
             "ai_chat_replies": C,
             "ai_voice_minutes": C,
             "knowledge_documents": U,
+            "api_requests_per_minute": 6_000,
+            "api_requests_per_minute_per_ip": 30_000,
         },
     ),
 ]

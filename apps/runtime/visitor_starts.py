@@ -12,15 +12,14 @@ names one stable visitor) and a visitor coming back with its own runtime or chat
 
 from django.conf import settings
 
-from ringnity.api.throttling import rate_limited, window_charge
+from ringnity.api.throttling import Window, rate_limited, window_charge
 
 WINDOW_SECONDS = 600
 
 
 def anonymous_start_charge(*, tenant, address: str) -> None:
     """Counts one anonymous start of ``address`` for ``tenant``; 429 when the budget is used up."""
-    retry_after = window_charge(
-        f"visitor-start:{tenant.pk}:{address}", limit=settings.CHAT_ANONYMOUS_STARTS_PER_IP, window=WINDOW_SECONDS
-    )
-    if retry_after is not None:
-        raise rate_limited("Too many new chat visitors from this address; retry later.", retry_after)
+    window = Window(f"visitor-start:{tenant.pk}:{address}", settings.CHAT_ANONYMOUS_STARTS_PER_IP, WINDOW_SECONDS)
+    charge = window_charge([window])
+    if charge.refused:
+        raise rate_limited("Too many new chat visitors from this address; retry later.", charge.retry_after)

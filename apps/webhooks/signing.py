@@ -17,12 +17,10 @@ import binascii
 import hashlib
 import hmac
 import secrets
-from functools import lru_cache
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
+from cryptography.fernet import InvalidToken
+
+from ringnity.api.secrets import Sealer
 
 PREFIX = "whsec_"
 SECRET_BYTES = 32
@@ -73,26 +71,15 @@ def signature_header(signing_secrets: list[str], msg_id: str, timestamp: int, bo
     return " ".join(sign(secret, msg_id, timestamp, body) for secret in signing_secrets)
 
 
-def _fernet_key(django_key: str) -> bytes:
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"ringnity-webhooks", info=b"webhook-secret-at-rest")
-    return base64.urlsafe_b64encode(hkdf.derive(django_key.encode()))
-
-
-@lru_cache(maxsize=4)
-def _cipher(keys: tuple[str, ...]) -> MultiFernet:
-    return MultiFernet([Fernet(_fernet_key(key)) for key in keys])
-
-
-def _current_cipher() -> MultiFernet:
-    return _cipher((settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])))
+_SEALER = Sealer(salt=b"ringnity-webhooks", info=b"webhook-secret-at-rest")
 
 
 def secret_encrypt(secret: str) -> str:
-    return _current_cipher().encrypt(secret.encode()).decode()
+    return _SEALER.seal(secret)
 
 
 def secret_decrypt(token: str) -> str:
     try:
-        return _current_cipher().decrypt(token.encode()).decode()
+        return _SEALER.open(token)
     except InvalidToken as exc:
         raise ValueError("the webhook secret cannot be decrypted with SECRET_KEY or SECRET_KEY_FALLBACKS") from exc

@@ -14,12 +14,15 @@
   text value (``DataError``). A path with one (``/api/server/webhooks/a%00b``) is a 404 before any
   view runs: the JSON 404 envelope under ``/api``, Django's 404 elsewhere. One rule for every path
   parameter of every route, present and future, instead of a guard in each lookup.
+* ``RateLimitHeadersMiddleware``: the ``RateLimit-*`` fields of the request's tightest budget
+  (``ringnity.api.throttling.RequestRateThrottle``) on whatever answer the request got, errors included.
 """
 
 from django.http import Http404, JsonResponse
 
 from ringnity.api.errors import ErrorCode
 from ringnity.api.fallback import api_not_found
+from ringnity.api.throttling import RATE_STATE_ATTRIBUTE, rate_limit_headers
 
 API_PREFIX = "/api"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -78,3 +81,16 @@ class NulInPathRefusedMiddleware:
                 return api_not_found(request)
             raise Http404("No page has a NUL in its address.")
         return self.get_response(request)
+
+
+class RateLimitHeadersMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        state = getattr(request, RATE_STATE_ATTRIBUTE, None)
+        if state is not None:
+            for name, value in rate_limit_headers(state).items():
+                response[name] = value
+        return response

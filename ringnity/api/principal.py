@@ -39,5 +39,14 @@ class Principal:
     token_id: str = ""
     claims: dict = field(default_factory=dict)
 
+    @property
+    def credential_reference(self) -> str:
+        """One stable name of the credential behind the request, for per-credential budgets and
+        idempotency scopes: the Server API key (its public id), the dashboard or operator account, the
+        runtime or chat session's subject, the OAuth client and user (a refreshed token keeps it)."""
+        if self.kind == PrincipalKind.OAUTH:
+            return f"oauth:{getattr(self.credential, 'application_id', '')}:{self.subject}"
+        return f"{self.kind}:{self.subject}" if self.subject else ""
+
     def has_scopes(self, required) -> bool:
         return set(required) <= self.scopes

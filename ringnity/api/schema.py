@@ -20,10 +20,12 @@ from drf_spectacular.plumbing import ResolvedComponent, force_instance, is_seria
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from ringnity.api import idempotency
 from ringnity.api.authentication import CHAT_SESSION_HEADER, TENANT_HEADER, PrincipalAuthentication
 from ringnity.api.errors import ADDITIONS, ErrorCode
 from ringnity.api.renderers import EnvelopeJSONRenderer
-from ringnity.api.schema_docs import error_responses, view_errors
+from ringnity.api.schema_docs import error_responses, is_callback_view, view_errors
+from ringnity.api.throttling import RequestRateThrottle
 
 ERROR_ENVELOPE_REF = {"$ref": "#/components/schemas/ErrorEnvelope"}
 GENERIC_ERROR_EXAMPLE = {
@@ -32,6 +34,42 @@ GENERIC_ERROR_EXAMPLE = {
     "message": "Validation failed.",
     "details": ["name: This field is required."],
 }
+#: Response headers of every throttled operation (``ringnity.api.throttling.RequestRateThrottle``).
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Limit": {
+        "description": "Requests allowed in the current window by the tightest budget of this request "
+        "(its credential's or its client address's; the plan's `api_requests_per_minute[_per_ip]`).",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "RateLimit-Remaining": {
+        "description": "Requests left in the current window of that budget.",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "RateLimit-Reset": {
+        "description": "Seconds until that budget's window ends.",
+        "schema": {"type": "integer", "minimum": 1},
+    },
+}
+RETRY_AFTER_HEADER = {
+    "description": "Seconds to wait before retrying (429 `RATE_LIMITED`).",
+    "schema": {"type": "integer", "minimum": 1},
+}
+REPLAYED_HEADER = {
+    "description": "`true` on the stored answer to an earlier request with the same `Idempotency-Key`.",
+    "schema": {"type": "string", "enum": ["true"]},
+}
+#: Published once under ``components.headers`` (``add_response_headers``); operations refer to them.
+RESPONSE_HEADERS = {
+    **RATE_LIMIT_HEADERS,
+    "Retry-After": RETRY_AFTER_HEADER,
+    idempotency.REPLAYED_HEADER: REPLAYED_HEADER,
+}
+
+
+def _header_ref(name: str) -> dict:
+    return {"$ref": f"#/components/headers/{name}"}
+
+
 CONTRACT_PATH = Path(__file__).resolve().parents[2] / "docs" / "contract" / "ringnity-openapi.json"
 
 
@@ -177,7 +215,32 @@ class EnvelopeAutoSchema(AutoSchema):
         """Never a class or method docstring: the contract's text is set by ``apply_contract_docs``."""
         return ""
 
+    def _takes_idempotency_key(self) -> bool:
+        return getattr(getattr(self.view, self.method.lower(), None), idempotency.MARKER, False)
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        return [*parameters, idempotency.PARAMETER] if self._takes_idempotency_key() else parameters
+
     def _get_response_bodies(self, direction="response"):
+        responses = self._enveloped_response_bodies(direction)
+        if self._takes_idempotency_key():
+            for status, response in responses.items():
+                if status.startswith("2") and isinstance(response, dict):
+                    response.setdefault("headers", {})[idempotency.REPLAYED_HEADER] = _header_ref(
+                        idempotency.REPLAYED_HEADER
+                    )
+        throttles = [] if is_callback_view(self.view) else self.view.get_throttles()
+        if any(isinstance(throttle, RequestRateThrottle) for throttle in throttles):
+            for status, response in responses.items():
+                if isinstance(response, dict):
+                    headers = response.setdefault("headers", {})
+                    headers.update({name: _header_ref(name) for name in RATE_LIMIT_HEADERS})
+                    if status == "429":
+                        headers["Retry-After"] = _header_ref("Retry-After")
+        return responses
+
+    def _enveloped_response_bodies(self, direction):
         responses = super()._get_response_bodies(direction)
         if not self._is_enveloped():
             return responses
@@ -214,4 +277,10 @@ def add_error_envelope(result, generator, request, public):
         # SDK_CLIENT_NOT_FOUND, on every operation).
         "example": GENERIC_ERROR_EXAMPLE,
     }
+    return result
+
+
+def add_response_headers(result, generator, request, public):
+    """Publishes the response headers operations refer to (rate limits, ``Idempotent-Replayed``)."""
+    result.setdefault("components", {}).setdefault("headers", {}).update(RESPONSE_HEADERS)
     return result

@@ -22,7 +22,7 @@ from types import SimpleNamespace
 
 from django.conf import settings
 
-from ringnity.api import parsers
+from ringnity.api import idempotency, parsers
 from ringnity.api.errors import ADDITIONS, ApiError, ErrorCode
 from ringnity.api.exceptions import explain_unauthenticated
 
@@ -49,6 +49,9 @@ REQUEST_EXAMPLES: dict[str, dict] = {
 #: Errors the shared plumbing answers for every operation of a kind: (status, message, details).
 _VALIDATION = (400, "Validation failed.", ["name: This field is required."])
 _RATE_LIMITED = (429, "Too many requests; retry later.", None)
+_KEY_REUSED = (409, "This Idempotency-Key was already used with a different request; use a new key.", None)
+_BAD_KEY = (400, "Validation failed.", ["Idempotency-Key: use printable ASCII characters only."])
+_KEY_IN_FLIGHT = (409, "A request with this Idempotency-Key is still in progress; retry after it finishes.", None)
 
 
 def _body_errors() -> dict[str, tuple]:
@@ -423,6 +426,11 @@ def _owner_of(cls: type, attribute: str) -> type:
     return next((klass for klass in cls.__mro__ if attribute in vars(klass)), cls)
 
 
+def is_callback_view(view) -> bool:
+    """drf-spectacular's stand-in view for a callback (a request we send, e.g. a webhook): never throttled."""
+    return type(view).__module__.startswith("drf_spectacular")
+
+
 def view_errors(view, method: str, has_body: bool, has_path_params: bool) -> dict[str, tuple]:
     """code -> (status, message, details) for what this operation of ``view`` can answer."""
     cls = view.__class__
@@ -457,8 +465,12 @@ def view_errors(view, method: str, has_body: bool, has_path_params: bool) -> dic
             errors.setdefault(code, answer)
     if has_path_params:
         errors.setdefault(ErrorCode.NOT_FOUND.value, (404, "Not found.", None))
-    if view.get_throttles():
+    if view.get_throttles() and not is_callback_view(view):
         errors.setdefault(ErrorCode.RATE_LIMITED.value, _RATE_LIMITED)
+    if getattr(getattr(view, method.lower(), None), idempotency.MARKER, False):
+        errors.setdefault(ErrorCode.IDEMPOTENCY_KEY_REUSED.value, _KEY_REUSED)
+        errors.setdefault(ErrorCode.CONFLICT.value, _KEY_IN_FLIGHT)
+        errors.setdefault(ErrorCode.VALIDATION_FAILED.value, _BAD_KEY)
     return errors
 
 

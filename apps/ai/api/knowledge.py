@@ -12,6 +12,7 @@ from apps.ai.api.serializers import (
     KnowledgeUploadInput,
     KnowledgeUrlInput,
 )
+from apps.idempotency.http import idempotent
 from apps.runtime.tokens import RuntimeBearerAuthentication
 from ringnity.api.errors import validation_failed
 from ringnity.api.principal import PrincipalKind
@@ -39,6 +40,7 @@ class KnowledgeDocumentsView(AdminKnowledgeView):
         request={"multipart/form-data": KnowledgeUploadInput},
         responses={201: KnowledgeItemOutput},
     )
+    @idempotent
     def post(self, request):
         if "file" not in request.FILES:
             raise validation_failed(["file: a file part is required."])
@@ -58,6 +60,7 @@ class KnowledgeUrlsView(AdminKnowledgeView):
         request=KnowledgeUrlInput,
         responses={201: KnowledgeItemOutput},
     )
+    @idempotent
     def post(self, request):
         url = validate_input(KnowledgeUrlInput, request.data)["url"]
         document = services.knowledge_url_add(tenant=self.tenant, url=url)
@@ -72,6 +75,7 @@ class KnowledgeReindexView(AdminKnowledgeView):
         request=None,
         responses={200: KnowledgeItemOutput},
     )
+    @idempotent
     def post(self, request, knowledge_item_id: str):
         document = services.knowledge_document_reindex(tenant=self.tenant, document_id=knowledge_item_id)
         return Response(KnowledgeItemOutput(document).data)

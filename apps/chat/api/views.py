@@ -7,6 +7,7 @@ from apps.chat import selectors, services
 from apps.chat.api import outputs
 from apps.chat.api.serializers import ContactInputSerializer, contact_list_params
 from apps.developer.api.base import ServerAPIView
+from apps.idempotency.http import idempotent
 from ringnity.api.errors import ErrorCode
 from ringnity.api.pagination import MAX_PAGE, paginate_page
 
@@ -58,6 +59,7 @@ class ContactCollectionView(ContactAPIView):
         request=ContactInputSerializer,
         responses={200: outputs.ContactUpsertResult},
     )
+    @idempotent
     def post(self, request):
         serializer = ContactInputSerializer(data=request.data, context={"tenant": self.tenant})
         serializer.is_valid(raise_exception=True)

@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from apps.developer.api.base import ServerAPIView
+from apps.idempotency.http import idempotent
 from apps.plans.entitlements import for_tenant
 from apps.webhooks import catalog, selectors, services
 from apps.webhooks.api.serializers import (
@@ -75,6 +76,7 @@ class WebhookCollectionView(WebhookAPIView):
         responses={201: WebhookResultSerializer},
         callbacks=catalog.event_callbacks(),
     )
+    @idempotent
     def post(self, request):
         data = validate_input(WebhookInputSerializer, request.data)
         endpoint, secret = services.endpoint_create(
@@ -174,6 +176,7 @@ class WebhookTestView(WebhookAPIView):
         request=WebhookTestInput,
         responses={200: WebhookTestOutput},
     )
+    @idempotent
     def post(self, request):
         data = validate_input(WebhookTestInput, request.data)
         if data["webhookId"]:
