@@ -1,4 +1,4 @@
-"""Conversation writes: start (numbered per tenant), assign/accept/transfer, close; availability.
+"""Conversation writes: start (numbered per tenant), assign/accept/transfer, close, reopen, its contact; availability.
 
 Numbering: ``conversation_start`` locks the tenant's ``ConversationCounter`` row
 (``SELECT ... FOR UPDATE``) and takes ``last_number + 1`` in the same transaction as the
@@ -25,6 +25,7 @@ from apps.chat.models import (
     ConversationStatus,
     Visitor,
 )
+from apps.chat.services import contact_update, contact_upsert
 from apps.developer.capabilities import require_service, service_capabilities
 from apps.tenants.models import Department, StaffRole, User
 from ringnity.api.errors import ApiError, ErrorCode, not_found, validation_failed
@@ -291,4 +292,35 @@ def conversation_update(*, conversation: Conversation, fields: dict) -> Conversa
         raise ApiError(ErrorCode.CONFLICT, "The visitor already has an open conversation.", status=409) from exc
     event = "conversation.closed" if closing else "conversation.updated"
     emit(tenant=conversation.tenant, event_type=event, instance=conversation)
+    return conversation
+
+
+@transaction.atomic
+def conversation_reopen(*, tenant, agent: User, conversation_id: str) -> Conversation:
+    """An agent reopens a closed conversation it sees (status ``open``, ``conversation.updated``); one that
+    is not closed is returned unchanged. The visitor's other open conversation makes it a 409 ``CONFLICT``
+    (one open conversation per visitor, ``conversation_update``)."""
+    conversation = agent_conversation_get(tenant=tenant, agent=agent, conversation_id=conversation_id, for_update=True)
+    if conversation.status != ConversationStatus.CLOSED:
+        return conversation
+    return conversation_update(conversation=conversation, fields={"status": ConversationStatus.OPEN})
+
+
+@transaction.atomic
+def conversation_contact_save(*, tenant, agent: User, conversation_id: str, fields: dict) -> Conversation:
+    """The agent edits the contact of a conversation it sees: the linked contact is updated
+    (``contact_update``); without one, the fields (name and phone required) go through the contact upsert
+    rule (``contact_upsert``: an existing contact with the same identity is updated and linked, else a
+    new one), and the conversation and its visitor (when it has none) are linked to it
+    (``conversation.updated``)."""
+    conversation = agent_conversation_get(tenant=tenant, agent=agent, conversation_id=conversation_id, for_update=True)
+    if conversation.contact is not None:
+        conversation.contact = contact_update(contact=conversation.contact, fields=fields)
+        return conversation
+    contact, _ = contact_upsert(tenant=tenant, fields=fields)
+    conversation.contact = contact
+    conversation.save(update_fields=["contact", "updated_at"])
+    Visitor.objects.filter(pk=conversation.visitor_id, contact__isnull=True).update(contact=contact)
+    conversation.visitor.contact = conversation.visitor.contact or contact
+    emit(tenant=tenant, event_type="conversation.updated", instance=conversation)
     return conversation

@@ -6,6 +6,7 @@ import math
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from apps.chat.models import Attachment, AttachmentStatus, Contact, ContactTag
+from apps.tenants.models import User
 from ringnity.api.errors import not_found
 
 #: The related rows an output of each needs (``select_related``): a page costs no query per row.
@@ -87,3 +88,13 @@ def attachment_totals(*, tenant, conversation=None) -> dict:
 def attachment_storage_mb(tenant) -> int:
     """Usage counter of ``attachment_storage_mb``: stored attachment megabytes, rounded up."""
     return math.ceil(attachment_totals(tenant=tenant)["bytes"] / (1024 * 1024))
+
+
+def agent_teammates(*, tenant) -> QuerySet:
+    """The tenant's active staff (every role), with department and chat presence loaded, by name."""
+    return (
+        User.objects.filter(tenant=tenant, is_active=True)
+        .exclude(role="")
+        .select_related("department", "chat_presence")
+        .order_by("name", "username")
+    )

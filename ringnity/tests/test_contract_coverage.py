@@ -67,6 +67,10 @@ EXTENSIONS = {
     "answerCallSession",  # issue 18: the callee picks up a started call (a call link's, say)
     "failCallSession",  # issue 18: a started call that never connected is missed or failed
     "handoffAiVisitorConversation",  # issue 20: the widget's "talk to a person" button
+    "listAgentTeammates",  # issue 20: the inbox names whom a conversation may be transferred to
+    "reopenAgentConversation",  # issue 20: the inbox reopens what it closed
+    "getAgentConversationContact",  # issue 20: the inbox's contact panel
+    "updateAgentConversationContact",  # issue 20: the inbox edits the contact (notes, tags)
 }
 
 

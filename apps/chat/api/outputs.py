@@ -239,6 +239,30 @@ class AgentProfileOutput(OutputSerializer):
         return sorted(self.context.get("scopes", ()))
 
 
+@extend_schema_serializer(component_name="Teammate")
+class TeammateOutput(AgentProfileOutput):
+    """A staff member as the other agents see it (extension ``listAgentTeammates``): the profile without
+    scopes, with the chat presence (``offline`` for one who never set it)."""
+
+    scopes = None
+    presence = serializers.SerializerMethodField()
+
+    def get_presence(self, agent) -> str:
+        presence = getattr(agent, "chat_presence", None)
+        return presence.status if presence is not None else AgentPresenceStatus.OFFLINE
+
+
+@extend_schema_serializer(component_name="ConversationVisitor")
+class ConversationVisitorOutput(OutputSerializer):
+    """What the visitor of a conversation told about itself (extension ``getAgentConversationContact``)."""
+
+    visitorId = serializers.CharField(source="public_id")
+    name = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+    verified = serializers.BooleanField()
+
+
 # --- response bodies (the ``data`` of each answer) ------------------------------------------------
 
 
@@ -318,3 +342,11 @@ ContactUpsertResult = result("ServerContactUpsertResult", contact=ContactOutput(
 ContactListResult = result("ServerContactList", contacts=ContactOutput(many=True), pagination=PaginationOutput())
 
 ContactDeletedResult = result("ServerContactDeleted", deleted=serializers.BooleanField(), id=serializers.CharField())
+
+TeammateListResult = result("AgentTeammateList", agents=TeammateOutput(many=True))
+
+ConversationContactResult = result(
+    "AgentConversationContact",
+    contact=ContactOutput(allow_null=True, help_text="null until the conversation has a contact."),
+    visitor=ConversationVisitorOutput(),
+)

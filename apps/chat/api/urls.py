@@ -1,5 +1,6 @@
 from django.urls import path
 
+from apps.chat.api import agent_extension_views as agent_extension
 from apps.chat.api import agent_views as agent
 from apps.chat.api import visitor_views as visitor
 from apps.chat.api.views import ContactCollectionView, ContactDetailView
@@ -64,6 +65,14 @@ urlpatterns = [
     ),
     path(f"{_AGENT_CONVERSATION}/assign", agent.AgentAssignView.as_view(), name="agent-conversation-assign"),
     path(f"{_AGENT_CONVERSATION}/close", agent.AgentCloseView.as_view(), name="agent-conversation-close"),
+    # extensions the web inbox needed (apps.chat.api.agent_extension_views)
+    path("agent-sdk/agents", agent_extension.AgentTeammateListView.as_view(), name="agent-teammates"),
+    path(f"{_AGENT_CONVERSATION}/reopen", agent_extension.AgentReopenView.as_view(), name="agent-conversation-reopen"),
+    path(
+        f"{_AGENT_CONVERSATION}/contact",
+        agent_extension.AgentConversationContactView.as_view(),
+        name="agent-conversation-contact",
+    ),
     path(
         "agent-sdk/conversations/<str:conversationId>/attachments/<str:attachmentId>/download",
         agent.AgentAttachmentDownloadView.as_view(),

@@ -1,10 +1,11 @@
-"""Agent CRM: profile, presence, conversation list/read, messages, assignment, closing."""
+"""Agent CRM: profile, presence, conversation list/read, messages, assignment, closing; and the extensions the
+web inbox needed (teammates, reopen, the conversation's contact)."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.chat.models import Assignment, Conversation, Message
+from apps.chat.models import Assignment, Contact, Conversation, Message, Visitor
 from apps.chat.tests.chat_fixtures import (
     agent_headers,
     chat_tenant,
@@ -15,6 +16,7 @@ from apps.chat.tests.chat_fixtures import (
     visitor_headers,
 )
 from apps.tenants.models import StaffRole
+from apps.webhooks.models import WebhookEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -282,3 +284,115 @@ def test_an_accept_of_another_departments_taken_conversation_stays_404(api_clien
         _url(cid, "/assign"), {}, format="json", **agent_headers(make_agent(tenant, department=support))
     )
     assert_contract(outsider, "assignAgentConversation", status=404)
+
+
+# --- extensions the web inbox needed ---------------------------------------------------------------
+
+
+def _conversation(api_client, tenant, subject="vis_x"):
+    conversation = start_conversation(api_client, visitor_headers(tenant, subject=subject), subject="Help")
+    send_message(api_client, visitor_headers(tenant, subject=subject), conversation["conversationId"], "Hi")
+    return conversation["conversationId"]
+
+
+def test_teammates_list_the_tenants_active_staff_with_presence(api_client, assert_contract):
+    tenant = chat_tenant()
+    sales = make_department(tenant, "Sales")
+    me = make_agent(tenant, name="Ann")
+    other = make_agent(tenant, name="Bob", department=sales, role=StaffRole.SUPERVISOR)
+    make_agent(tenant, name="Gone", is_active=False)
+    make_agent(chat_tenant(), name="Elsewhere")
+    api_client.patch(f"{AGENT}/presence", {"status": "available"}, format="json", **agent_headers(other))
+
+    response = api_client.get(f"{AGENT}/agents", **agent_headers(me))
+    agents = assert_contract(response, "listAgentTeammates", status=200)["data"]["agents"]
+    assert [(a["name"], a["presence"]) for a in agents] == [("Ann", "offline"), ("Bob", "available")]
+    assert (agents[1]["departmentName"], agents[1]["role"]) == ("Sales", "supervisor")
+    assert "scopes" not in agents[0]
+    assert_contract(api_client.get(f"{AGENT}/agents", **visitor_headers(tenant)), "listAgentTeammates", status=401)
+
+
+def test_an_agent_reopens_what_it_closed_and_the_visitors_other_open_conversation_is_a_conflict(
+    api_client, assert_contract
+):
+    tenant = chat_tenant()
+    agent = make_agent(tenant)
+    headers = agent_headers(agent)
+    conversation_id = _conversation(api_client, tenant)
+    assert_contract(api_client.post(_url(conversation_id, "/close"), **headers), "closeAgentConversation", status=200)
+
+    reopened = assert_contract(
+        api_client.post(_url(conversation_id, "/reopen"), **headers), "reopenAgentConversation", status=200
+    )["data"]["conversation"]
+    assert reopened["status"] == "open"
+    assert Conversation.objects.get(public_id=conversation_id).closed_at is None
+    assert WebhookEvent.objects.filter(tenant=tenant, event_type="conversation.updated").exists()
+    again = api_client.post(_url(conversation_id, "/reopen"), **headers)
+    assert assert_contract(again, "reopenAgentConversation", status=200)["data"]["conversation"]["status"] == "open"
+
+    api_client.post(_url(conversation_id, "/close"), **headers)
+    start_conversation(api_client, visitor_headers(tenant, subject="vis_x"), subject="Another")
+    conflict = api_client.post(_url(conversation_id, "/reopen"), **headers)
+    assert assert_contract(conflict, "reopenAgentConversation", status=409)["code"] == "CONFLICT"
+    assert Conversation.objects.get(public_id=conversation_id).status == "closed"
+
+
+def test_reopen_is_404_for_what_the_agent_does_not_see(api_client, assert_contract):
+    tenant = chat_tenant()
+    conversation_id = _conversation(api_client, tenant)
+    outsider = make_agent(chat_tenant())
+    response = api_client.post(_url(conversation_id, "/reopen"), **agent_headers(outsider))
+    assert_contract(response, "reopenAgentConversation", status=404)
+    no_scope = agent_headers(make_agent(tenant), scopes=["agent:conversations:read"])
+    refused = api_client.post(_url(conversation_id, "/reopen"), **no_scope)
+    assert_contract(refused, "reopenAgentConversation", status=403)
+
+
+def test_the_contact_panel_creates_links_and_then_edits_the_contact(api_client, assert_contract):
+    tenant = chat_tenant()
+    headers = agent_headers(make_agent(tenant))
+    conversation_id = _conversation(api_client, tenant)
+    empty = assert_contract(api_client.get(_url(conversation_id, "/contact"), **headers), "getAgentConversationContact")
+    assert empty["data"]["contact"] is None
+    assert empty["data"]["visitor"]["verified"] is False
+
+    missing_phone = api_client.patch(_url(conversation_id, "/contact"), {"name": "Ada"}, format="json", **headers)
+    body = assert_contract(missing_phone, "updateAgentConversationContact", status=400)
+    assert body["code"] == "SERVER_CONTACT_VALIDATION_FAILED"
+    assert "phone" in " ".join(body["details"])
+    assert not Contact.objects.filter(tenant=tenant).exists()
+
+    created = api_client.patch(
+        _url(conversation_id, "/contact"),
+        {"name": "Ada Lovelace", "phone": "+14155550100", "tags": ["vip"], "notes": "Prefers email."},
+        format="json",
+        **headers,
+    )
+    contact = assert_contract(created, "updateAgentConversationContact", status=200)["data"]["contact"]
+    assert (contact["tags"], contact["notes"]) == (["vip"], "Prefers email.")
+    conversation = Conversation.objects.get(public_id=conversation_id)
+    assert conversation.contact.public_id == contact["id"]
+    assert Visitor.objects.get(pk=conversation.visitor_id).contact_id == conversation.contact_id
+
+    change = {"notes": "Call after 5pm.", "tags": ["vip", "late"]}
+    edited = api_client.patch(_url(conversation_id, "/contact"), change, format="json", **headers)
+    data = assert_contract(edited, "updateAgentConversationContact", status=200)["data"]["contact"]
+    assert (data["id"], data["name"], data["notes"], data["tags"]) == (
+        contact["id"],
+        "Ada Lovelace",
+        "Call after 5pm.",
+        ["vip", "late"],
+    )
+    bad = api_client.patch(_url(conversation_id, "/contact"), {"email": "nope"}, format="json", **headers)
+    assert "email" in " ".join(assert_contract(bad, "updateAgentConversationContact", status=400)["details"])
+    assert Contact.objects.get(public_id=contact["id"]).email == ""
+
+
+def test_the_contact_of_another_tenants_conversation_is_404(api_client, assert_contract):
+    conversation_id = _conversation(api_client, chat_tenant())
+    outsider = agent_headers(make_agent(chat_tenant()))
+    assert_contract(api_client.get(_url(conversation_id, "/contact"), **outsider), "getAgentConversationContact", 404)
+    patch = api_client.patch(
+        _url(conversation_id, "/contact"), {"name": "X", "phone": "+14155550100"}, format="json", **outsider
+    )
+    assert_contract(patch, "updateAgentConversationContact", status=404)
