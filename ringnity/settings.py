@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "apps.reports",
     "apps.ai",
     "apps.realtime",
+    "apps.inbox",
     "apps.platform",
     "apps.widget",
 ]

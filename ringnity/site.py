@@ -9,6 +9,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from apps.platform.demo import DEMO_AGENTS, DEMO_PASSWORD, DEMO_SLUG
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 REALTIME_CONTRACT = Path(__file__).resolve().parent.parent / "docs" / "contract" / "ringnity-realtime.asyncapi.yaml"
 
@@ -34,13 +36,28 @@ def quick_start() -> str:
     return match.group(1).strip() if match else ""
 
 
+def inbox_link(*, debug: bool) -> tuple[str, str]:
+    """``/inbox/`` and, on a development server (the demo of ``make run``), the demo agent's login."""
+    if not debug:
+        return "/inbox/", "agents sign in with their workspace login"
+    agent = DEMO_AGENTS[0]
+    return f"/inbox/?workspace={DEMO_SLUG}&username={agent}", f"demo agent {agent} / {DEMO_PASSWORD}"
+
+
 @require_safe
 def landing(request):
     base = request.build_absolute_uri("/").rstrip("/")
+    inbox, inbox_login = inbox_link(debug=settings.DEBUG)
     return render(
         request,
         "landing/index.html",
-        {"base": base, "links": LINKS, "quick_start": quick_start(), "debug": settings.DEBUG},
+        {
+            "base": base,
+            "links": {**LINKS, "inbox": inbox},
+            "inbox_login": inbox_login,
+            "quick_start": quick_start(),
+            "debug": settings.DEBUG,
+        },
     )
 
 

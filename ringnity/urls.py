@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("apps.calls.urls")),  # /call/join/<token>: the page a call link opens
     path("", include("apps.widget.urls")),  # /widget/v1.js and its strings tables
     path("demo/", demo_page, name="demo"),  # DEBUG only: the widget on a pretend customer page
+    path("", include("apps.inbox.urls")),  # /inbox/: the agents' web inbox
     re_path(r"^[aA][pP][iI](?:/|$)", api_not_found),  # every method, /api, /API/...: the JSON 404 envelope
 ]
 

@@ -137,6 +137,7 @@ def banner(base: str, *, client_id: str, widget_key: str, key_last4: str, secret
             f"{', '.join(DEMO_AGENTS)} / {DEMO_PASSWORD} in workspace '{DEMO_SLUG}'   (POST /api/auth/workspace-login, "
             "then /api/auth/workspace-agent-token for /api/agent-sdk/*)",
         ),
+        ("Inbox", f"{base}/inbox/?workspace={DEMO_SLUG}&username={DEMO_AGENTS[0]}   (password {DEMO_PASSWORD})"),
         ("SDK", f"clientId {client_id}, public key {widget_key}, origins {', '.join(DEMO_ORIGINS)}"),
         ("Server key", key_line),
     ]

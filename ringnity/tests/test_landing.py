@@ -49,3 +49,14 @@ def test_html_error_pages_have_the_content_security_policy_too(client):
     bad_host = client.get("/", HTTP_HOST="evil.example.net")
     assert bad_host.status_code == 400
     _strict(bad_host["Content-Security-Policy"])
+
+
+def test_the_landing_page_links_the_inbox_with_the_demo_agents_login_in_development(client, settings):
+    settings.DEBUG = True
+    html = client.get("/").content.decode()
+    assert 'href="/inbox/?workspace=demo&amp;username=agent1"' in html
+    assert "agent1 / ringnity-demo-2026" in html
+    settings.DEBUG = False
+    html = client.get("/").content.decode()
+    assert 'href="/inbox/"' in html
+    assert "ringnity-demo-2026" not in html

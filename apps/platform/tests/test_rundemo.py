@@ -131,7 +131,8 @@ def test_make_run_output_is_the_banner_and_its_curl_creates_a_contact(tmp_path):
         assert "Performing system checks" not in output
         assert output.count("Watching for file changes") <= 1
         assert f"Ringnity demo is running at http://127.0.0.1:{port}/" in output
-        for needle in ("/demo/", "/api/docs/", "/api/schema/", "/admin/", DEMO_OPERATOR_EMAIL, "rn_sk_test_"):
+        needles = ("/demo/", "/inbox/?workspace=", "/api/docs/", "/api/schema/", "/admin/", DEMO_OPERATOR_EMAIL)
+        for needle in (*needles, "rn_sk_test_"):
             assert needle in output
         assert len(output.strip().splitlines()) <= 16, output
         curl = next(line.strip() for line in output.splitlines() if line.strip().startswith("curl "))
