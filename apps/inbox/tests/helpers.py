@@ -8,7 +8,6 @@ import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -19,7 +18,6 @@ from apps.tenants.tests.factories import DEFAULT_PASSWORD
 
 #: Generous waits: the machine is shared and a browser, a server and the test run at once.
 WAIT_MS = 30_000
-AXE = Path(__file__).resolve().parents[3] / "ringnity" / "testing" / "axe" / "axe.min.js"
 QUOTAS = {"contacts": "unlimited", "realtime_connections": 100}
 
 
@@ -76,15 +74,3 @@ def sign_in(page, server, tenant, agent, password=DEFAULT_PASSWORD):
 
 def row(page, conversation_id):
     return page.locator(f'li[data-conversation-id="{conversation_id}"]')
-
-
-def serious_violations(page) -> list[str]:
-    """axe-core's serious and critical violations on the page as it is now. The script is evaluated through
-    the DevTools protocol (a script tag would be inline script, which the page's policy refuses)."""
-    page.evaluate(AXE.read_text())
-    found = page.evaluate("async () => (await axe.run(document)).violations")
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']]}"
-        for v in found
-        if v["impact"] in ("serious", "critical")
-    ]

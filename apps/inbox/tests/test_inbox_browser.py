@@ -16,9 +16,10 @@ from apps.ai.tests.factories import AI_FEATURES, indexed_document
 from apps.chat.models import Contact, Conversation, Message
 from apps.chat.tests.chat_fixtures import visitor_headers
 from apps.realtime.tests.gateway import gateway_process, token_of
+from ringnity.testing.axe import axe_violations
 from ringnity.testing.browser import csp_violations, watch_csp
 
-from .helpers import WAIT_MS, http, inbox_tenant, open_inbox, row, serious_violations, sign_in, staff
+from .helpers import WAIT_MS, http, inbox_tenant, open_inbox, row, sign_in, staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 VISITOR = "/api/chat/visitor/conversations"
@@ -182,7 +183,7 @@ def test_axe_finds_no_serious_violation_and_the_readme_screenshot(server, chromi
     page = chromium_page
     page.set_viewport_size({"width": 1280, "height": 760})
     open_inbox(page, server, tenant, agent)
-    assert serious_violations(page) == []  # the sign-in form
+    assert axe_violations(page) == []  # the sign-in form
 
     conversation_id, visitor = visitor_starts(server, assert_contract, tenant, text="Hi! Where is order 1042?")
     sign_in(page, server, tenant, agent)
@@ -195,6 +196,6 @@ def test_axe_finds_no_serious_violation_and_the_readme_screenshot(server, chromi
     expect(page.get_by_test_id("transcript").locator("li")).to_have_count(3, timeout=WAIT_MS)
     page.get_by_test_id("tab-mine").click()
     expect(row(page, conversation_id)).to_be_visible()
-    assert serious_violations(page) == []  # the inbox with a conversation open
+    assert axe_violations(page) == []  # the inbox with a conversation open
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))
