@@ -48,6 +48,17 @@ def visitor_says(server, assert_contract, headers, conversation_id, text):
     return assert_contract(response, "sendVisitorConversationMessage", status=201)["data"]["message"]
 
 
+def agent_opens_a_visitors_conversation(page, server, assert_contract, tenant=None, **visitor):
+    """A visitor writes, an agent of the tenant signs in and opens that conversation."""
+    tenant = tenant or inbox_tenant()
+    agent = staff(tenant)
+    conversation_id, headers = visitor_starts(server, assert_contract, tenant, **visitor)
+    sign_in(page, server, tenant, agent)
+    row(page, conversation_id).locator("button").click()
+    expect(page.get_by_test_id("conversation-status")).not_to_have_text("Loading…", timeout=WAIT_MS)
+    return tenant, conversation_id, headers
+
+
 def test_wrong_password_says_so_and_the_login_locks_as_the_api_does(server, chromium_page):
     tenant = inbox_tenant()
     agent = staff(tenant)
@@ -108,12 +119,8 @@ def test_a_visitor_message_arrives_live_and_the_agent_accepts_replies_closes_and
 
 def test_the_api_refuses_and_the_page_shows_why(server, chromium_page, assert_contract):
     """The page copies no rule: reopening while the visitor has another open conversation is the API's 409."""
-    tenant = inbox_tenant()
-    agent = staff(tenant)
     page = chromium_page
-    conversation_id, visitor = visitor_starts(server, assert_contract, tenant)
-    sign_in(page, server, tenant, agent)
-    row(page, conversation_id).locator("button").click()
+    _, _, visitor = agent_opens_a_visitors_conversation(page, server, assert_contract)
     page.get_by_test_id("close").click()
     expect(page.get_by_test_id("conversation-status")).to_contain_text("closed", timeout=WAIT_MS)
     response = http(server, "POST", VISITOR, {"subject": "Another"}, visitor)
@@ -123,12 +130,8 @@ def test_the_api_refuses_and_the_page_shows_why(server, chromium_page, assert_co
 
 
 def test_the_contact_panel_edits_the_contact(server, chromium_page, assert_contract):
-    tenant = inbox_tenant()
-    agent = staff(tenant)
     page = chromium_page
-    conversation_id, _ = visitor_starts(server, assert_contract, tenant)
-    sign_in(page, server, tenant, agent)
-    row(page, conversation_id).locator("button").click()
+    tenant, conversation_id, _ = agent_opens_a_visitors_conversation(page, server, assert_contract)
     expect(page.get_by_test_id("visitor-info")).to_contain_text("No contact yet", timeout=WAIT_MS)
 
     page.fill("#contact-name", "Ada Lovelace")
