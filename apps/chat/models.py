@@ -87,6 +87,23 @@ class ContactTag(TenantOwnedModel):
         indexes = [models.Index(fields=["tenant", "tag"], name="contact_tag_tenant_tag")]
 
 
+class ContactTotal(models.Model):
+    """How many contacts a tenant has, kept by PostgreSQL triggers on ``chat_contact`` (migration 0005).
+
+    Statement-level ``AFTER INSERT`` / ``AFTER DELETE`` triggers add each statement's rows per tenant
+    in the writing transaction, so every path (services, ``bulk_create``, cascades) keeps it exact and
+    a reader's snapshot sees the total that matches the contacts it sees. The unfiltered contacts list
+    reads it instead of counting the tenant's rows on every page (``apps.chat.selectors.contact_total``).
+    On SQLite there are no triggers and the list counts.
+    """
+
+    tenant = models.OneToOneField("tenants.Tenant", on_delete=models.CASCADE, primary_key=True)
+    total = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.total} contacts of tenant {self.tenant_id}"
+
+
 # --- Live chat: visitors, conversations, messages ------------------------------------------
 #
 # Every list/lookup query of this app has an index that starts with ``tenant``. Public ids are

@@ -3,9 +3,11 @@
 
 import math
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import BigIntegerField, Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
-from apps.chat.models import Attachment, AttachmentStatus, Contact, ContactTag
+from apps.chat.models import Attachment, AttachmentStatus, Contact, ContactTag, ContactTotal
 from apps.tenants.models import User
 from ringnity.api.errors import not_found
 
@@ -51,6 +53,15 @@ CONTACT_OUTPUT_FIELDS = (
     "created_at",
     "updated_at",
 )
+
+
+def contact_total(*, tenant, search: str = "", tags: list[str] | None = None):
+    """The total of an unfiltered list as an expression reading ``ContactTotal`` (PostgreSQL keeps it by
+    trigger), so a page does not count the tenant's contacts; None when the list is filtered or on SQLite."""
+    if search.strip() or tags or connection.vendor != "postgresql":
+        return None
+    kept = ContactTotal.objects.filter(tenant_id=tenant.pk).values("total")[:1]
+    return Coalesce(Subquery(kept), Value(0), output_field=BigIntegerField())
 
 
 def contact_list_rows(*, tenant, search: str = "", tags: list[str] | None = None) -> QuerySet:

@@ -73,15 +73,17 @@ class _CountAll(Func):
 _TOTAL = "_page_total"
 
 
-def paginate_page(queryset: QuerySet, params: PageParams) -> tuple[list, dict]:
+def paginate_page(queryset: QuerySet, params: PageParams, total=None) -> tuple[list, dict]:
     """One query: the page, each row carrying the total as a scalar subquery (PostgreSQL runs it once).
 
     A page past the end has no row to carry it, and costs a second query (a plain COUNT).
     ``queryset`` must already have a stable order; its rows may be models or ``.values()`` dicts.
+    ``total``: an expression that gives the same number without counting (a maintained total), if any.
     """
     offset = (params.page - 1) * params.limit
-    counter = queryset.order_by().annotate(**{_TOTAL: _CountAll()}).values(_TOTAL)
-    items = list(queryset.annotate(**{_TOTAL: Subquery(counter)})[offset : offset + params.limit])
+    if total is None:
+        total = Subquery(queryset.order_by().annotate(**{_TOTAL: _CountAll()}).values(_TOTAL))
+    items = list(queryset.annotate(**{_TOTAL: total})[offset : offset + params.limit])
     if items:
         total = _total_of(items[0])
         for item in items[1:]:

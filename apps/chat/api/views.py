@@ -48,7 +48,8 @@ class ContactCollectionView(ContactAPIView):
     def get(self, request):
         params, search, tags = contact_list_params(request.query_params)
         contacts = selectors.contact_list_rows(tenant=self.tenant, search=search, tags=tags)
-        rows, pagination = paginate_page(contacts, params)
+        total = selectors.contact_total(tenant=self.tenant, search=search, tags=tags)
+        rows, pagination = paginate_page(contacts, params, total=total)
         return Response(outputs.ContactListResult({"contacts": rows, "pagination": pagination}).data)
 
     @extend_schema(
