@@ -190,7 +190,11 @@ def classify(route: str, pattern: URLPattern) -> Route | Unclassified | OutsideT
             )
     accepted = getattr(view, "accepted_principals", None)
     if accepted is None or accepted == PUBLIC:
-        problems.append(f"`{view.__name__}` takes an id but accepts {'everybody' if accepted else 'nobody'}")
+        who = "everybody" if accepted else "nobody"
+        problems.append(
+            f"`{view.__name__}` takes an id but accepts {who}: give it `accepted_principals`, or list the "
+            f"route's prefix in OUTSIDE_TENANCY in {HERE} with why no tenant credential is involved"
+        )
         accepted = ()
     accepted = frozenset(str(kind) for kind in accepted)
     forms = [form for name in authentication for form in AUTHENTICATION_CLASSES.get(name, ())]
