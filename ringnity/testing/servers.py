@@ -106,13 +106,15 @@ def web_process(**env_overrides):
 
 
 @contextmanager
-def loopback_page(body: bytes, content_type: str = "text/html"):
-    """A thread serving ``body`` to every GET on a free 127.0.0.1 port (a customer's page, a key set);
-    yields the port."""
+def loopback_page(body: bytes, content_type: str = "text/html", headers: dict | None = None):
+    """A thread serving ``body`` (with ``headers``: a page's policy, say) to every GET on a free 127.0.0.1
+    port (a customer's page, a key set); yields the port."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
             self.send_response(200)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

@@ -4,10 +4,13 @@ agent on the REST API (agent-sdk routes) and its own gateway socket."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
-from apps.chat.models import Message, SenderType
+from apps.calls.models import CallSession, CallStatus
+from apps.chat.models import Attachment, Message, SenderType
 from apps.realtime.tests.gateway import gateway_process
 from ringnity.testing.browser import csp_violations, watch_csp
 
@@ -33,7 +36,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(scope="module")
 def gateway(django_db_setup):
-    with gateway_process() as server:
+    with gateway_process(static=True) as server:  # static: /static/calls/rtc.js, the call module
         yield server
 
 
@@ -129,3 +132,59 @@ def test_a_reload_keeps_the_conversation_and_the_session(gateway, chromium_page,
     wait_sent(page, "Still me")
     assert conversation_of(demo.tenant).pk == conversation.pk  # the same conversation, the same visitor
     assert Message.objects.filter(conversation=conversation, sender_type=SenderType.VISITOR).count() == 2
+
+
+def test_a_file_is_sent_and_downloads_again(gateway, chromium_page):
+    demo = demo_tenant()
+    page = chromium_page
+    page.goto(f"{gateway.http}/demo/")
+    open_widget(page)
+    files = {"name": "order-notes.txt", "mimeType": "text/plain", "buffer": b"Order 1042: blue, size 38.\n"}
+    page.get_by_test_id("rn-file").set_input_files(files)
+    link = message(page, "visitor").get_by_test_id("rn-attachment")
+    expect(link).to_have_text("order-notes.txt", timeout=WAIT_MS)
+    expect(link).to_have_accessible_name("Download order-notes.txt")
+    attachment = Attachment.objects.get(conversation=conversation_of(demo.tenant))
+    assert attachment.original_filename == "order-notes.txt"
+    assert attachment.content_type == "text/plain"
+    with page.expect_download() as download:
+        link.click()
+    assert Path(download.value.path()).read_bytes() == b"Order 1042: blue, size 38.\n"
+
+
+def test_the_call_button_signals_through_the_call_module_and_hang_up_ends_the_call(gateway, media_browser):
+    """The widget's half of a call (the two-browser call is the inbox's test): the call session over REST, the
+    offer through /static/calls/rtc.js and the gateway to the subscribed agent, and the hang-up."""
+    demo = demo_tenant()
+    page = media_browser.new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(f"{gateway.http}/demo/")
+    open_widget(page)
+    visitor_says(page, "Can we talk?")
+    wait_sent(page, "Can we talk?")
+    conversation = conversation_of(demo.tenant)
+    agent = agent_socket(gateway, demo, conversation.public_id)
+    expect(widget(page)).to_have_attribute("data-live", "true", timeout=WAIT_MS)
+
+    page.get_by_test_id("rn-call").click()
+    expect(page.get_by_test_id("rn-call-panel")).to_have_attribute("data-state", "connecting", timeout=WAIT_MS)
+    call = CallSession.objects.get(conversation=conversation)
+    skip = ("ping", "presence", "message.created", "call.started", "call.ice")
+    offer = agent.recv_type("call.offer", timeout=30, skip=skip)
+    assert offer["callSessionId"] == call.public_id
+    assert offer["sdp"].startswith("v=0")
+
+    page.get_by_test_id("rn-hangup").click()
+    expect(page.get_by_test_id("rn-call-panel")).to_be_hidden()
+    expect(message(page, "system", "The call ended.")).to_have_count(1)
+    expect(page.get_by_test_id("rn-call")).to_be_visible()
+    heard = {}
+    while len(heard) < 2:  # the relayed hang-up and the durable end, in either order
+        frame = agent.recv(timeout=30)
+        if frame["type"] in ("call.hangup", "call.ended"):
+            heard[frame["type"]] = frame
+    assert heard["call.hangup"]["callSessionId"] == call.public_id
+    assert heard["call.ended"]["data"]["id"] == call.public_id
+    agent.close()
+    call.refresh_from_db()
+    assert call.status == CallStatus.ENDED

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ from playwright.sync_api import expect
 from apps.realtime.tests.gateway import gateway_process
 from ringnity.testing.axe import axe_violations
 from ringnity.testing.browser import csp_violations, watch_csp
+from ringnity.testing.servers import loopback_page
 
 from .browser import (
     WAIT_MS,
@@ -46,7 +45,7 @@ ringnity-chat, div, section, button, textarea, form, p, ol, li {
 
 @pytest.fixture(scope="module")
 def gateway(django_db_setup):
-    with gateway_process() as server:
+    with gateway_process(static=True) as server:
         yield server
 
 
@@ -67,45 +66,20 @@ def _hostile_page(widget_origin: str, client_id: str) -> tuple[bytes, str]:
     return html.encode(), policy
 
 
-@pytest.fixture
-def host_site():
-    """A customer's site: a loopback HTTP server on another port, opened as ``localhost`` (another origin
-    than the widget's ``127.0.0.1``; both are the demo tenant's allowed domains)."""
-    pages: dict[str, tuple[bytes, str]] = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            body, policy = pages.get(self.path, (b"not found", "default-src 'none'"))
-            self.send_response(200 if self.path in pages else 404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Security-Policy", policy)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield pages, f"http://localhost:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def test_the_widget_renders_and_works_inside_a_hostile_page_on_another_origin(
-    gateway, host_site, chromium_page, assert_contract
-):
+def test_the_widget_renders_and_works_inside_a_hostile_page_on_another_origin(gateway, chromium_page, assert_contract):
+    """The customer's page is a loopback server on another port, opened as ``localhost``: another origin than the
+    widget's ``127.0.0.1`` (both are the demo tenant's allowed domains)."""
     demo = demo_tenant()
-    pages, site = host_site
-    pages["/shop"] = _hostile_page(gateway.http, demo.client_id)
+    body, policy = _hostile_page(gateway.http, demo.client_id)
     page = chromium_page
     console = watch_csp(page)
-    page.goto(f"{site}/shop")
+    with loopback_page(body, "text/html; charset=utf-8", {"Content-Security-Policy": policy}) as port:
+        page.goto(f"http://localhost:{port}/shop")
+        _chat_inside_the_hostile_page(gateway, demo, page, assert_contract)
+    assert csp_violations(page, console) == []
 
+
+def _chat_inside_the_hostile_page(gateway, demo, page, assert_contract) -> None:
     launcher = page.get_by_test_id("rn-launcher")
     expect(launcher).to_be_visible(timeout=WAIT_MS)
     box = launcher.bounding_box()
@@ -122,7 +96,6 @@ def test_the_widget_renders_and_works_inside_a_hostile_page_on_another_origin(
     agent_says(gateway, demo, conversation.public_id, "Welcome!", assert_contract)
     expect(message(page, "agent", "Welcome!")).to_be_visible(timeout=WAIT_MS)
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(17, 17, 17)"  # untouched host
-    assert csp_violations(page, console) == []
 
 
 def test_axe_finds_no_serious_or_critical_violation_and_the_keyboard_alone_chats(

@@ -16,7 +16,8 @@
  *
  * Test hooks (stable; roles and labels come from the strings table):
  *   data-testid  rn-launcher (button, aria-expanded) · rn-unread (badge) · rn-panel (role=dialog)
- *                rn-close · rn-call · rn-call-panel · rn-call-state · rn-hangup · rn-status (role=status)
+ *                rn-close · rn-call · rn-call-panel (data-state: the call peer's state) · rn-call-state · rn-hangup
+ *                rn-status (role=status)
  *                rn-messages (role=log) · rn-message (one per message) · rn-body · rn-receipt · rn-attachment
  *                rn-typing · rn-handoff · rn-form · rn-input · rn-attach · rn-file (input type=file) · rn-send
  *   rn-message   data-sender (visitor|agent|ai|system) data-message-id data-client-message-id
@@ -362,6 +363,7 @@
       return goLive();
     }
     if (frame.cursor) {
+      if (peer && type.startsWith('call.')) peer.handleFrame(frame); // call.answered: the caller re-offers
       durable(type, frame.data || {});
       saved.cursor = frame.cursor;
       save();
@@ -417,7 +419,9 @@
           role: 'caller',
           onState: (state) => {
             if (!call) return;
+            if (state === 'ended') return endCall('callEnded');
             call.ui = { connecting: 'callConnecting', connected: 'callConnected', failed: 'callFailed' }[state] || call.ui;
+            call.state = state;
             renderCall();
           },
           onRemoteStream: (stream) => (el.audio.srcObject = stream),
@@ -433,18 +437,20 @@
   }
   async function hangup() {
     const current = call;
+    const active = peer;
     if (!current) return;
-    if (peer) peer.hangup('hangup');
     endCall('callEnded');
+    if (active) active.hangup('hangup'); // call.hangup over the gateway (it ends the call session too)
     try {
       await api('PATCH', '/calls/sessions/' + encodeURIComponent(current.id) + '/end', { body: { reason: 'visitor_hangup' } });
     } catch (e) { /* already ended */ }
   }
   function endCall(reason) {
+    const had = call;
     peer = null;
     call = null;
     el.audio.srcObject = null;
-    if (reason) notice(t(reason));
+    if (reason && had) notice(t(reason));
     renderCall();
   }
 
@@ -659,6 +665,7 @@
   function renderCall() {
     el.callPanel.hidden = !call;
     el.callState.textContent = call ? t(call.ui || 'callCalling') : '';
+    el.callPanel.dataset.state = call ? call.state || 'new' : 'ended';
     render();
   }
   const service = (key) => ((boot && boot.services) || []).find((s) => s.key === key);
