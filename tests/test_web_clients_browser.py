@@ -1,6 +1,7 @@
 """The two web clients together, as issue 20's first hour: a visitor on ``/demo/`` (the widget) and an agent in
 ``/inbox/``, two chromium contexts against one real server process (pages, API, realtime gateway). They chat
-both ways without a reload, then a call connects with chromium's fake media and the hang-up ends it.
+both ways without a reload (typing and read receipts too), then a call connects with chromium's fake media
+and the hang-up ends it.
 
 How long a message takes to show on the other side is measured in the browsers (``requestAnimationFrame``
 polling, one machine's clock) and printed, not asserted: the goal is 1 s; the waits are generous because
@@ -81,15 +82,19 @@ def test_a_visitor_on_the_demo_page_and_an_agent_in_the_inbox_chat_and_call(serv
     inbox.get_by_test_id("accept").click()
     expect(inbox.get_by_test_id("conversation-status")).to_contain_text("assigned to you")
 
-    # agent -> visitor
-    started = time.time()
+    # agent -> visitor: typing, the reply, and the visitor's read receipt back in the inbox
     inbox.get_by_test_id("reply").fill("Hi! Dana here, how can I help?")
+    expect(visitor.get_by_test_id("rn-typing")).not_to_be_empty()
+    started = time.time()
     inbox.get_by_test_id("reply").press("Enter")
     timings["agent reply -> widget"] = shown_after(visitor, started, IN_WIDGET, "Dana here, how can I help?")
+    sent = inbox.get_by_test_id("transcript").locator('li[data-sender="agent"]')
+    expect(sent.get_by_test_id("receipt")).to_have_text("Read")
 
-    # visitor -> agent, into the open transcript
-    started = time.time()
+    # visitor -> agent, into the open transcript, typing first
     visitor.get_by_test_id("rn-input").fill("Where is order 1042?")
+    expect(inbox.get_by_test_id("typing")).to_have_text("The visitor is typing…")
+    started = time.time()
     visitor.get_by_test_id("rn-input").press("Enter")
     timings["visitor message -> inbox transcript"] = shown_after(inbox, started, IN_TRANSCRIPT, "Where is order 1042?")
 

@@ -4,6 +4,7 @@ panel, AI drafts, accessibility, and the README's screenshot."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from apps.ai import services as ai_services
 from apps.ai.draft_services import ai_draft_write
 from apps.ai.models import AiDraft, RoutingMode
 from apps.ai.tests.factories import AI_FEATURES, indexed_document
-from apps.chat.models import Contact, Conversation, Message
+from apps.chat.models import AgentPresence, Contact, Conversation, Message
 from apps.chat.tests.chat_fixtures import visitor_headers
 from apps.realtime.tests.gateway import gateway_process, token_of
 from ringnity.testing.axe import axe_violations
@@ -127,6 +128,28 @@ def test_the_api_refuses_and_the_page_shows_why(server, chromium_page, assert_co
     assert_contract(response, "createVisitorConversation", status=201)
     page.get_by_test_id("reopen").click()
     expect(page.get_by_test_id("action-error")).to_have_text("The visitor already has an open conversation.")
+
+
+def test_an_agent_transfers_to_a_colleague_and_sets_its_presence(server, chromium_page, assert_contract):
+    tenant = inbox_tenant()
+    colleague = staff(tenant, name="Casey Colleague")
+    page = chromium_page
+    _, conversation_id, _ = agent_opens_a_visitors_conversation(page, server, assert_contract, tenant=tenant)
+    page.get_by_test_id("accept").click()
+    expect(page.get_by_test_id("conversation-status")).to_contain_text("assigned to you", timeout=WAIT_MS)
+    page.get_by_test_id("transfer-to").select_option(colleague.public_id)
+    page.get_by_test_id("transfer").click()
+    expect(page.get_by_test_id("conversation-status")).to_contain_text("assigned to Casey", timeout=WAIT_MS)
+    assert Conversation.objects.get(public_id=conversation_id).assigned_agent_id == colleague.pk
+
+    page.get_by_test_id("presence").select_option("busy")
+    expect(page.get_by_test_id("app-error")).to_be_empty()
+    mine = AgentPresence.objects.filter(tenant=tenant).exclude(agent=colleague)
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while mine.values_list("status", flat=True).first() != "busy" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert mine.values_list("status", flat=True).first() == "busy"
+    expect(page.get_by_test_id("presence")).to_have_value("busy")
 
 
 def test_the_contact_panel_edits_the_contact(server, chromium_page, assert_contract):
