@@ -43,6 +43,9 @@ REPLAY_MAX_SCANNED = 50_000
 MAX_SUBSCRIPTIONS = 200
 AUDIENCE_TTL = 10.0
 TYPING_REPEAT_SECONDS = 0.5
+#: At most this many typing frames per conversation and socket are relayed in any second (a change of state
+#: included: a client flipping isTyping cannot flood the others).
+TYPING_PER_SECOND = 2
 
 
 def admission(listener: Listener, *, origin: str, same_origin: bool) -> int:
@@ -195,10 +198,14 @@ async def typing(conn, frame: dict) -> None:
     conversation_id, audience = await _readable(conn, frame)
     is_typing = protocol.boolean(frame, "isTyping")
     now = time.monotonic()
-    last = conn.typing_sent.get(conversation_id)
-    if last is not None and last[1] == is_typing and now - last[0] < TYPING_REPEAT_SECONDS:
+    sent = conn.typing_sent.get(conversation_id) or []  # [(time, state)] of the last relayed, newest last
+    if sent and sent[-1][1] == is_typing and now - sent[-1][0] < TYPING_REPEAT_SECONDS:
         return  # throttled: the same state again within half a second
-    conn.typing_sent[conversation_id] = (now, is_typing)
+    if len(sent) >= TYPING_PER_SECOND and now - sent[-TYPING_PER_SECOND][0] < 1.0:
+        return  # throttled: two already relayed within the last second
+    if len(conn.typing_sent) > MAX_SUBSCRIPTIONS:
+        conn.typing_sent.clear()
+    conn.typing_sent[conversation_id] = [*sent[-(TYPING_PER_SECOND - 1) :], (now, is_typing)]
     body = {"type": "typing", "conversationId": conversation_id, "isTyping": is_typing, "sender": _sender(conn)}
     await signal_publish(
         tenant_pk=conn.listener.tenant_pk, rule="typing", frame=body, audience=audience, sender=conn.principal_key
