@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "channels",
     # Lowest layer first; an app imports only from the ones above it in this list (import-linter).
+    "apps.audit",
     "apps.tenants",
     "apps.idempotency",
     "apps.plans",
@@ -124,6 +125,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -39,6 +39,7 @@ from apps.ai.knowledge.search import search
 from apps.ai.models import AiConversation, AiSettings, RoutingMode
 from apps.ai.providers import Passage, ProviderError, Reply, current_provider
 from apps.ai.providers.base import estimate_tokens
+from apps.audit.services import audit_record, audited
 from apps.chat.conversation_services import chat_availability, conversation_start
 from apps.chat.message_services import message_send
 from apps.chat.models import Message, SenderType, Visitor
@@ -68,15 +69,18 @@ def ai_settings_get(*, tenant) -> AiSettings:
     return found or AiSettings(tenant=tenant)
 
 
+@audited("routing_mode.set")
 @transaction.atomic
 def routing_mode_set(*, tenant, mode: str) -> AiSettings:
     """Sets the tenant's routing mode (the console and ``PUT /sdk/developer/ai-routing`` call this)."""
     if mode not in RoutingMode.values:
         raise validation_failed(["mode: must be one of human_only, ai_first, ai_assisted."])
     row, _ = AiSettings.objects.select_for_update().get_or_create(tenant=tenant)
+    before = {"routing_mode": row.routing_mode}
     if row.routing_mode != mode:
         row.routing_mode = mode
         row.save(update_fields=["routing_mode", "updated_at"])
+    audit_record(action="routing_mode.set", target=row, before=before, after={"routing_mode": mode}, tenant=tenant)
     return row
 
 

@@ -5,11 +5,10 @@ Ledger and usage rows are read-only for everybody: the balance moves only throug
 """
 
 from django.contrib import admin
-from django.utils import timezone
 
 from apps.billing.models import AiBalance, AiHold, AiLedgerEntry, AiPricing, AiUsageLog, format_cents
 from apps.billing.pricing import derived
-from apps.billing.services import ai_balance_settings_save
+from apps.billing.services import ai_balance_settings_save, ai_pricing_update
 
 
 def cents(value: int | None) -> str:
@@ -30,10 +29,8 @@ class AiPricingAdmin(admin.ModelAdmin):
         return ", ".join(f"{k}={v}" for k, v in derived(obj).items())
 
     def save_model(self, request, obj, form, change):
-        obj.pk = 1
-        obj.updated_at = timezone.now()
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
+        changes = {name: getattr(obj, name) for name in form.changed_data}
+        ai_pricing_update(changes=changes, actor=request.user)
 
 
 @admin.register(AiBalance)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.audit.services import audit_record, audited, snapshot
 from apps.billing import pricing, selectors
 from apps.billing.models import AiBalance, AiLedgerEntry, AiPricing, AiUsageKind, AiUsageLog, LedgerKind
 from apps.plans import entitlements
@@ -35,15 +36,18 @@ def ai_pricing_current(*, for_update: bool = False) -> AiPricing:
     return pricing_row
 
 
+@audited("ai_pricing.update")
 @transaction.atomic
 def ai_pricing_update(*, changes: dict, actor=None) -> AiPricing:
     """Partial update: ``changes`` maps model field names to validated values."""
     pricing_row = ai_pricing_current(for_update=True)
+    before = snapshot(pricing_row, changes)
     for field, value in changes.items():
         setattr(pricing_row, field, value)
     pricing_row.updated_at = timezone.now()
     pricing_row.updated_by = actor
     pricing_row.save()
+    audit_record(action="ai_pricing.update", target=("aipricing", pricing_row.pk), before=before, after=changes)
     return pricing_row
 
 
@@ -113,6 +117,7 @@ def _append(
     return BalanceChange(tenant.public_id, amount_cents, before, balance.balance_cents, entry)
 
 
+@audited("ai_balance.top_up")
 @transaction.atomic
 def ai_balance_top_up(
     *, tenant: Tenant, amount_cents: int, note: str = "", actor=None, idempotency_key: str = ""
@@ -138,7 +143,7 @@ def ai_balance_top_up(
     balance = _locked_balance(tenant)
     if key and (replay := _replay(tenant, key, fingerprint)):
         return replay
-    return _append(
+    change = _append(
         tenant=tenant,
         balance=balance,
         kind=LedgerKind.TOP_UP,
@@ -148,8 +153,11 @@ def ai_balance_top_up(
         key=key,
         fingerprint=fingerprint,
     )
+    _audit_change("ai_balance.top_up", tenant, change)
+    return change
 
 
+@audited("ai_balance.adjust")
 @transaction.atomic
 def ai_balance_adjust(*, tenant: Tenant, amount_cents: int, note: str, actor=None) -> BalanceChange:
     """A signed correction by an operator (refund, goodwill credit); a note is required."""
@@ -161,7 +169,7 @@ def ai_balance_adjust(*, tenant: Tenant, amount_cents: int, note: str, actor=Non
     if problems:
         raise validation_failed(problems)
     balance = _locked_balance(tenant)
-    return _append(
+    change = _append(
         tenant=tenant,
         balance=balance,
         kind=LedgerKind.ADJUSTMENT,
@@ -170,6 +178,18 @@ def ai_balance_adjust(*, tenant: Tenant, amount_cents: int, note: str, actor=Non
         actor=actor,
         key="",
         fingerprint="",
+    )
+    _audit_change("ai_balance.adjust", tenant, change)
+    return change
+
+
+def _audit_change(action: str, tenant: Tenant, change: BalanceChange) -> None:
+    audit_record(
+        action=action,
+        target=("aibalance", tenant.public_id),
+        before={"balance_cents": change.balance_before_cents},
+        after={"balance_cents": change.balance_after_cents, "amount_cents": change.amount_cents},
+        tenant=tenant,
     )
 
 
@@ -182,6 +202,7 @@ BALANCE_SETTINGS_FIELDS = (
 )
 
 
+@audited("ai_balance.settings_update")
 @transaction.atomic
 def ai_balance_settings_update(*, tenant: Tenant, changes: dict) -> AiBalance:
     """Partial update of overage / block-on-zero / auto top-up (``changes`` uses model field names)."""
@@ -189,15 +210,24 @@ def ai_balance_settings_update(*, tenant: Tenant, changes: dict) -> AiBalance:
     if unknown:
         raise validation_failed([f"{name}: not a balance setting." for name in unknown])
     balance = _locked_balance(tenant)
+    before = snapshot(balance, changes)
     for field, value in changes.items():
         setattr(balance, field, value)
     if balance.auto_top_up_enabled and balance.auto_top_up_amount_cents <= 0:
         raise validation_failed(["autoTopUpAmountCents: must be positive while auto top-up is enabled."])
     balance.save(update_fields=[*changes, "updated_at"])  # never the balance columns: only the ledger moves them
+    audit_record(
+        action="ai_balance.settings_update",
+        target=("aibalance", tenant.public_id),
+        before=before,
+        after=snapshot(balance, changes),
+        tenant=tenant,
+    )
     entitlements.invalidate(tenant)
     return balance
 
 
+@audited("ai_balance.settings_update")
 def ai_balance_settings_save(*, balance: AiBalance) -> AiBalance:
     """Saves the settings of a balance row edited elsewhere (the console) through the locked update.
 

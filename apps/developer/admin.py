@@ -37,6 +37,13 @@ class ServerApiKeyAdmin(admin.ModelAdmin):
             changes={"name": obj.name, "scopes": obj.scopes, "is_active": obj.is_active},
         )
 
+    def delete_model(self, request, obj):
+        services.server_api_key_delete(key=obj)
+
+    def delete_queryset(self, request, queryset):
+        for key in queryset:
+            services.server_api_key_delete(key=key)
+
 
 @admin.register(ServiceToggle)
 class ServiceToggleAdmin(admin.ModelAdmin):
@@ -44,6 +51,16 @@ class ServiceToggleAdmin(admin.ModelAdmin):
     list_filter = ("service", "admin_enabled")
     search_fields = ("tenant__slug",)
     list_select_related = ("tenant",)
+
+    def save_model(self, request, obj, form, change):
+        services.service_toggle_save(toggle=obj)
+
+    def delete_model(self, request, obj):
+        services.service_toggle_delete(toggle=obj)
+
+    def delete_queryset(self, request, queryset):
+        for toggle in queryset:
+            services.service_toggle_delete(toggle=toggle)
 
 
 @admin.register(AllowedDomain)
@@ -58,3 +75,10 @@ class AllowedDomainAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.allowed_domain_save(tenant=obj.tenant, value=obj.domain, instance=obj if change else None)
+
+    def delete_model(self, request, obj):
+        services.allowed_domain_delete(domain=obj)
+
+    def delete_queryset(self, request, queryset):
+        for domain in queryset:
+            services.allowed_domain_delete(domain=domain)

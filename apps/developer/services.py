@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from apps.audit.services import audit_record, audited, snapshot, stored
 from apps.developer.credentials import server_secret_generate
 from apps.developer.domains import normalize_domains
-from apps.developer.models import AllowedDomain, ServerApiEnvironment, ServerApiKey
+from apps.developer.models import AllowedDomain, ServerApiEnvironment, ServerApiKey, ServiceToggle
 from apps.developer.signals import developer_settings_changed
 from apps.plans import entitlements
 from apps.tenants.models import Tenant, User
@@ -35,6 +36,7 @@ SERVER_API_SCOPES = (
 MAX_ALLOWED_DOMAIN_ENTRIES = 500
 NAME_MAX_LENGTH = 120
 MAX_SCOPE_ENTRIES = 50
+KEY_FIELDS = ("name", "scopes", "environment", "is_active")
 
 
 # --- Allowed domains --------------------------------------------------------
@@ -48,6 +50,7 @@ def allowed_domain_count(tenant) -> int:
     return AllowedDomain.objects.for_tenant(tenant).count()
 
 
+@audited("allowed_domains.replace")
 @transaction.atomic
 def allowed_domains_replace(*, tenant: Tenant, entries: list) -> list[str]:
     """Replaces the tenant's list; every entry normalized (see ``domains``), duplicates folded.
@@ -67,6 +70,13 @@ def allowed_domains_replace(*, tenant: Tenant, entries: list) -> list[str]:
     if existing - wanted:
         AllowedDomain.objects.for_tenant(tenant).filter(domain__in=existing - wanted).delete()
     AllowedDomain.objects.bulk_create([AllowedDomain(tenant=tenant, domain=d) for d in normalized if d not in existing])
+    audit_record(
+        action="allowed_domains.replace",
+        target=("tenant", tenant.public_id),
+        before={"domains": sorted(existing)},
+        after={"domains": sorted(wanted)},
+        tenant=tenant,
+    )
     # bulk_create and queryset deletes send no model signals: invalidate the runtime bootstrap here.
     developer_settings_changed.send(sender=AllowedDomain, tenant_pk=tenant.pk)
     return sorted(wanted)
@@ -87,6 +97,7 @@ def allowed_domains_check_room(*, tenant: Tenant, adding: int) -> None:
     )
 
 
+@audited("allowed_domain.save")
 @transaction.atomic
 def allowed_domain_save(*, tenant: Tenant, value, instance: AllowedDomain | None = None) -> AllowedDomain:
     """Adds one entry (``instance`` None) or changes one, normalized and within the quota (the console's write)."""
@@ -98,9 +109,44 @@ def allowed_domain_save(*, tenant: Tenant, value, instance: AllowedDomain | None
     duplicate = AllowedDomain.objects.for_tenant(tenant).filter(domain=domain).exclude(pk=instance.pk).exists()
     if duplicate:
         raise validation_failed([f"domain: '{domain}' is already allowed."])
+    before = stored(instance, ("domain",))
     instance.tenant, instance.domain = tenant, domain
     instance.save()
+    audit_record(action="allowed_domain.save", target=instance, before=before, after={"domain": domain}, tenant=tenant)
     return instance
+
+
+@audited("allowed_domain.delete")
+@transaction.atomic
+def allowed_domain_delete(*, domain: AllowedDomain) -> None:
+    """Removes one entry (the console's delete)."""
+    audit_record(
+        action="allowed_domain.delete", target=domain, before={"domain": domain.domain}, tenant=domain.tenant_id
+    )
+    domain.delete()
+
+
+# --- Service toggles (console) ---------------------------------------------
+
+
+@audited("service_toggle.save")
+@transaction.atomic
+def service_toggle_save(*, toggle: ServiceToggle) -> ServiceToggle:
+    """Adds or changes the tenant's switch for one service (the console's write)."""
+    before = stored(toggle, ("service", "admin_enabled"))
+    toggle.save()
+    after = snapshot(toggle, ("service", "admin_enabled"))
+    audit_record(action="service_toggle.save", target=toggle, before=before, after=after, tenant=toggle.tenant_id)
+    return toggle
+
+
+@audited("service_toggle.delete")
+@transaction.atomic
+def service_toggle_delete(*, toggle: ServiceToggle) -> None:
+    """No row means enabled: removing the switch turns the service back on."""
+    before = snapshot(toggle, ("service", "admin_enabled"))
+    audit_record(action="service_toggle.delete", target=toggle, before=before, tenant=toggle.tenant_id)
+    toggle.delete()
 
 
 # --- Server API credentials -------------------------------------------------
@@ -157,6 +203,7 @@ def _set_secret(key: ServerApiKey) -> str:
     return secret
 
 
+@audited("server_api_key.create")
 @transaction.atomic
 def server_api_key_create(
     *, tenant: Tenant, name: str, scopes: list, environment: str = "live", created_by: User | None = None
@@ -173,6 +220,7 @@ def server_api_key_create(
     key = ServerApiKey(tenant=tenant, name=name, scopes=scopes, environment=environment, created_by=created_by)
     secret = _set_secret(key)
     key.save()
+    audit_record(action="server_api_key.create", target=key, after=snapshot(key, KEY_FIELDS), tenant=tenant)
     return key, secret
 
 
@@ -226,30 +274,50 @@ def server_api_key_changes_check(*, tenant: Tenant, public_id: str, changes: dic
     _changes_apply(tenant, key, changes)
 
 
+@audited("server_api_key.update")
 @transaction.atomic
 def server_api_key_update(*, tenant: Tenant, public_id: str, changes: dict) -> ServerApiKey:
     """Applies the given fields (see ``_changes_apply``) under the tenant lock."""
     tenant_row_lock(tenant)
     key = _get_for_update(tenant, public_id)
+    before = snapshot(key, KEY_FIELDS)
     _changes_apply(tenant, key, changes)
     key.save()
+    audit_record(
+        action="server_api_key.update", target=key, before=before, after=snapshot(key, KEY_FIELDS), tenant=tenant
+    )
     return key
 
 
+@audited("server_api_key.disable")
 @transaction.atomic
 def server_api_key_disable(*, tenant: Tenant, public_id: str) -> ServerApiKey:
     """Disables the credential at once; the record stays (``isActive: false``). Idempotent."""
     key = _get_for_update(tenant, public_id)
+    before = snapshot(key, KEY_FIELDS)
     if key.is_active:
         key.is_active = False
         key.save(update_fields=["is_active", "updated_at"])
+    audit_record(
+        action="server_api_key.disable", target=key, before=before, after=snapshot(key, KEY_FIELDS), tenant=tenant
+    )
     return key
 
 
+@audited("server_api_key.delete")
+@transaction.atomic
+def server_api_key_delete(*, key: ServerApiKey) -> None:
+    """Removes the credential (the console's delete; the API disables instead)."""
+    audit_record(action="server_api_key.delete", target=key, before=snapshot(key, KEY_FIELDS), tenant=key.tenant_id)
+    key.delete()
+
+
+@audited("server_api_key.rotate")
 @transaction.atomic
 def server_api_key_rotate(*, tenant: Tenant, public_id: str) -> tuple[ServerApiKey, str]:
     """A new secret replaces the old one immediately (the old one answers 401 from now on)."""
     key = _get_for_update(tenant, public_id)
     secret = _set_secret(key)
     key.save(update_fields=["secret_digest", "secret_last4", "updated_at"])
+    audit_record(action="server_api_key.rotate", target=key, after={"secret": "rotated"}, tenant=tenant)
     return key, secret

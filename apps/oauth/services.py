@@ -23,6 +23,7 @@ from django.utils import timezone
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import get_access_token_model, get_id_token_model, get_refresh_token_model
 
+from apps.audit.services import audit_record, audited, snapshot
 from apps.developer.domains import DomainEntry, DomainError, parse_domain
 from apps.developer.selectors import allowed_domains_list
 from apps.developer.services import allowed_domains_replace
@@ -40,6 +41,7 @@ IDToken = get_id_token_model()
 MAX_REDIRECT_URIS = 20
 MAX_REDIRECT_URI_LENGTH = 2000
 LOOPBACK_HOSTS = frozenset({"localhost"})
+CLIENT_FIELDS = ("client_id", "name", "client_type", "redirect_uris", "allowed_scopes", "require_pkce", "status")
 
 
 def active_client_count(tenant) -> int:
@@ -119,6 +121,7 @@ def _clean_scopes(scopes: list[str], errors: list[str]) -> list[str]:
     return list(dict.fromkeys(scopes))
 
 
+@audited("oauth_client.create")
 @transaction.atomic
 def oauth_client_create(
     *, tenant: Tenant, name: str, client_type: str, redirect_uris: list[str], allowed_scopes, require_pkce
@@ -149,6 +152,7 @@ def oauth_client_create(
     )
     client.set_secret(secret)
     client.save()
+    audit_record(action="oauth_client.create", target=client, after=snapshot(client, CLIENT_FIELDS), tenant=tenant)
     return client, secret
 
 
@@ -159,9 +163,11 @@ def _get_for_update(tenant: Tenant, public_id: str) -> OAuthClient:
     return client
 
 
+@audited("oauth_client.update")
 @transaction.atomic
 def oauth_client_update(*, tenant: Tenant, public_id: str, changes: dict) -> OAuthClient:
     client = _get_for_update(tenant, public_id)
+    before = snapshot(client, CLIENT_FIELDS)
     errors: list[str] = []
     if "type" in changes and changes["type"] != client.client_type:
         errors.append("type: a client's type cannot change; create a new client instead.")
@@ -180,6 +186,8 @@ def oauth_client_update(*, tenant: Tenant, public_id: str, changes: dict) -> OAu
     if errors:
         raise validation_failed(errors)
     client.save()
+    after = snapshot(client, CLIENT_FIELDS)
+    audit_record(action="oauth_client.update", target=client, before=before, after=after, tenant=tenant)
     if changes.get("status") == ClientStatus.REVOKED and client.status != ClientStatus.REVOKED:
         return oauth_client_revoke(tenant=tenant, public_id=public_id)
     return client
@@ -193,18 +201,23 @@ def _client_tokens_revoke(client: OAuthClient) -> None:
     AuthorizationCode.objects.filter(application=client, used_at__isnull=True).update(used_at=now)
 
 
+@audited("oauth_client.revoke")
 @transaction.atomic
 def oauth_client_revoke(*, tenant: Tenant, public_id: str) -> OAuthClient:
     """Idempotent: revoking a revoked client changes nothing and answers the same."""
     client = _get_for_update(tenant, public_id)
+    before = snapshot(client, CLIENT_FIELDS)
     if client.status != ClientStatus.REVOKED:
         client.status = ClientStatus.REVOKED
         client.revoked_at = timezone.now()
         client.save(update_fields=["status", "revoked_at", "updated"])
     _client_tokens_revoke(client)
+    after = snapshot(client, CLIENT_FIELDS)
+    audit_record(action="oauth_client.revoke", target=client, before=before, after=after, tenant=tenant)
     return client
 
 
+@audited("oauth_client.secret_rotate")
 @transaction.atomic
 def oauth_client_secret_rotate(*, tenant: Tenant, public_id: str) -> tuple[OAuthClient, str]:
     client = _get_for_update(tenant, public_id)
@@ -215,9 +228,11 @@ def oauth_client_secret_rotate(*, tenant: Tenant, public_id: str) -> tuple[OAuth
     secret = generate_client_secret()
     client.set_secret(secret)  # the old secret stops working with this save
     client.save(update_fields=["client_secret", "hash_client_secret", "updated"])
+    audit_record(action="oauth_client.secret_rotate", target=client, after={"client_secret": "new"}, tenant=tenant)
     return client, secret
 
 
+@audited("oauth_client.delete")
 @transaction.atomic
 def oauth_client_delete(*, tenant: Tenant, public_id: str) -> str:
     client = _get_for_update(tenant, public_id)
@@ -225,6 +240,7 @@ def oauth_client_delete(*, tenant: Tenant, public_id: str) -> str:
         raise ApiError(
             ErrorCode.CONFLICT, "Revoke the OAuth client before deleting it.", status=409, details=["status: active"]
         )
+    audit_record(action="oauth_client.delete", target=client, before=snapshot(client, CLIENT_FIELDS), tenant=tenant)
     client.delete()
     return public_id
 
@@ -279,6 +295,7 @@ def _covering_entry(new: DomainEntry, stored: list[str]) -> str | None:
     return None
 
 
+@audited("oauth_allowed_domain.add")
 @transaction.atomic
 def oauth_allowed_domain_add(*, tenant: Tenant, domain: str) -> dict:
     """Adds one widget domain with the dashboard's normalisation and quota, under the tenant lock.

@@ -400,3 +400,6 @@ class UserAdmin(admin.ModelAdmin):
             if obj is not None and obj.is_platform_operator:
                 fields += ["email", "is_active"]
         return fields
+
+    def save_model(self, request, obj, form, change):
+        tenant_services.user_console_save(user=obj)

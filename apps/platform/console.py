@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from apps.billing.models import format_cents
+from apps.platform.console_audit import AuditedConsoleWrites
 from apps.platform.dashboard import operator_dashboard
 from apps.tenants.models import console_operator, platform_writer
 from ringnity.api.errors import ApiError
@@ -90,7 +91,7 @@ class RolePermissions:
         )
 
 
-class ConsoleAdmin(RolePermissions, admin.ModelAdmin):
+class ConsoleAdmin(AuditedConsoleWrites, RolePermissions, admin.ModelAdmin):
     list_per_page = 50
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
@@ -183,13 +184,17 @@ def _secret_fields(model) -> tuple[str, ...]:
 
 
 def console_admin_class(model, admin_class: type) -> type:
-    """``admin_class`` with the console's role rules (and secret hiding when ``model`` holds credentials)."""
+    """``admin_class`` with the console's role rules (and secret hiding when ``model`` holds credentials),
+    and an audit row for every write (``AuditedConsoleWrites``)."""
     if issubclass(admin_class, RolePermissions):
-        return admin_class
+        if issubclass(admin_class, AuditedConsoleWrites):
+            return admin_class
+        return type(f"Audited{admin_class.__name__}", (AuditedConsoleWrites, admin_class), {})
     excluded = tuple(admin_class.exclude or ())
     # A page that excludes every credential column itself may show its rows; otherwise no row pages.
     secrets = tuple(name for name in _secret_fields(model) if name not in excluded)
     bases = (HiddenSecrets, RolePermissions, admin_class) if secrets else (RolePermissions, admin_class)
+    bases = (AuditedConsoleWrites, *bases)
     attrs = {
         "secret_fields": secrets,
         "list_per_page": 50,

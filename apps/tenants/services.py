@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from apps.audit.services import audit_record, audited, snapshot, stored
 from apps.tenants import selectors
 from apps.tenants.models import (
     RESERVED_SLUGS,
@@ -30,6 +31,9 @@ from ringnity.api.errors import validation_failed
 #: ``guard(tenant=..., seats=...)`` raises ``ApiError`` when ``tenant`` may not have ``seats`` active
 #: non-owner staff.
 _seat_guards: list[Callable[..., None]] = []
+
+TENANT_FIELDS = ("slug", "name", "email", "is_active")
+USER_FIELDS = ("email", "username", "name", "role", "platform_role", "is_active", "is_staff", "is_superuser")
 
 
 def register_staff_seat_guard(guard: Callable[..., None]) -> None:
@@ -73,6 +77,7 @@ def slug_errors(slug: str) -> list[str]:
     return errors
 
 
+@audited("tenant.create")
 @transaction.atomic
 def tenant_create(
     *,
@@ -106,9 +111,12 @@ def tenant_create(
     )
     owner.set_password(owner_password)
     owner.save()
+    audit_record(action="tenant.create", target=tenant, after=snapshot(tenant, TENANT_FIELDS), tenant=tenant)
+    audit_record(action="staff.create", target=owner, after=snapshot(owner, USER_FIELDS), tenant=tenant)
     return tenant
 
 
+@audited("staff.create")
 @transaction.atomic
 def staff_create(
     *,
@@ -142,9 +150,11 @@ def staff_create(
     )
     user.set_password(password)
     user.save()
+    audit_record(action="staff.create", target=user, after=snapshot(user, USER_FIELDS), tenant=tenant)
     return user
 
 
+@audited("staff.set_active")
 @transaction.atomic
 def staff_set_active(*, user: User, active: bool) -> User:
     """Deactivates or re-activates a staff member; re-activating a non-owner needs a free seat."""
@@ -154,12 +164,29 @@ def staff_set_active(*, user: User, active: bool) -> User:
         tenant_row_lock(user.tenant)  # before the re-read: two re-activations of one user take one seat
         if not User.objects.filter(pk=user.pk, is_active=True).exists():
             staff_seat_require(tenant=user.tenant)
+    before = snapshot(user, USER_FIELDS)
     if user.is_active != active:
         user.is_active = active
         user.save(update_fields=["is_active"])
+    audit_record(
+        action="staff.set_active", target=user, before=before, after=snapshot(user, USER_FIELDS), tenant=user.tenant_id
+    )
     return user
 
 
+@audited("user.update")
+@transaction.atomic
+def user_console_save(*, user: User) -> User:
+    """Saves a user edited in the console (role, platform role, active, e-mail ...), with its audit row."""
+    before = stored(user, USER_FIELDS)
+    user.save()
+    audit_record(
+        action="user.update", target=user, before=before, after=snapshot(user, USER_FIELDS), tenant=user.tenant_id
+    )
+    return user
+
+
+@audited("platform_operator.create")
 @transaction.atomic
 def platform_operator_create(*, email: str, password: str, role: str, name: str = "") -> tuple[User, bool]:
     """Creates a platform operator, or updates the role/password of an existing one.
@@ -176,6 +203,7 @@ def platform_operator_create(*, email: str, password: str, role: str, name: str 
         raise validation_failed(errors)
     user = User.objects.select_for_update().filter(tenant__isnull=True, email__iexact=email).first()
     created = user is None
+    before = None if created else snapshot(user, USER_FIELDS)
     if created:
         user = User(email=email, name=name or email.split("@")[0])
     user.platform_role = role
@@ -184,6 +212,8 @@ def platform_operator_create(*, email: str, password: str, role: str, name: str 
     user.is_active = True
     user.set_password(password)
     user.save()
+    after = {**snapshot(user, USER_FIELDS), "password": "set"}
+    audit_record(action="platform_operator.create", target=user, before=before, after=after)
     return user, created
 
 
@@ -193,12 +223,15 @@ def tenant_row_lock(tenant: Tenant) -> None:
     Tenant.objects.select_for_update().filter(pk=tenant.pk).values_list("pk", flat=True).first()
 
 
+@audited("tenant.set_active")
 @transaction.atomic
 def tenant_set_active(*, tenant: Tenant, active: bool) -> Tenant:
     """Suspends or reactivates a tenant (sessions and keys of an inactive tenant are refused).
 
     Saved with ``save()`` (not ``update()``) so receivers above (runtime bootstrap) drop their caches.
     """
+    before = {"is_active": tenant.is_active}
     tenant.is_active = active
     tenant.save(update_fields=["is_active", "updated_at"])
+    audit_record(action="tenant.set_active", target=tenant, before=before, after={"is_active": active}, tenant=tenant)
     return tenant

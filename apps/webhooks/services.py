@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from apps.audit.services import audit_record, audited, snapshot
 from apps.plans.entitlements import for_tenant
 from apps.tenants.services import tenant_row_lock
 from apps.webhooks import delivery as deliveries
@@ -22,6 +23,8 @@ from apps.webhooks.tasks import enqueue
 from ringnity.api.errors import ApiError, ErrorCode
 
 # --- endpoints ---------------------------------------------------------------------------------
+
+ENDPOINT_FIELDS = ("name", "url", "events", "is_active", "disabled_reason")
 
 
 def active_endpoint_count(tenant) -> int:
@@ -47,6 +50,7 @@ def _set_secret(endpoint: WebhookEndpoint, secret: str) -> None:
     endpoint.secret_preview = signing.secret_preview(secret)
 
 
+@audited("webhook_endpoint.create")
 @transaction.atomic
 def endpoint_create(*, tenant, url: str, events: list[str], name: str = "", secret: str | None = None):
     """Returns ``(endpoint, secret)``; the secret is generated when none is given."""
@@ -55,9 +59,12 @@ def endpoint_create(*, tenant, url: str, events: list[str], name: str = "", secr
     endpoint = WebhookEndpoint(tenant=tenant, name=name, url=url, events=events)
     _set_secret(endpoint, secret)
     endpoint.save()
+    after = snapshot(endpoint, ENDPOINT_FIELDS)
+    audit_record(action="webhook_endpoint.create", target=endpoint, after=after, tenant=endpoint.tenant_id)
     return endpoint, secret
 
 
+@audited("webhook_endpoint.update")
 @transaction.atomic
 def endpoint_update(*, endpoint: WebhookEndpoint, fields: dict):
     """Applies validated ``name``/``url``/``events``/``is_active``/``secret``; ``(endpoint, new secret or None)``.
@@ -65,6 +72,7 @@ def endpoint_update(*, endpoint: WebhookEndpoint, fields: dict):
     A new secret starts signing at once; the previous one keeps signing alongside it for 24 hours.
     """
     endpoint = WebhookEndpoint.objects.for_tenant(endpoint.tenant).select_for_update().get(pk=endpoint.pk)
+    before = snapshot(endpoint, ENDPOINT_FIELDS)
     for key in ("name", "url", "events"):
         if key in fields:
             setattr(endpoint, key, fields[key])
@@ -81,6 +89,14 @@ def endpoint_update(*, endpoint: WebhookEndpoint, fields: dict):
         endpoint.previous_secret_expires_at = timezone.now() + SECRET_OVERLAP
         _set_secret(endpoint, new_secret)
     endpoint.save()
+    after = snapshot(endpoint, ENDPOINT_FIELDS)
+    audit_record(
+        action="webhook_endpoint.update", target=endpoint, before=before, after=after, tenant=endpoint.tenant_id
+    )
+    if new_secret:
+        audit_record(
+            action="webhook_endpoint.secret_rotate", target=endpoint, after={"secret": "new"}, tenant=endpoint.tenant_id
+        )
     return endpoint, new_secret or None
 
 
@@ -90,13 +106,19 @@ def _deactivate(endpoint: WebhookEndpoint, reason: str) -> None:
     endpoint.disabled_at = timezone.now()
 
 
+@audited("webhook_endpoint.disable")
 @transaction.atomic
 def endpoint_disable(*, endpoint: WebhookEndpoint, reason: str = "Disabled through the API.") -> WebhookEndpoint:
     """``DELETE``: deactivates and keeps the endpoint with its delivery history."""
     endpoint = WebhookEndpoint.objects.for_tenant(endpoint.tenant).select_for_update().get(pk=endpoint.pk)
+    before = snapshot(endpoint, ENDPOINT_FIELDS)
     if endpoint.is_active:
         _deactivate(endpoint, reason)
         endpoint.save()
+    after = snapshot(endpoint, ENDPOINT_FIELDS)
+    audit_record(
+        action="webhook_endpoint.disable", target=endpoint, before=before, after=after, tenant=endpoint.tenant_id
+    )
     return endpoint
 
 

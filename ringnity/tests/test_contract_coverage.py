@@ -71,6 +71,8 @@ EXTENSIONS = {
     "reopenAgentConversation",  # issue 20: the inbox reopens what it closed
     "getAgentConversationContact",  # issue 20: the inbox's contact panel
     "updateAgentConversationContact",  # issue 20: the inbox edits the contact (notes, tags)
+    "listPlatformAuditLog",  # issue 22: operators read the audit log of privileged writes
+    "listDeveloperAuditLog",  # issue 22: a tenant's owner and admins read their own tenant's audit log
 }
 
 

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from apps.developer import selectors, services
 from apps.developer.api import serializers as s
+from apps.developer.api.audit import DeveloperAuditLogView
 from apps.developer.api.base import DeveloperView
 from ringnity.api.views import validate_body, validate_input
 
@@ -149,6 +150,7 @@ urlpatterns = [
     path("sdk/developer", DeveloperSettingsView.as_view(), name="developer-settings"),
     path("sdk/developer/allowed-domains", AllowedDomainsView.as_view(), name="developer-allowed-domains"),
     path("sdk/developer/test", DeveloperTestView.as_view(), name="developer-test"),
+    path("sdk/developer/audit-log", DeveloperAuditLogView.as_view(), name="developer-audit-log"),
     path("sdk/developer/server-api-credentials", ServerCredentialsView.as_view(), name="developer-server-credentials"),
     path(
         "sdk/developer/server-api-credentials/<str:credentialId>",

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from apps.platform.api import views
+from apps.platform.api.audit import PlatformAuditLogView
 
 urlpatterns = [
     path("platform/auth/login", views.PlatformLoginView.as_view(), name="platform-login"),
@@ -18,4 +19,5 @@ urlpatterns = [
         views.AiBalanceSettingsView.as_view(),
         name="platform-ai-balance-settings",
     ),
+    path("platform/audit-log", PlatformAuditLogView.as_view(), name="platform-audit-log"),
 ]

@@ -1,11 +1,10 @@
 from collections import Counter
 
-from django.core.management.base import BaseCommand
-
+from apps.audit.commands import AuditedCommand
 from apps.plans.seed import catalog_seed
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Create the default plan catalog (feature keys, quota keys, free/starter/professional/enterprise). "
         "Safe to re-run: existing rows are kept unless --reset is given."

@@ -1,13 +1,14 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 
+from apps.audit.commands import AuditedCommand
 from apps.plans import services as plan_services
 from apps.tenants import services
 from apps.tenants.management.commands._errors import api_errors_as_command_errors
 from apps.tenants.models import Tenant
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Create a tenant with its owner. Re-running with the same slug and owner e-mail changes nothing."
 
     def add_arguments(self, parser):

@@ -1,11 +1,10 @@
-from django.core.management.base import BaseCommand
-
+from apps.audit.commands import AuditedCommand
 from apps.tenants import services
 from apps.tenants.management.commands._errors import api_errors_as_command_errors
 from apps.tenants.models import PlatformRole
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Create a platform operator, or reset an existing one's role and password."
 
     def add_arguments(self, parser):

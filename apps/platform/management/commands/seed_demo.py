@@ -1,10 +1,11 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from apps.audit.commands import AuditedCommand
 from apps.platform.demo import demo_seed, seed_banner
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Create or complete the demo tenant 'demo' (idempotent; DEBUG only): plan 'professional', "
         "local origins, an owner, two agents, a platform operator and a Server API key with every scope."

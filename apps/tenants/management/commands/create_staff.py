@@ -1,11 +1,12 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from apps.audit.commands import AuditedCommand
 from apps.tenants import selectors, services
 from apps.tenants.management.commands._errors import api_errors_as_command_errors
 from apps.tenants.models import StaffRole
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Create a staff member (admin, supervisor or agent) in a tenant."
 
     def add_arguments(self, parser):
