@@ -113,12 +113,21 @@
   const transient = (e) => !e.status || e.status >= 500 || e.status === 429 || e.status === 408;
 
   // --- session ----------------------------------------------------------------------------------------------
-  function forget() {
+  /** Drops the session and what it showed; ``person``: another person now (their unsent messages go too). */
+  function forget(person) {
     closeSocket();
-    saved = { outbox: saved.outbox || [] };
+    saved = { outbox: person ? [] : saved.outbox || [] };
     conversation = null;
     sessionPromise = null;
     save();
+    for (const [key, m] of messages) {
+      if (person || m.messageId) {
+        if (m.node) m.node.remove();
+        messages.delete(key);
+      }
+    }
+    readBy.clear();
+    if (el.log) render();
   }
   function adopt(data) {
     saved.token = data.sessionToken;
@@ -135,7 +144,7 @@
     return sessionPromise;
   }
   async function startSession() {
-    if (contextToken && saved.token && saved.identity !== subjectOf(contextToken)) forget();
+    if (contextToken && saved.token && saved.identity !== subjectOf(contextToken)) forget(true);
     if (saved.token) {
       try {
         adopt(await api('POST', '/chat/visitor/sessions', { body: {}, headers: { 'X-Ringnity-Tenant': CLIENT } }));
@@ -690,19 +699,12 @@
   const commands = {
     identify(token) {
       contextToken = token || '';
-      if (saved.token && saved.identity !== subjectOf(contextToken)) forget();
+      if (saved.token && saved.identity !== subjectOf(contextToken)) forget(true);
       if (saved.token || panelOpen()) ensureSession().catch(() => render());
     },
     open: () => setOpen(true),
     close: () => setOpen(false),
-    reset() {
-      forget();
-      saved = { outbox: [] };
-      save();
-      messages.clear();
-      el.log.replaceChildren();
-      render();
-    },
+    reset: () => forget(true),
   };
   const queue = (typeof window.Ringnity === 'function' && window.Ringnity.q) || [];
   window.Ringnity = (name, ...args) => commands[name] && commands[name](...args);
