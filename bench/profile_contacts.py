@@ -33,6 +33,7 @@ from bench.harness import production_env, throwaway_postgres  # noqa: E402
 STAGES = [
     ("key lookup", "apps.developer.authentication.ServerApiKeyAuthentication.authenticate"),
     ("entitlements", "apps.plans.entitlements.for_tenant"),
+    ("rate limit", "ringnity.api.throttling.RequestRateThrottle.allow_request"),
     ("COUNT(*)", "django.db.models.query.QuerySet.count"),
     ("page query", "ringnity.api.pagination.paginate_page"),  # minus the COUNT inside it
     ("row shaping", "apps.chat.api.outputs.ContactOutput.to_representation"),
