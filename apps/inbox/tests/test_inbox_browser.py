@@ -79,6 +79,33 @@ def test_wrong_password_says_so_and_the_login_locks_as_the_api_does(server, chro
     assert csp_violations(page, messages) == []
 
 
+def test_the_agent_token_is_renewed_with_the_refresh_cookie_and_sign_out_ends_it(
+    server, chromium_page, assert_contract
+):
+    tenant = inbox_tenant()
+    agent = staff(tenant)
+    page = chromium_page
+    sign_in(page, server, tenant, agent)
+    session = page.evaluate("JSON.parse(sessionStorage.getItem('ringnity.inbox.session'))")
+    assert "refresh" not in session  # the refresh token stays in its httpOnly cookie
+    assert "refreshToken" not in page.evaluate("document.cookie")  # and script cannot read the cookie
+    page.evaluate(  # as if the agent token were about to end: the page renews it on load
+        "s => sessionStorage.setItem('ringnity.inbox.session', JSON.stringify({...s, agentTokenEndsAt: 0}))", session
+    )
+    page.reload()
+    expect(page.get_by_test_id("connection")).to_have_text("Live", timeout=WAIT_MS)
+    renewed = page.evaluate("JSON.parse(sessionStorage.getItem('ringnity.inbox.session'))")["agentToken"]
+    assert renewed != session["agentToken"]
+    me = http(server, "GET", "/api/agent-sdk/me", headers={"X-Ringnity-SDK-Session": renewed})
+    assert assert_contract(me, "getAgentProfile", status=200)["data"]["agent"]["agentId"] == agent.public_id
+
+    page.click("#sign-out")
+    expect(page.get_by_test_id("sign-in-error")).to_have_text("You are signed out.", timeout=WAIT_MS)
+    assert page.evaluate("sessionStorage.getItem('ringnity.inbox.session')") is None
+    ended = http(server, "GET", "/api/agent-sdk/me", headers={"X-Ringnity-SDK-Session": renewed})
+    assert_contract(ended, "getAgentProfile", status=401)  # the login it came from is over
+
+
 def test_a_visitor_message_arrives_live_and_the_agent_accepts_replies_closes_and_reopens(
     server, chromium_page, assert_contract
 ):

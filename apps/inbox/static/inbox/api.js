@@ -71,7 +71,8 @@ export class InboxApi {
   async signIn({ workspace, username, password }) {
     const headers = workspace ? { "X-Ringnity-Tenant": workspace } : {};
     const login = await call(this.base, "POST", "/auth/workspace-login", { body: { username, password }, headers });
-    this.session = { workspace, access: login.accessToken, refresh: login.refreshToken, agent: login.agent };
+    // The refresh token stays in its httpOnly cookie (workspaceRefreshToken, path /api/auth/): never in script.
+    this.session = { workspace, access: login.accessToken, agent: login.agent };
     await this.exchange();
   }
 
@@ -85,13 +86,18 @@ export class InboxApi {
     this.save();
   }
 
-  // A new workspace access token (the refresh rotates), then a new agent token bound to it.
-  async renew() {
-    const pair = await call(this.base, "POST", "/auth/workspace-refresh", { body: { refreshToken: this.session.refresh } });
-    this.session.access = pair.accessToken;
-    this.session.refresh = pair.refreshToken;
-    await this.exchange();
-    return this.session.agentToken;
+  // A new workspace access token (the refresh cookie rotates), then a new agent token bound to it. One
+  // renewal at a time: a rotated refresh token presented twice is a replay, which ends the whole login.
+  renew() {
+    this.renewing ??= (async () => {
+      const pair = await call(this.base, "POST", "/auth/workspace-refresh", { body: {} });
+      this.session.access = pair.accessToken;
+      await this.exchange();
+      return this.session.agentToken;
+    })().finally(() => {
+      this.renewing = null;
+    });
+    return this.renewing;
   }
 
   async freshToken() {
@@ -99,16 +105,14 @@ export class InboxApi {
     return this.agentToken;
   }
 
+  // logoutWorkspace revokes the login in the refresh cookie, which ends the agent token traded for it.
   async signOut() {
-    const refresh = this.session?.refresh;
     this.session = null;
     this.save();
-    if (refresh) {
-      try {
-        await call(this.base, "POST", "/auth/workspace-logout", { body: { refreshToken: refresh } });
-      } catch {
-        // signed out here either way; the server ends the session when it can be reached
-      }
+    try {
+      await call(this.base, "POST", "/auth/workspace-logout", { body: {} });
+    } catch {
+      // signed out here either way; the session ends with its refresh token's lifetime
     }
   }
 
