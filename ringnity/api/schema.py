@@ -233,7 +233,8 @@ class EnvelopeAutoSchema(AutoSchema):
         throttles = [] if is_callback_view(self.view) else self.view.get_throttles()
         if any(isinstance(throttle, RequestRateThrottle) for throttle in throttles):
             for status, response in responses.items():
-                if isinstance(response, dict):
+                # On the answers a client acts on: success and 429 (every other error carries them too).
+                if isinstance(response, dict) and (status.startswith("2") or status == "429"):
                     headers = response.setdefault("headers", {})
                     headers.update({name: _header_ref(name) for name in RATE_LIMIT_HEADERS})
                     if status == "429":
